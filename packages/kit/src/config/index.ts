@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import type { Static, TObject } from '@sinclair/typebox';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * Typed configuration, layered like the original system's:
+ * `config.yml` ← `config.<APP_ENV>.yml` ← environment variables.
+ * Each key `fooBar` is read from the environment as `FOO_BAR`.
+ * A bad or missing value stops start-up with an error naming the key.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export function envName(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export interface ConfigSources {
+  /** Folder holding config.yml and config.<env>.yml; skipped when absent. */
+  dir?: string;
+  env?: Record<string, string | undefined>;
+}
+
+function readYaml(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`${path}: must be a mapping of keys to values`]);
+  return parsed as Record<string, unknown>;
+}
+
+export function loadConfig<S extends TObject>(schema: S, sources: ConfigSources = {}): Static<S> {
+  const env = sources.env ?? process.env;
+  const keys = Object.keys(schema.properties);
+  const layered: Record<string, unknown> = {};
+  if (sources.dir) {
+    Object.assign(layered, readYaml(join(sources.dir, 'config.yml')));
+    const appEnv = env.APP_ENV ?? (layered.appEnv as string | undefined);
+    if (appEnv) Object.assign(layered, readYaml(join(sources.dir, `config.${appEnv}.yml`)));
+  }
+  const unknownKeys = Object.keys(layered).filter((k) => !keys.includes(k));
+  if (unknownKeys.length) throw new ConfigError(unknownKeys.map((k) => `${k}: unknown key`));
+  for (const key of keys) {
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') layered[key] = fromEnv;
+  }
+  const value = Value.Default(schema, Value.Convert(schema, layered));
+  const problems = [...Value.Errors(schema, value)].map((e) => {
+    const key = e.path.replace(/^\//, '').split('/')[0] ?? '';
+    const got = (value as Record<string, unknown>)[key];
+    return `${key} (env ${envName(key)}): ${e.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+  });
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+  return value as Static<S>;
+}

@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type CreateTableBuilder,
+  type KyselyPlugin,
+  type Migration,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
+import { currentContext } from '../context/index.js';
+import { Problem } from '../errors/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A service's own database: a SQLite file of its own, or a PostgreSQL schema of its own. */
+export interface ServiceDatabase<DB> {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  service: string;
+  /** `postgres://...` for PostgreSQL; empty for a SQLite file in `dataDir`. */
+  url?: string;
+  dataDir: string;
+  /** SQLite durability: FULL survives power loss, NORMAL survives a process crash. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+}
+
+// pg returns int8 (counts, bigserial) as strings; every number we store fits a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Fails a query whose request or event deadline has passed, before it reaches the database. */
+class DeadlinePlugin implements KyselyPlugin {
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (currentContext()?.signal.aborted) {
+      throw new Problem(504, 'deadline-exceeded', 'Deadline exceeded', { detail: 'the request ran out of time' });
+    }
+    return node;
+  }
+  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return result;
+  }
+}
+
+export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
+  if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
+    const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: 10 });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin()] });
+    return {
+      db,
+      dialect: 'postgres',
+      ping: async () => void (await sql`select 1`.execute(db)),
+      close: () => db.destroy(),
+    };
+  }
+  if (opts.url) throw new Error(`databaseUrl must be empty (SQLite) or a postgres:// URL, got ${opts.url}`);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const file = new SQLite(join(opts.dataDir, `${opts.service}.db`));
+  file.pragma('journal_mode = WAL');
+  file.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
+  file.pragma('busy_timeout = 5000');
+  file.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: file }), plugins: [new DeadlinePlugin()] });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => void (await sql`select 1`.execute(db)),
+    close: () => db.destroy(),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then, not as typed now
+export type AnyDb = Kysely<any>;
+export type MigrationStep = (db: AnyDb, dialect: Dialect) => Promise<void>;
+/** Named migration steps; they run in name order, each once. */
+export type Migrations = Record<string, MigrationStep>;
+
+/** Applies every pending migration; returns the names applied. Runs at each start. */
+export async function migrate(sdb: ServiceDatabase<unknown>, service: string, migrations: Migrations): Promise<string[]> {
+  if (sdb.dialect === 'postgres') await sql`create schema if not exists ${sql.id(service)}`.execute(sdb.db);
+  const all: Record<string, Migration> = {};
+  for (const [name, step] of Object.entries(migrations)) all[name] = { up: (db) => step(db, sdb.dialect) };
+  const migrator = new Migrator({ db: sdb.db, provider: { getMigrations: async () => all } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new Error(`migrations of ${service} failed: ${String(error)}`, { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Adds an auto-incrementing integer primary key, spelled for each dialect. */
+export function withSequence<T extends string>(
+  table: CreateTableBuilder<T, never>,
+  column: string,
+  dialect: Dialect,
+): CreateTableBuilder<T, never> {
+  return dialect === 'postgres'
+    ? table.addColumn(column, 'bigserial', (c) => c.primaryKey())
+    : table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+/** JSON stored as text in both dialects: portable, and never queried inside. */
+export const json = {
+  write: (value: unknown): string => JSON.stringify(value),
+  read: <T>(text: string): T => JSON.parse(text) as T,
+};
+
+export const nowIso = (): string => new Date().toISOString();
+
+export { sql };
+export type { Kysely };

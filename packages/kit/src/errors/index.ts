@@ -1,0 +1,79 @@
+/**
+ * RFC 9457 problem details. Every error a client sees is one of these, so a
+ * client needs exactly one error parser and a person reading it knows what
+ * to fix.
+ */
+export interface FieldError {
+  /** Where the bad value is, e.g. `body.lines.0.qty` or `header.idempotency-key`. */
+  field: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://omnishop.dev/problems/';
+
+export class Problem extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    slug: string,
+    title: string,
+    opts: { detail?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(opts.detail ?? title);
+    this.status = status;
+    this.type = TYPE_BASE + slug;
+    this.title = title;
+    this.detail = opts.detail;
+    this.errors = opts.errors;
+    this.headers = opts.headers ?? {};
+  }
+
+  toBody(instance?: string): ProblemBody {
+    const body: ProblemBody = { type: this.type, title: this.title, status: this.status };
+    if (this.detail) body.detail = this.detail;
+    if (instance) body.instance = instance;
+    if (this.errors?.length) body.errors = this.errors;
+    return body;
+  }
+}
+
+export const badRequest = (field: string, message: string) =>
+  new Problem(400, 'validation', 'Request validation failed', {
+    detail: `${field} ${message}`,
+    errors: [{ field, message }],
+  });
+
+export const unprocessable = (field: string, message: string) =>
+  new Problem(422, 'unprocessable', 'Request cannot be processed', {
+    detail: `${field} ${message}`,
+    errors: [{ field, message }],
+  });
+
+export const notFound = (what: string, id: string) =>
+  new Problem(404, 'not-found', `${what} not found`, { detail: `${what} ${id} does not exist` });
+
+export const conflict = (slug: string, detail: string) => new Problem(409, slug, 'Conflict', { detail });
+
+export const unauthorized = (detail: string) =>
+  new Problem(401, 'unauthorized', 'Authentication required', {
+    detail,
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+
+export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', { detail });

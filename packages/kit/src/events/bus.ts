@@ -1,0 +1,24 @@
+import type { EventEnvelope } from './envelope.js';
+
+/**
+ * A consumer group's view of the bus: every event of `types`, in publish
+ * order, at least once. Replicas of one service share a group.
+ * `handle` resolves when the event is done with (processed, duplicate or
+ * dead-lettered); a rejection means "deliver again later".
+ */
+export interface Subscription {
+  group: string;
+  types: string[];
+  handle(envelope: EventEnvelope): Promise<void>;
+}
+
+export interface Bus {
+  /** Durable when it resolves. Publishing an id twice stores it once. */
+  publish(envelopes: EventEnvelope[]): Promise<void>;
+  subscribe(subscription: Subscription): void;
+  start(): Promise<void>;
+  /** Stops delivering; waits for events being handled to finish. */
+  stop(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

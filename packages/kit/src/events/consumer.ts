@@ -1,0 +1,204 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { deadlineSignal, runWithContext } from '../context/index.js';
+import { behaviourLog } from '../log/index.js';
+import { SpanKind, startSpan } from '../trace/index.js';
+import type { Tx, UnitOfWork } from '../transaction/index.js';
+import type { Subscription } from './bus.js';
+import type { EventDefinition, EventEnvelope } from './envelope.js';
+import type { EventTables } from './tables.js';
+
+/** Reacts to one event type, inside one transaction with the service's database. */
+export interface EventHandler<DB> {
+  event: EventDefinition;
+  handle(event: EventEnvelope, tx: Tx<DB>): Promise<void>;
+}
+
+export function onEvent<DB, S extends TSchema>(
+  event: EventDefinition<S>,
+  handle: (event: EventEnvelope<Static<S>>, tx: Tx<DB>) => Promise<void>,
+): EventHandler<DB> {
+  return { event, handle: handle as EventHandler<DB>['handle'] };
+}
+
+/** `const on = handlerFor<MyTables>()`, then `on(SomeEvent, async (event, tx) => ...)` types both. */
+export function handlerFor<DB>() {
+  return <S extends TSchema>(event: EventDefinition<S>, handle: (event: EventEnvelope<Static<S>>, tx: Tx<DB>) => Promise<void>) =>
+    onEvent<DB, S>(event, handle);
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const defaultRetry: RetryPolicy = { attempts: 5, baseMs: 100, maxMs: 5000 };
+
+export interface DeadLetter {
+  id: string;
+  consumer: string;
+  eventId: string;
+  type: string;
+  tenant: string;
+  error: string;
+  attempts: number;
+  failedAt: string;
+  envelope: EventEnvelope;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A service's consumer group. Effects are exactly once: the event id is
+ * recorded in the same transaction as the handler's effect, so a redelivered
+ * event is recognised and skipped. A failing handler is retried with
+ * exponential backoff, then parked in the dead-letter table to be replayed.
+ * Events are handled one at a time in bus order, which keeps per-key order.
+ */
+export class Consumer<DB> implements Subscription {
+  readonly group: string;
+  readonly types: string[];
+  private readonly handlers = new Map<string, EventHandler<DB>>();
+
+  constructor(
+    private readonly service: string,
+    handlers: EventHandler<DB>[],
+    private readonly uow: UnitOfWork<DB>,
+    private readonly logger: Logger,
+    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number } = {},
+  ) {
+    this.group = service;
+    for (const h of handlers) {
+      if (this.handlers.has(h.event.type)) throw new Error(`${service} handles ${h.event.type} twice`);
+      this.handlers.set(h.event.type, h);
+    }
+    this.types = [...this.handlers.keys()];
+  }
+
+  private get kitDb(): Kysely<EventTables> {
+    return this.uow.readOnly().db as unknown as Kysely<EventTables>;
+  }
+
+  async handle(envelope: EventEnvelope): Promise<void> {
+    const handler = this.handlers.get(envelope.type);
+    if (!handler) return;
+    const span = startSpan(`consume ${envelope.type}`, envelope.headers, SpanKind.CONSUMER);
+    const signal = deadlineSignal(this.opts.timeoutMs ?? 30_000);
+    const started = performance.now();
+    const record = (status: string, error?: unknown) =>
+      behaviourLog(this.logger, {
+        service: this.service,
+        kind: 'event',
+        action: envelope.type,
+        tenant: envelope.tenant,
+        status,
+        latencyMs: Math.round(performance.now() - started),
+        requestId: envelope.id,
+        traceId: span.traceId,
+        error: error === undefined ? undefined : String(error),
+      });
+    await runWithContext(
+      { service: this.service, requestId: envelope.id, tenant: envelope.tenant, traceparent: span.traceparent, traceId: span.traceId, signal },
+      async () => {
+        const invalid = this.invalidReason(handler, envelope);
+        if (invalid) {
+          await this.deadLetter(envelope, invalid, 0);
+          record('dead-letter', invalid);
+          span.end(invalid);
+          return;
+        }
+        const retry = this.opts.retry ?? defaultRetry;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const fresh = await this.uow.run(async (tx) => {
+              if (!(await this.markProcessed(tx, envelope.id))) return false;
+              await handler.handle(envelope, tx);
+              return true;
+            });
+            record(fresh ? 'ok' : 'duplicate');
+            span.end();
+            return;
+          } catch (error) {
+            if (attempt >= retry.attempts) {
+              await this.deadLetter(envelope, String(error), attempt);
+              record('dead-letter', error);
+              span.end(error);
+              return;
+            }
+            record('retry', error);
+            await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)));
+          }
+        }
+      },
+    );
+  }
+
+  private invalidReason(handler: EventHandler<DB>, envelope: EventEnvelope): string | undefined {
+    if (envelope.version !== handler.event.version) {
+      return `${envelope.type} v${envelope.version} is not handled (expects v${handler.event.version})`;
+    }
+    if (!handler.event.check.Check(envelope.data)) {
+      const first = [...handler.event.check.Errors(envelope.data)][0];
+      return `${envelope.type} data invalid at ${first?.path}: ${first?.message}`;
+    }
+    return undefined;
+  }
+
+  private async markProcessed(tx: Tx<DB>, eventId: string): Promise<boolean> {
+    const result = await (tx.db as unknown as Kysely<EventTables>)
+      .insertInto('processed_event')
+      .values({ consumer: this.group, event_id: eventId, processed_at: new Date().toISOString() })
+      .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  private async deadLetter(envelope: EventEnvelope, error: string, attempts: number): Promise<void> {
+    await this.kitDb
+      .insertInto('dead_letter')
+      .values({
+        id: `${this.group}:${envelope.id}`,
+        consumer: this.group,
+        event_id: envelope.id,
+        type: envelope.type,
+        tenant: envelope.tenant,
+        envelope: JSON.stringify(envelope),
+        error,
+        attempts,
+        failed_at: new Date().toISOString(),
+      })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ error, attempts, failed_at: new Date().toISOString() }))
+      .execute();
+  }
+
+  async deadLetters(filter: { tenant?: string; limit: number; after?: string }): Promise<DeadLetter[]> {
+    let q = this.kitDb.selectFrom('dead_letter').selectAll().orderBy('id').limit(filter.limit);
+    if (filter.tenant) q = q.where('tenant', '=', filter.tenant);
+    if (filter.after) q = q.where('id', '>', filter.after);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      consumer: r.consumer,
+      eventId: r.event_id,
+      type: r.type,
+      tenant: r.tenant,
+      error: r.error,
+      attempts: r.attempts,
+      failedAt: r.failed_at,
+      envelope: JSON.parse(r.envelope) as EventEnvelope,
+    }));
+  }
+
+  /** Handles a dead-lettered event again; returns false when there is no such dead letter. */
+  async replay(id: string, tenant?: string): Promise<boolean> {
+    let q = this.kitDb.selectFrom('dead_letter').select('envelope').where('id', '=', id);
+    if (tenant) q = q.where('tenant', '=', tenant);
+    const row = await q.executeTakeFirst();
+    if (!row) return false;
+    await this.kitDb.deleteFrom('dead_letter').where('id', '=', id).execute();
+    await this.handle(JSON.parse(row.envelope) as EventEnvelope);
+    return true;
+  }
+}

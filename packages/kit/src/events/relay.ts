@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Bus } from './bus.js';
+import type { EventEnvelope } from './envelope.js';
+import type { EventTables } from './tables.js';
+
+/**
+ * Moves committed outbox rows to the bus, oldest first, in batches; deletes
+ * them once the bus has them. A crash between the two republishes a batch,
+ * which the bus and idempotent consumers absorb.
+ * Woken right after a commit that wrote events, and on a timer for anything
+ * left over (a restart, a bus that was down).
+ */
+export class Relay {
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly db: Kysely<EventTables>,
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+    private readonly opts: { batchSize?: number; intervalMs?: number } = {},
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.nudge(), this.opts.intervalMs ?? 1000);
+    this.timer.unref();
+    this.nudge();
+  }
+
+  nudge(): void {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.again) {
+        this.again = false;
+        this.nudge();
+      }
+    });
+  }
+
+  /** Publishes everything committed so far; used at shutdown. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+    this.nudge();
+    await this.draining;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    const batchSize = this.opts.batchSize ?? 500;
+    try {
+      for (;;) {
+        const rows = await this.db.selectFrom('outbox').select(['seq', 'envelope']).orderBy('seq').limit(batchSize).execute();
+        const last = rows[rows.length - 1];
+        if (!last) return;
+        await this.bus.publish(rows.map((r) => JSON.parse(r.envelope) as EventEnvelope));
+        await this.db.deleteFrom('outbox').where('seq', '<=', last.seq).execute();
+        this.failures = 0;
+        if (rows.length < batchSize) return;
+      }
+    } catch (error) {
+      // The rows stay in the outbox; the timer tries again. Log once per outage, not per tick.
+      if (this.failures++ === 0) this.logger.error({ err: error }, 'relay could not publish; events wait in the outbox');
+    }
+  }
+}

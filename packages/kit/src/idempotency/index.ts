@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Migrations } from '../db/index.js';
+import { Problem } from '../errors/index.js';
+
+/**
+ * Idempotency keys for creating POSTs. The key is claimed inside the
+ * request's own transaction: the first request inserts it and stores its
+ * response before commit; a repeat (even a concurrent one, which waits on the
+ * unique key) finds the stored response and returns it. A failed request
+ * rolls the claim back, so the client may simply retry.
+ */
+export interface IdempotencyTables {
+  idempotency_key: {
+    tenant: string;
+    key: string;
+    request_hash: string;
+    status: number | null;
+    response: string | null;
+    created_at: string;
+  };
+}
+
+export const idempotencyMigrations: Migrations = {
+  '0000-kit-idempotency': async (db) => {
+    await db.schema
+      .createTable('idempotency_key')
+      .addColumn('tenant', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('request_hash', 'text', (c) => c.notNull())
+      .addColumn('status', 'integer')
+      .addColumn('response', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_key_pk', ['tenant', 'key'])
+      .execute();
+  },
+};
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export function requestHash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+/** Returns the stored response of an earlier request with this key, or undefined when this request is the first. */
+export async function claimKey(
+  db: Kysely<IdempotencyTables>,
+  claim: { tenant: string; key: string; hash: string },
+): Promise<StoredResponse | undefined> {
+  const inserted = await db
+    .insertInto('idempotency_key')
+    .values({ tenant: claim.tenant, key: claim.key, request_hash: claim.hash, status: null, response: null, created_at: new Date().toISOString() })
+    .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return undefined;
+  const earlier = await db
+    .selectFrom('idempotency_key')
+    .select(['request_hash', 'status', 'response'])
+    .where('tenant', '=', claim.tenant)
+    .where('key', '=', claim.key)
+    .executeTakeFirstOrThrow();
+  if (earlier.request_hash !== claim.hash) {
+    throw new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', {
+      detail: 'this Idempotency-Key was used for a different request',
+      errors: [{ field: 'header.idempotency-key', message: 'was already used for a different request' }],
+    });
+  }
+  return { status: earlier.status ?? 200, body: earlier.response === null ? null : JSON.parse(earlier.response) };
+}
+
+export async function storeResponse(
+  db: Kysely<IdempotencyTables>,
+  claim: { tenant: string; key: string },
+  response: StoredResponse,
+): Promise<void> {
+  await db
+    .updateTable('idempotency_key')
+    .set({ status: response.status, response: JSON.stringify(response.body) })
+    .where('tenant', '=', claim.tenant)
+    .where('key', '=', claim.key)
+    .execute();
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+export type HealthCheck = () => Promise<void>;
+
+/**
+ * `/health/live`: the process answers. `/health/ready`: every dependency
+ * (each service's database, the bus) answers; 503 with the failing ones
+ * named otherwise, and 503 while shutting down.
+ */
+export function registerHealth(app: FastifyInstance, checks: Record<string, HealthCheck>, isClosing: () => boolean): void {
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const results: Record<string, string> = {};
+    await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await check();
+          results[name] = 'ok';
+        } catch (error) {
+          results[name] = `failing: ${String(error)}`;
+        }
+      }),
+    );
+    const ready = !isClosing() && Object.values(results).every((r) => r === 'ok');
+    reply.code(ready ? 200 : 503);
+    return { status: ready ? 'ok' : isClosing() ? 'shutting-down' : 'degraded', checks: results };
+  });
+}
+
+/**
+ * Graceful shutdown on SIGTERM or SIGINT: `stop` runs once (stop accepting,
+ * drain, flush, close). A second signal, or `stop` overrunning `graceMs`,
+ * exits at once: nothing is lost that was accepted, since accepted means committed.
+ */
+export function onShutdownSignals(stop: () => Promise<void>, logger: Logger, graceMs = 20_000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown overran its grace period: exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

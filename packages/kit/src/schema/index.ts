@@ -1,0 +1,26 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** Shared building blocks for route schemas, so every service says "a code" or "a page" the same way. */
+
+/** Business codes (style, colour, size, location): short, no spaces, no dashes (a SKU joins them with dashes). */
+export const Code = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.]*$', description });
+
+export const SkuCode = Type.String({ minLength: 3, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'SKU code' });
+
+export const Name = Type.String({ minLength: 1, maxLength: 200 });
+
+/** Money in minor units (fen), so sums are exact. */
+export const Money = Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'minor units (fen)' });
+
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY' });
+
+export const Uuid = Type.String({ format: 'uuid' });
+
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

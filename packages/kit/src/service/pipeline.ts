@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Role, TokenAuthority } from '../auth/index.js';
+import { deadlineSignal, runWithContext, type RequestContext } from '../context/index.js';
+import { forbidden, unauthorized } from '../errors/index.js';
+import { behaviourLog } from '../log/index.js';
+import { startSpan, type ActiveSpan } from '../trace/index.js';
+import { notFoundHandler, problemErrorHandler } from './problems.js';
+
+/** What a route tells the pipeline about itself. */
+export interface RouteConfig {
+  service?: string;
+  roles?: readonly Role[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    span: ActiveSpan | null;
+    /** The same object the handler reads through currentContext(); kept here for hooks that run outside it. */
+    ctx: RequestContext | null;
+    startedAt: number;
+  }
+}
+
+export interface PipelineOptions {
+  logger: Logger;
+  auth: TokenAuthority;
+  requestTimeoutMs: number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Accepts the caller's request id when it is sane, otherwise makes one. */
+export function requestId(req: { headers: Record<string, unknown> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Body validation never coerces (a quantity sent as "5" is an error, not 5) and
+ * rejects unknown fields by name; path, query and header values arrive as
+ * strings and are coerced to the schema's types.
+ */
+function validators(app: FastifyInstance): void {
+  const base: AjvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false };
+  const strictAjv = addFormats.default(new Ajv({ ...base, coerceTypes: false }));
+  const coercingAjv = addFormats.default(new Ajv({ ...base, coerceTypes: 'array' }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
+}
+
+/**
+ * The request pipeline, in the order a request meets it:
+ * request id → context → behaviour log → auth → validation → handler in one
+ * transaction → outbox (the last two live in the route handler, see runtime.ts).
+ */
+export function installPipeline(app: FastifyInstance, opts: PipelineOptions): void {
+  app.decorateRequest('span', null);
+  app.decorateRequest('ctx', null);
+  app.decorateRequest('startedAt', 0);
+  validators(app);
+
+  // 1. request id (Fastify's genReqId, see server.ts) is echoed to the caller.
+  // 2. context: trace span from the caller's traceparent, deadline, request id.
+  app.addHook('onRequest', (request, reply, done) => {
+    request.startedAt = performance.now();
+    reply.header('x-request-id', request.id);
+    const config = request.routeOptions.config as RouteConfig;
+    const span = startSpan(`${request.method} ${request.routeOptions.url ?? 'unknown'}`, request.headers);
+    request.span = span;
+    const ctx: RequestContext = {
+      service: config.service ?? 'platform',
+      requestId: request.id,
+      traceparent: span.traceparent,
+      traceId: span.traceId,
+      signal: deadlineSignal(opts.requestTimeoutMs),
+    };
+    request.ctx = ctx;
+    runWithContext(ctx, done);
+  });
+
+  // 3. behaviour log: one record when the response is sent, whatever happened.
+  app.addHook('onResponse', (request, reply, done) => {
+    const ctx = request.ctx;
+    const config = request.routeOptions.config as RouteConfig;
+    behaviourLog(opts.logger, {
+      service: config.service ?? 'platform',
+      kind: 'request',
+      action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      tenant: ctx?.tenant,
+      principal: ctx?.principal?.subject,
+      role: ctx?.principal?.role,
+      status: reply.statusCode,
+      latencyMs: Math.round((performance.now() - request.startedAt) * 100) / 100,
+      requestId: request.id,
+      traceId: request.span?.traceId,
+    });
+    request.span?.end(reply.statusCode >= 500 ? `status ${reply.statusCode}` : undefined);
+    done();
+  });
+
+  // 4. auth: a route that names roles needs a valid bearer token with one of them.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const roles = (request.routeOptions.config as RouteConfig).roles;
+    if (!roles) return;
+    const ctx = request.ctx;
+    const header = request.headers.authorization;
+    if (!header) throw unauthorized('Authorization header with a Bearer token is required');
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
+    if (!match?.[1]) throw unauthorized('Authorization header must be "Bearer <token>"');
+    const principal = await opts.auth.verify(match[1]);
+    if (ctx) {
+      ctx.principal = principal;
+      ctx.tenant = principal.tenant;
+    }
+    if (!roles.includes(principal.role)) throw forbidden(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}`);
+  });
+
+  // 5. validation: Fastify checks params, query, headers and body against the route's schemas.
+  // Errors anywhere become problem+json.
+  app.setErrorHandler(problemErrorHandler(opts.logger));
+  app.setNotFoundHandler(notFoundHandler);
+}

@@ -1,0 +1,73 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { Problem, type FieldError } from '../errors/index.js';
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+/** `body` + `/lines/0/qty` → `body.lines.0.qty`; a missing or unknown property is named too. */
+function fieldOf(context: string, e: AjvError): string {
+  const path = e.instancePath.split('/').filter(Boolean);
+  if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') path.push(e.params.missingProperty);
+  if (e.keyword === 'additionalProperties' && typeof e.params.additionalProperty === 'string') path.push(e.params.additionalProperty);
+  return [PART_NAMES[context] ?? context, ...path].join('.');
+}
+
+function messageOf(e: AjvError): string {
+  if (e.keyword === 'additionalProperties') return 'is not a known field';
+  if (e.keyword === 'required') return 'is required';
+  return e.message ?? 'is invalid';
+}
+
+const FASTIFY_CODES: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body-too-large', 'Request body too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'Unsupported media type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad-request', 'Invalid Content-Length'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'validation', 'Request body is empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed-json', 'Request body is not valid JSON'],
+};
+
+/** Turns anything thrown while serving a request into a problem; unknown errors become a 500 that leaks nothing. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (Array.isArray(fe.validation)) {
+    const errors: FieldError[] = fe.validation.map((e) => ({ field: fieldOf(fe.validationContext ?? 'body', e), message: messageOf(e) }));
+    return new Problem(400, 'validation', 'Request validation failed', {
+      detail: errors.map((e) => `${e.field} ${e.message}`).join('; '),
+      errors,
+    });
+  }
+  const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (known) return new Problem(known[0], known[1], known[2], { detail: fe.message });
+  if (error instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new Problem(400, 'malformed-json', 'Request body is not valid JSON', { detail: fe.message });
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new Problem(fe.statusCode, 'bad-request', 'Bad request', { detail: fe.message });
+  }
+  return new Problem(500, 'internal', 'Internal error', { detail: 'an unexpected error occurred; it has been logged' });
+}
+
+export function problemErrorHandler(logger: Logger) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) logger.error({ err: error, requestId: request.id }, 'request failed');
+    return reply
+      .code(problem.status)
+      .headers(problem.headers)
+      .type('application/problem+json')
+      .send(problem.toBody(request.url));
+  };
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const problem = new Problem(404, 'not-found', 'Not found', { detail: `no route ${request.method} ${request.url.split('?')[0]}` });
+  return reply.code(404).type('application/problem+json').send(problem.toBody(request.url));
+}

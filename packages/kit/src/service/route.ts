@@ -1,0 +1,51 @@
+import type { Static, TSchema, TUnknown } from '@sinclair/typebox';
+import type { Principal, Role } from '../auth/index.js';
+import type { Tx } from '../transaction/index.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteInput<B, P, Q> {
+  body: B;
+  params: P;
+  query: Q;
+  /** The verified caller; its tenant scopes every read and write. */
+  principal: Principal;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteDefinition<DB> {
+  method: Method;
+  url: string;
+  summary: string;
+  /** Who may call it; anyone else gets 403. */
+  roles: readonly Role[];
+  /** Creating POSTs: an `Idempotency-Key` header is required and a repeat returns the first response. */
+  idempotent?: boolean;
+  /** False for the rare handler that opens its own transactions; writes otherwise run in one. */
+  transaction?: boolean;
+  body?: TSchema;
+  params?: TSchema;
+  query?: TSchema;
+  response?: Record<number, TSchema>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed where the route is defined; erased in the list
+  handler(input: RouteInput<any, any, any>, tx: Tx<DB>): Promise<RouteResult>;
+}
+
+interface RouteSpec<DB, B extends TSchema, P extends TSchema, Q extends TSchema> extends Omit<RouteDefinition<DB>, 'handler' | 'body' | 'params' | 'query'> {
+  body?: B;
+  params?: P;
+  query?: Q;
+  handler(input: RouteInput<Static<B>, Static<P>, Static<Q>>, tx: Tx<DB>): Promise<RouteResult>;
+}
+
+/** `const route = routeFor<MyTables>()`, then `route({...})` infers body, params and query types from their schemas. */
+export function routeFor<DB>() {
+  return <B extends TSchema = TUnknown, P extends TSchema = TUnknown, Q extends TSchema = TUnknown>(
+    spec: RouteSpec<DB, B, P, Q>,
+  ): RouteDefinition<DB> => spec;
+}

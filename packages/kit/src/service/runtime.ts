@@ -1,0 +1,190 @@
+import swagger from '@fastify/swagger';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Role } from '../auth/index.js';
+import { currentContext } from '../context/index.js';
+import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
+import { notFound } from '../errors/index.js';
+import type { Bus } from '../events/bus.js';
+import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
+import { Relay } from '../events/relay.js';
+import { eventMigrations } from '../events/tables.js';
+import { claimKey, idempotencyMigrations, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
+import { JobScheduler, type JobDefinition } from '../jobs/index.js';
+import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
+import type { RouteConfig } from './pipeline.js';
+import type { RouteDefinition, RouteResult } from './route.js';
+import type { Kysely } from 'kysely';
+
+/** Everything that makes a service: what is special about it, and nothing else. */
+export interface ServiceDefinition<DB> {
+  name: string;
+  /** Where its API is mounted, e.g. `/api/orders`. */
+  prefix: string;
+  description: string;
+  migrations: Migrations;
+  routes: RouteDefinition<DB>[];
+  handlers?: EventHandler<DB>[];
+  jobs?: JobDefinition<DB>[];
+}
+
+export function defineService<DB>(def: ServiceDefinition<DB>): ServiceDefinition<DB> {
+  return def;
+}
+
+export interface RuntimeOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  bus: Bus;
+  logger: Logger;
+  retry?: RetryPolicy;
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  relayIntervalMs?: number;
+}
+
+const IdempotencyHeaders = Type.Object({
+  [IDEMPOTENCY_HEADER]: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' }),
+});
+
+const OPERATOR: readonly Role[] = ['operator'];
+
+/**
+ * A service, running: its database (migrated at start), outbox relay,
+ * consumer group, jobs, and a Fastify plugin with its routes, its OpenAPI
+ * document and its dead-letter admin routes. The same runtime serves the
+ * embedded platform (all services, one process) and a distributed process.
+ */
+export class ServiceRuntime<DB> {
+  readonly name: string;
+  readonly sdb: ServiceDatabase<DB>;
+  readonly relay: Relay;
+  readonly uow: UnitOfWork<DB>;
+  readonly consumer: Consumer<DB>;
+  private readonly jobs: JobScheduler<DB>;
+
+  constructor(
+    readonly def: ServiceDefinition<DB>,
+    private readonly opts: RuntimeOptions,
+  ) {
+    this.name = def.name;
+    const logger = opts.logger.child({ service: def.name });
+    this.sdb = openDatabase<DB>({ service: def.name, url: opts.databaseUrl, dataDir: opts.dataDir, sqliteSynchronous: opts.sqliteSynchronous });
+    this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs });
+    this.uow = unitOfWork(def.name, this.sdb, this.relay);
+    this.consumer = new Consumer(def.name, def.handlers ?? [], this.uow, logger, { retry: opts.retry });
+    this.jobs = new JobScheduler(def.name, def.jobs ?? [], this.uow, logger);
+  }
+
+  /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
+  async start(): Promise<void> {
+    await migrate(this.sdb as ServiceDatabase<unknown>, this.name, { ...eventMigrations, ...idempotencyMigrations, ...this.def.migrations });
+    this.relay.start();
+    if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);
+    this.jobs.start();
+  }
+
+  /** Jobs stop, the outbox is flushed to the bus, the database closes. Call after the bus stopped delivering. */
+  async stop(): Promise<void> {
+    await this.jobs.stop();
+    await this.relay.stop();
+    await this.sdb.close();
+  }
+
+  ping(): Promise<void> {
+    return this.sdb.ping();
+  }
+
+  readonly plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
+    await app.register(swagger, {
+      openapi: {
+        info: { title: `Omnishop ${this.name}`, description: this.def.description, version: '1.0.0' },
+        servers: [{ url: this.def.prefix }],
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      },
+    });
+    for (const route of [...this.def.routes, ...this.adminRoutes()]) this.mount(app, route);
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  };
+
+  private mount(app: FastifyInstance, route: RouteDefinition<DB>): void {
+    const config: RouteConfig = { service: this.name, roles: route.roles };
+    app.route({
+      method: route.method,
+      url: route.url,
+      config,
+      schema: {
+        summary: route.summary,
+        tags: [this.name],
+        security: [{ bearer: [] }],
+        ...(route.body ? { body: route.body } : {}),
+        ...(route.params ? { params: route.params } : {}),
+        ...(route.query ? { querystring: route.query } : {}),
+        ...(route.idempotent ? { headers: IdempotencyHeaders } : {}),
+        ...(route.response ? { response: route.response } : {}),
+      },
+      handler: async (request, reply) => {
+        const principal = currentContext()?.principal;
+        if (!principal) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
+        const input = { body: request.body, params: request.params, query: request.query, principal };
+        let replayed = false;
+        const result: RouteResult =
+          route.method === 'GET' || route.transaction === false
+            ? await route.handler(input, this.uow.readOnly())
+            : await this.uow.run(async (tx) => {
+                if (!route.idempotent) return route.handler(input, tx);
+                const db = tx.db as unknown as Kysely<IdempotencyTables>;
+                const claim = {
+                  tenant: principal.tenant,
+                  key: String(request.headers[IDEMPOTENCY_HEADER]),
+                  hash: requestHash([route.method, request.url, principal.subject, request.body]),
+                };
+                const earlier = await claimKey(db, claim);
+                if (earlier) {
+                  replayed = true;
+                  return earlier;
+                }
+                const fresh = await route.handler(input, tx);
+                await storeResponse(db, claim, fresh);
+                return fresh;
+              });
+        reply.code(result.status);
+        if (result.headers) reply.headers(result.headers);
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        return result.body;
+      },
+    });
+  }
+
+  /** Every service lists and replays its dead letters the same way. */
+  private adminRoutes(): RouteDefinition<DB>[] {
+    return [
+      {
+        method: 'GET',
+        url: '/admin/dead-letters',
+        summary: 'List events this service failed to handle',
+        roles: OPERATOR,
+        query: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+          after: Type.Optional(Type.String({ maxLength: 300 })),
+        }),
+        handler: async ({ query }) => {
+          const items = await this.consumer.deadLetters({ limit: query.limit, after: query.after });
+          return { status: 200, body: { items, nextAfter: items.length === query.limit ? (items.at(-1)?.id ?? null) : null } };
+        },
+      },
+      {
+        method: 'POST',
+        url: '/admin/dead-letters/:id/replay',
+        summary: 'Handle a dead-lettered event again',
+        roles: OPERATOR,
+        transaction: false,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
+        handler: async ({ params }) => {
+          if (!(await this.consumer.replay(params.id))) throw notFound('dead letter', params.id);
+          return { status: 202, body: { replayed: params.id } };
+        },
+      },
+    ];
+  }
+}

@@ -1,0 +1,27 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { TokenAuthority } from '../auth/index.js';
+import { installPipeline, requestId } from './pipeline.js';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  auth: TokenAuthority;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+}
+
+/** One HTTP server with the pipeline installed; services are registered on it as plugins. */
+export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimitBytes,
+    genReqId: requestId,
+    requestTimeout: opts.requestTimeoutMs,
+    connectionTimeout: opts.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  installPipeline(app, opts);
+  return app;
+}

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, ROLES, tokenAuthority, type Role } from '@omnishop/kit';
+import { loadPlatformConfig } from './config.js';
+
+const HELP = `omnishop CLI
+
+Usage:
+  npm run cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
+  npm run token -- --role ROLE ...      (shortcut for the above)
+  npm run cli -- help
+
+Commands:
+  token   Mint an access token signed with the configured key (JWT_SECRET, or the demo key).
+          --role    one of: ${ROLES.join(', ')}  (required)
+          --tenant  brand code the token belongs to (default: demo)
+          --sub     subject: the user or customer id (default: cli-<role>)
+          --store   store code, for clerks and store managers
+          --ttl     lifetime in seconds (default: 3600)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(HELP);
+    return command ? 0 : 2;
+  }
+  if (command !== 'token') {
+    console.error(`unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      role: { type: 'string' },
+      tenant: { type: 'string', default: 'demo' },
+      sub: { type: 'string' },
+      store: { type: 'string' },
+      ttl: { type: 'string', default: '3600' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const role = values.role as Role | undefined;
+  if (!role || !ROLES.includes(role)) {
+    console.error(`--role must be one of: ${ROLES.join(', ')}`);
+    return 2;
+  }
+  const ttl = Number(values.ttl);
+  if (!Number.isInteger(ttl) || ttl < 1) {
+    console.error('--ttl must be a positive whole number of seconds');
+    return 2;
+  }
+  const config = loadPlatformConfig();
+  const token = await tokenAuthority(config.jwtSecret).mint(
+    { subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) },
+    ttl,
+  );
+  console.log(token);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError || error instanceof TypeError ? error.message : error);
+    process.exit(2);
+  },
+);

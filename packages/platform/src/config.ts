@@ -1,0 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ConfigError, loadConfig } from '@omnishop/kit';
+
+/** The key every fresh checkout signs demo tokens with; a production start refuses it. */
+export const DEMO_JWT_SECRET = 'omnishop-demo-signing-key-do-not-use-in-production';
+
+export const PlatformConfigSchema = Type.Object({
+  appEnv: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  dataDir: Type.String({ minLength: 1, default: './data' }),
+  databaseUrl: Type.String({ default: '', description: 'empty: SQLite files in dataDir; postgres://... for PostgreSQL' }),
+  jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),
+  requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+  bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  reservationTtlSeconds: Type.Integer({ minimum: 1, default: 900 }),
+  expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
+  sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+});
+
+export type PlatformConfig = Static<typeof PlatformConfigSchema>;
+
+export function loadPlatformConfig(env: Record<string, string | undefined> = process.env, dir = 'config'): PlatformConfig {
+  const config = loadConfig(PlatformConfigSchema, { dir, env });
+  if (config.appEnv === 'production' && config.jwtSecret === DEMO_JWT_SECRET) {
+    throw new ConfigError(['jwtSecret (env JWT_SECRET): the demo key may not be used in production; set a secret of your own']);
+  }
+  return config;
+}

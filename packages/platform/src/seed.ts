@@ -1,0 +1,85 @@
+import type { Platform } from './platform.js';
+import { callApi, until } from './client.js';
+
+export const DEMO_TENANT = 'demo';
+
+const COLOURS = [
+  { code: 'BLK', name: 'Black' },
+  { code: 'WHT', name: 'White' },
+  { code: 'NVY', name: 'Navy' },
+  { code: 'RED', name: 'Red' },
+  { code: 'BEI', name: 'Beige' },
+  { code: 'GRN', name: 'Olive' },
+];
+const LETTER_SIZES = ['XS', 'S', 'M', 'L', 'XL'];
+const WAIST_SIZES = ['28', '30', '32', '34', '36'];
+
+const STYLES = [
+  { code: 'TS1001', name: 'Organic Cotton Tee', category: 'tops', price: 9900, colours: 4, sizes: LETTER_SIZES },
+  { code: 'TS1002', name: 'Striped Breton Top', category: 'tops', price: 15900, colours: 3, sizes: LETTER_SIZES },
+  { code: 'SH2001', name: 'Oxford Shirt', category: 'shirts', price: 29900, colours: 3, sizes: LETTER_SIZES },
+  { code: 'KN3001', name: 'Merino Crew Sweater', category: 'knitwear', price: 49900, colours: 5, sizes: LETTER_SIZES },
+  { code: 'JN4001', name: 'Slim Selvedge Jeans', category: 'denim', price: 59900, colours: 2, sizes: WAIST_SIZES },
+  { code: 'JN4002', name: 'Wide-Leg Jeans', category: 'denim', price: 55900, colours: 2, sizes: WAIST_SIZES },
+  { code: 'DR5001', name: 'Linen Midi Dress', category: 'dresses', price: 69900, colours: 4, sizes: LETTER_SIZES },
+  { code: 'DR5002', name: 'Silk Slip Dress', category: 'dresses', price: 89900, colours: 3, sizes: LETTER_SIZES },
+  { code: 'JK6001', name: 'Down Puffer Jacket', category: 'outerwear', price: 129900, colours: 3, sizes: LETTER_SIZES },
+  { code: 'JK6002', name: 'Wool Overcoat', category: 'outerwear', price: 199900, colours: 2, sizes: LETTER_SIZES },
+  { code: 'SK7001', name: 'Pleated Skirt', category: 'skirts', price: 39900, colours: 3, sizes: LETTER_SIZES },
+  { code: 'HD8001', name: 'Fleece Hoodie', category: 'tops', price: 35900, colours: 6, sizes: LETTER_SIZES },
+];
+
+/** Shanghai and Beijing warehouses and stores; store and location data proper arrives with the store service. */
+export const DEMO_LOCATIONS = ['WH_SH', 'WH_BJ', 'ST_SH_001', 'ST_SH_002', 'ST_BJ_001', 'ST_GZ_001'];
+
+/** Deterministic stock levels, so every demo looks alike. */
+const stockLevel = (i: number) => [40, 25, 8, 5, 6, 3][i % DEMO_LOCATIONS.length] ?? 0;
+
+/**
+ * Seeds the demo brand through the public API (so it passes the same
+ * validation as any client): a brand profile, a fashion catalogue in colours
+ * and sizes, and stock at warehouses and stores. Skips when the brand exists.
+ */
+export async function seedDemo(platform: Platform, progress: (line: string) => void = () => {}): Promise<boolean> {
+  const token = await platform.auth.mint({ subject: 'seed', tenant: DEMO_TENANT, role: 'brand_admin' }, 600);
+  const brand = await callApi(platform.app, { method: 'GET', url: '/api/catalog/brand', token });
+  if (brand.status === 200) return false;
+  await callApi(platform.app, { method: 'PUT', url: '/api/catalog/brand', token, body: { name: 'Omnishop Demo Fashion' } });
+  const skus: string[] = [];
+  for (const style of STYLES) {
+    const res = await callApi<{ skus: { sku: string }[] }>(platform.app, {
+      method: 'POST',
+      url: '/api/catalog/styles',
+      token,
+      idempotencyKey: `seed-style-${style.code}`,
+      body: { code: style.code, name: style.name, category: style.category, season: 'AW26', price: style.price, colours: COLOURS.slice(0, style.colours), sizes: style.sizes },
+    });
+    if (res.status !== 201) throw new Error(`seeding style ${style.code} failed: ${JSON.stringify(res.body)}`);
+    skus.push(...res.body.skus.map((s) => s.sku));
+  }
+  progress(`seed: ${STYLES.length} styles, ${skus.length} SKUs in the catalogue`);
+  const last = skus[skus.length - 1] ?? '';
+  await until(
+    async () => (await callApi(platform.app, { method: 'GET', url: `/api/inventory/stock?sku=${last}`, token })).status === 200,
+    'inventory to learn the new SKUs',
+  );
+  let movements = 0;
+  for (const [i, sku] of skus.entries()) {
+    for (const [j, location] of DEMO_LOCATIONS.entries()) {
+      const qty = stockLevel(i + j);
+      if (qty === 0) continue;
+      const res = await callApi(platform.app, {
+        method: 'POST',
+        url: '/api/inventory/movements',
+        token,
+        idempotencyKey: `seed-stock-${sku}-${location}`,
+        body: { sku, location, kind: 'receive', qty, reason: 'opening stock' },
+      });
+      if (res.status !== 201) throw new Error(`seeding stock of ${sku} failed: ${JSON.stringify(res.body)}`);
+      movements++;
+    }
+    if ((i + 1) % 50 === 0) progress(`seed: stock received for ${i + 1}/${skus.length} SKUs`);
+  }
+  progress(`seed: ${movements} stock receipts at ${DEMO_LOCATIONS.length} locations`);
+  return true;
+}

@@ -1,0 +1,36 @@
+import { Type } from '@sinclair/typebox';
+import { Name, notFound, nowIso, ROLES } from '@omnishop/kit';
+import { route } from '../db.js';
+
+const Brand = Type.Object({ code: Type.String(), name: Type.String(), updatedAt: Type.String() });
+
+export const putBrand = route({
+  method: 'PUT',
+  url: '/brand',
+  summary: "Set the caller's brand profile",
+  roles: ['brand_admin'],
+  body: Type.Object({ name: Name }, { additionalProperties: false }),
+  response: { 200: Brand },
+  handler: async ({ body, principal }, tx) => {
+    const updatedAt = nowIso();
+    await tx.db
+      .insertInto('brand')
+      .values({ tenant: principal.tenant, name: body.name, updated_at: updatedAt })
+      .onConflict((oc) => oc.column('tenant').doUpdateSet({ name: body.name, updated_at: updatedAt }))
+      .execute();
+    return { status: 200, body: { code: principal.tenant, name: body.name, updatedAt } };
+  },
+});
+
+export const getBrand = route({
+  method: 'GET',
+  url: '/brand',
+  summary: "The caller's brand profile",
+  roles: ROLES,
+  response: { 200: Brand },
+  handler: async ({ principal }, tx) => {
+    const row = await tx.db.selectFrom('brand').selectAll().where('tenant', '=', principal.tenant).executeTakeFirst();
+    if (!row) throw notFound('brand', principal.tenant);
+    return { status: 200, body: { code: row.tenant, name: row.name, updatedAt: row.updated_at } };
+  },
+});

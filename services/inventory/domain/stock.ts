@@ -1,0 +1,92 @@
+import { err, ok, type Result } from '@omnishop/kit';
+
+/**
+ * Stock is a history of movements; a balance is what they add up to.
+ * `onHand` is what is physically there, `reserved` what is promised to
+ * orders, and only the difference can be promised again.
+ */
+export interface Balance {
+  onHand: number;
+  reserved: number;
+}
+
+export type MovementKind = 'receive' | 'adjust' | 'reserve' | 'release' | 'sell';
+
+export interface Movement {
+  kind: MovementKind;
+  qty: number;
+  onHandDelta: number;
+  reservedDelta: number;
+}
+
+export const EMPTY: Balance = { onHand: 0, reserved: 0 };
+
+export const available = (b: Balance): number => b.onHand - b.reserved;
+
+export function apply(b: Balance, m: Movement): Balance {
+  return { onHand: b.onHand + m.onHandDelta, reserved: b.reserved + m.reservedDelta };
+}
+
+/** The balance a ledger adds up to: the answer to "why is this stock number what it is?". */
+export function balanceOf(movements: Movement[]): Balance {
+  return movements.reduce(apply, EMPTY);
+}
+
+export type StockRejection = 'not_positive' | 'insufficient_stock' | 'below_reserved' | 'not_reserved';
+
+export function receive(qty: number): Result<Movement, StockRejection> {
+  if (qty < 1) return err('not_positive');
+  return ok({ kind: 'receive', qty, onHandDelta: qty, reservedDelta: 0 });
+}
+
+/** A count correction; it may not take on-hand below what is promised. */
+export function adjust(b: Balance, delta: number): Result<Movement, StockRejection> {
+  if (b.onHand + delta < b.reserved) return err('below_reserved');
+  return ok({ kind: 'adjust', qty: Math.abs(delta), onHandDelta: delta, reservedDelta: 0 });
+}
+
+export function reserve(b: Balance, qty: number): Result<Movement, StockRejection> {
+  if (qty > available(b)) return err('insufficient_stock');
+  return ok({ kind: 'reserve', qty, onHandDelta: 0, reservedDelta: qty });
+}
+
+export function release(b: Balance, qty: number): Result<Movement, StockRejection> {
+  if (qty > b.reserved) return err('not_reserved');
+  return ok({ kind: 'release', qty, onHandDelta: 0, reservedDelta: -qty });
+}
+
+/** Sells reserved stock: it leaves the shelf and the promise together. */
+export function sellReserved(b: Balance, qty: number): Result<Movement, StockRejection> {
+  if (qty > b.reserved) return err('not_reserved');
+  return ok({ kind: 'sell', qty, onHandDelta: -qty, reservedDelta: -qty });
+}
+
+export interface Allocation {
+  sku: string;
+  location: string;
+  qty: number;
+}
+
+/**
+ * Chooses, for each line, one location that can supply all of it: the one
+ * with the most available stock, which spreads load and keeps lines whole.
+ */
+export function allocate(
+  lines: { sku: string; qty: number }[],
+  stockOf: (sku: string) => { location: string; balance: Balance }[],
+): Result<Allocation[], { sku: string }> {
+  const allocations: Allocation[] = [];
+  for (const line of lines) {
+    const best = stockOf(line.sku)
+      .filter((s) => available(s.balance) >= line.qty)
+      .sort((a, b) => available(b.balance) - available(a.balance) || a.location.localeCompare(b.location))[0];
+    if (!best) return err({ sku: line.sku });
+    allocations.push({ sku: line.sku, location: best.location, qty: line.qty });
+  }
+  return ok(allocations);
+}
+
+export type ReservationStatus = 'held' | 'committed' | 'released' | 'expired' | 'sold';
+
+export const isExpired = (r: { status: ReservationStatus; expiresAt: string }, now: Date): boolean =>
+  r.status === 'held' && new Date(r.expiresAt).getTime() <= now.getTime();

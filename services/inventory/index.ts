@@ -1,0 +1,24 @@
+import { defineService } from '@omnishop/kit';
+import type { InventoryTables } from './db.js';
+import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onSkuCreated, reserveForOrder } from './events/handlers.js';
+import { expireReservations } from './jobs/expire-reservations.js';
+import { migrations } from './migrations/index.js';
+import { getLedger, getReservation, getStock, recordStockMovement } from './routes/stock.js';
+
+export interface InventoryOptions {
+  /** How long stock is held for an order that is not yet confirmed. */
+  reservationTtlSeconds: number;
+  /** How often expired reservations are released. */
+  expiryCheckMs: number;
+}
+
+export const inventoryService = (opts: InventoryOptions) =>
+  defineService<InventoryTables>({
+    name: 'inventory',
+    prefix: '/api/inventory',
+    description: 'Stock per SKU per location, kept as an append-only ledger of movements; reservations with expiry.',
+    migrations,
+    routes: [recordStockMovement, getStock, getLedger, getReservation],
+    handlers: [onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderCompleted],
+    jobs: [expireReservations(opts.expiryCheckMs)],
+  });

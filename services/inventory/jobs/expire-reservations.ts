@@ -1,0 +1,24 @@
+import type { JobDefinition } from '@omnishop/kit';
+import { settleReservation, type InventoryTables } from '../db.js';
+import { ReservationExpired } from '../events/index.js';
+
+/** Gives back stock held for orders that were never confirmed, a batch per run. */
+export const expireReservations = (everyMs: number, batch = 200): JobDefinition<InventoryTables> => ({
+  name: 'expire-reservations',
+  everyMs,
+  async run(tx) {
+    const due = await tx.db
+      .selectFrom('reservation')
+      .selectAll()
+      .where('status', '=', 'held')
+      .where('expires_at', '<=', new Date().toISOString())
+      .orderBy('expires_at')
+      .limit(batch)
+      .execute();
+    for (const r of due) {
+      if (await settleReservation(tx, r, 'expired')) {
+        tx.emit(ReservationExpired, r.order_id, { orderId: r.order_id, reservationId: r.id }, { tenant: r.tenant });
+      }
+    }
+  },
+});

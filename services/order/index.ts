@@ -1,0 +1,14 @@
+import { defineService } from '@omnishop/kit';
+import type { OrderTables } from './db.js';
+import { onReservationExpired, onSkuCreated, onSkuPriceChanged, onStockRejected, onStockReserved } from './events/handlers.js';
+import { migrations } from './migrations/index.js';
+import { cancelOrder, completeOrder, getOrder, listOrders, placeOrder } from './routes/orders.js';
+
+export const orderService = defineService<OrderTables>({
+  name: 'order',
+  prefix: '/api/orders',
+  description: 'Online orders: placement (idempotent), the order state machine, cancellation and completion.',
+  migrations,
+  routes: [placeOrder, listOrders, getOrder, cancelOrder, completeOrder],
+  handlers: [onSkuCreated, onSkuPriceChanged, onStockReserved, onStockRejected, onReservationExpired],
+});

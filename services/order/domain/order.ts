@@ -23,6 +23,9 @@ export function transition(from: OrderStatus, command: OrderCommand): Result<Ord
   return to ? ok(to) : err(`cannot ${command} an order that is ${from}`);
 }
 
+/** Stock held until `expiresAt` can confirm an order only while the hold lasts. */
+export const holdIsLive = (expiresAt: string, now: Date): boolean => Date.parse(expiresAt) > now.getTime();
+
 export interface LineRequest {
   sku: string;
   qty: number;

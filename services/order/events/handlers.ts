@@ -1,6 +1,7 @@
 import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
 import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/events';
 import { applyCommand, on } from '../db.js';
+import { holdIsLive } from '../domain/order.js';
 
 /** The order service keeps its own copy of prices, so placing an order needs no call to the catalogue. */
 export const onSkuCreated = on(SkuCreated, async (event, tx) => {
@@ -19,7 +20,9 @@ export const onSkuPriceChanged = on(SkuPriceChanged, async (event, tx) => {
 
 // Stale events (stock reserved for an order already cancelled) find no
 // transition and change nothing; the inventory side settles on the cancel.
+// A hold that ran out before we heard of it confirms nothing: ReservationExpired follows and rejects the order.
 export const onStockReserved = on(StockReserved, async (event, tx) => {
+  if (!holdIsLive(event.data.expiresAt, new Date())) return;
   await applyCommand(tx, event.tenant, event.data.orderId, 'confirm');
 });
 

@@ -80,11 +80,15 @@ export class EmbeddedBus implements Bus {
     this.file.close();
   }
 
-  /** Lag of each consumer group: events published that it has not yet passed. */
+  /** Lag of each consumer group: events of its types published that it has not handled yet. */
   lag(): Record<string, number> {
-    const head = (this.file.prepare('select coalesce(max(seq), 0) as seq from bus_log').get() as { seq: number }).seq;
     const out: Record<string, number> = {};
-    for (const sub of this.subscriptions) out[sub.group] = head - this.cursor(sub.group);
+    for (const sub of this.subscriptions) {
+      const pending = this.file
+        .prepare(`select count(*) as n from bus_log where seq > ? and type in (${sub.types.map(() => '?').join(', ')})`)
+        .get(this.cursor(sub.group), ...sub.types) as { n: number };
+      out[sub.group] = pending.n;
+    }
     return out;
   }
 

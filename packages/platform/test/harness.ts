@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { createLogger, type EventTables, type Role } from '@omnishop/kit';
+import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
+import { startPlatform, type Platform } from '../src/platform.js';
+
+/**
+ * A real platform for a test: its own temporary data folder, a real port,
+ * the real database and bus. Tests talk to it over HTTP only.
+ */
+export interface TestPlatform {
+  platform: Platform;
+  url: string;
+  config: PlatformConfig;
+  token(role: Role, opts?: { subject?: string; tenant?: string; store?: string }): Promise<string>;
+  api<T = any>(method: string, path: string, opts?: ApiOptions): Promise<ApiResponse<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  stop(): Promise<void>;
+}
+
+export interface ApiOptions {
+  token?: string;
+  body?: unknown;
+  /** Raw body text, sent as-is (for malformed JSON). */
+  raw?: string;
+  headers?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function startTestPlatform(overrides: Record<string, string> = {}): Promise<TestPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-test-'));
+  const config = loadPlatformConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEED: 'false', SQLITE_SYNCHRONOUS: 'NORMAL', ...overrides }, '/nonexistent');
+  const platform = await startPlatform(config, createLogger({ level: config.logLevel }), { retry: { attempts: 3, baseMs: 10, maxMs: 50 } });
+  const url = platform.url;
+  return {
+    platform,
+    url,
+    config,
+    token: (role, opts = {}) =>
+      platform.auth.mint({ subject: opts.subject ?? `test-${role}`, tenant: opts.tenant ?? 'acme', role, ...(opts.store ? { store: opts.store } : {}) }),
+    api: (method, path, opts = {}) => request(url, method, path, opts),
+    async stop() {
+      await platform.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function request<T>(base: string, method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: the test sees the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+/** Polls until `check` returns a value that is not undefined. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const newKey = () => randomUUID();
+
+/**
+ * Creates a style through the catalogue and waits until inventory and order
+ * know its SKUs (they learn them from SkuCreated), then receives stock.
+ */
+export async function stockedSku(
+  t: TestPlatform,
+  opts: { style?: string; price?: number; stock?: Record<string, number>; tenant?: string } = {},
+): Promise<string> {
+  const tenant = opts.tenant ?? 'acme';
+  const admin = await t.token('brand_admin', { tenant });
+  const style = opts.style ?? `S${Math.floor(Math.random() * 1e9)}`;
+  const created = await t.api('POST', '/api/catalog/styles', {
+    token: admin,
+    idempotencyKey: newKey(),
+    body: { code: style, name: 'Test Tee', category: 'tops', price: opts.price ?? 9900, colours: [{ code: 'BLK', name: 'Black' }], sizes: ['M'] },
+  });
+  if (created.status !== 201) throw new Error(`style not created: ${JSON.stringify(created.body)}`);
+  const sku = `${style}-BLK-M`;
+  await eventually(async () => ((await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: admin })).status === 200 ? true : undefined), 'inventory to know the SKU');
+  await settled(t);
+  for (const [location, qty] of Object.entries(opts.stock ?? {})) {
+    const res = await t.api('POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location, kind: 'receive', qty } });
+    if (res.status !== 201) throw new Error(`stock not received: ${JSON.stringify(res.body)}`);
+  }
+  return sku;
+}
+
+/** Waits until every event so far has been relayed and handled: outboxes empty, no consumer lag. */
+export async function settled(t: TestPlatform, timeoutMs = 30_000): Promise<void> {
+  await eventually(async () => {
+    for (const r of t.platform.runtimes) await r.relay.flush();
+    const outboxes = await Promise.all(
+      t.platform.runtimes.map((r) => (r.sdb.db as never as Kysely<EventTables>).selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
+    );
+    const idle = outboxes.every((o) => Number(o.n) === 0) && Object.values(t.platform.bus.lag()).every((n) => n === 0);
+    return idle ? true : undefined;
+  }, 'events to settle', timeoutMs);
+}
+
+/** Waits until an order is in one of the final states and returns it. */
+export async function finalOrder(t: TestPlatform, token: string, id: string, timeoutMs = 30_000) {
+  return eventually(async () => {
+    const res = await t.api('GET', `/api/orders/${id}`, { token });
+    return ['confirmed', 'rejected', 'cancelled', 'completed'].includes(res.body?.status) ? res.body : undefined;
+  }, `order ${id} to settle`, timeoutMs);
+}

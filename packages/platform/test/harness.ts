@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { createLogger, type EventTables, type Role } from '@omnishop/kit';
 import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
 import { startPlatform, type Platform } from '../src/platform.js';
@@ -35,9 +36,39 @@ export interface ApiResponse<T> {
   body: T;
 }
 
+/**
+ * With OMNISHOP_TEST_POSTGRES set to a server URL (as the `integration-pg`
+ * test project does), each test platform gets a fresh PostgreSQL database on
+ * that server, dropped when it stops.
+ */
+async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const server = process.env.OMNISHOP_TEST_POSTGRES;
+  if (!server) return undefined;
+  const name = `omnishop_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
 export async function startTestPlatform(overrides: Record<string, string> = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-test-'));
-  const config = loadPlatformConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SEED: 'false', SQLITE_SYNCHRONOUS: 'NORMAL', ...overrides }, '/nonexistent');
+  const postgres = await freshPostgresDatabase();
+  const config = loadPlatformConfig(
+    { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: process.env.OMNISHOP_TEST_LOG_LEVEL ?? 'silent', SEED: 'false', SQLITE_SYNCHRONOUS: 'NORMAL', ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...overrides },
+    '/nonexistent',
+  );
   const platform = await startPlatform(config, createLogger({ level: config.logLevel }), { retry: { attempts: 3, baseMs: 10, maxMs: 50 } });
   const url = platform.url;
   return {
@@ -49,6 +80,7 @@ export async function startTestPlatform(overrides: Record<string, string> = {}):
     api: (method, path, opts = {}) => request(url, method, path, opts),
     async stop() {
       await platform.stop();
+      await postgres?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -34,29 +34,36 @@ export function balanceOf(movements: Movement[]): Balance {
 
 export type StockRejection = 'not_positive' | 'insufficient_stock' | 'below_reserved' | 'not_reserved';
 
+/** Quantities are whole units, one or more. */
+const isQuantity = (qty: number): boolean => Number.isInteger(qty) && qty >= 1;
+
 export function receive(qty: number): Result<Movement, StockRejection> {
-  if (qty < 1) return err('not_positive');
+  if (!isQuantity(qty)) return err('not_positive');
   return ok({ kind: 'receive', qty, onHandDelta: qty, reservedDelta: 0 });
 }
 
 /** A count correction; it may not take on-hand below what is promised. */
 export function adjust(b: Balance, delta: number): Result<Movement, StockRejection> {
+  if (!isQuantity(Math.abs(delta))) return err('not_positive');
   if (b.onHand + delta < b.reserved) return err('below_reserved');
   return ok({ kind: 'adjust', qty: Math.abs(delta), onHandDelta: delta, reservedDelta: 0 });
 }
 
 export function reserve(b: Balance, qty: number): Result<Movement, StockRejection> {
+  if (!isQuantity(qty)) return err('not_positive');
   if (qty > available(b)) return err('insufficient_stock');
   return ok({ kind: 'reserve', qty, onHandDelta: 0, reservedDelta: qty });
 }
 
 export function release(b: Balance, qty: number): Result<Movement, StockRejection> {
+  if (!isQuantity(qty)) return err('not_positive');
   if (qty > b.reserved) return err('not_reserved');
   return ok({ kind: 'release', qty, onHandDelta: 0, reservedDelta: -qty });
 }
 
 /** Sells reserved stock: it leaves the shelf and the promise together. */
 export function sellReserved(b: Balance, qty: number): Result<Movement, StockRejection> {
+  if (!isQuantity(qty)) return err('not_positive');
   if (qty > b.reserved) return err('not_reserved');
   return ok({ kind: 'sell', qty, onHandDelta: -qty, reservedDelta: -qty });
 }
@@ -70,16 +77,20 @@ export interface Allocation {
 /**
  * Chooses, for each line, one location that can supply all of it: the one
  * with the most available stock, which spreads load and keeps lines whole.
+ * Earlier lines' allocations count against later lines of the same SKU.
  */
 export function allocate(
   lines: { sku: string; qty: number }[],
   stockOf: (sku: string) => { location: string; balance: Balance }[],
 ): Result<Allocation[], { sku: string }> {
   const allocations: Allocation[] = [];
+  const taken = (sku: string, location: string) =>
+    allocations.filter((a) => a.sku === sku && a.location === location).reduce((sum, a) => sum + a.qty, 0);
   for (const line of lines) {
     const best = stockOf(line.sku)
-      .filter((s) => available(s.balance) >= line.qty)
-      .sort((a, b) => available(b.balance) - available(a.balance) || a.location.localeCompare(b.location))[0];
+      .map((s) => ({ location: s.location, free: available(s.balance) - taken(line.sku, s.location) }))
+      .filter((s) => s.free >= line.qty)
+      .sort((a, b) => b.free - a.free || a.location.localeCompare(b.location))[0];
     if (!best) return err({ sku: line.sku });
     allocations.push({ sku: line.sku, location: best.location, qty: line.qty });
   }

@@ -27,9 +27,9 @@ export function tokenAuthority(secret: string): TokenAuthority {
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER });
+        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, requiredClaims: ['exp', 'sub'] });
         const role = payload.role as Role;
-        if (typeof payload.sub !== 'string' || typeof payload.tenant !== 'string' || !ROLES.includes(role)) {
+        if (!payload.sub || typeof payload.tenant !== 'string' || !payload.tenant || !ROLES.includes(role)) {
           throw unauthorized('token lacks sub, tenant or a known role');
         }
         const principal: Principal = { subject: payload.sub, tenant: payload.tenant, role };
@@ -37,6 +37,7 @@ export function tokenAuthority(secret: string): TokenAuthority {
         return principal;
       } catch (e) {
         if (e instanceof joseErrors.JWTExpired) throw unauthorized('token expired');
+        if (e instanceof joseErrors.JWTClaimValidationFailed) throw unauthorized(`token ${e.claim} claim missing or invalid`);
         if (e instanceof joseErrors.JOSEError) throw unauthorized('token invalid');
         throw e;
       }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { Static, TObject } from '@sinclair/typebox';
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
 
 /**
@@ -26,12 +26,36 @@ export interface ConfigSources {
   env?: Record<string, string | undefined>;
 }
 
-function readYaml(path: string): Record<string, unknown> {
+function readYaml(path: string, keys: string[]): Record<string, unknown> {
   if (!existsSync(path)) return {};
-  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`${path}: not valid YAML: ${(error as Error).message}`]);
+  }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`${path}: must be a mapping of keys to values`]);
+  const unknownKeys = Object.keys(parsed).filter((k) => !keys.includes(k));
+  if (unknownKeys.length) throw new ConfigError(unknownKeys.map((k) => `${path}: ${k}: unknown key`));
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Strings from the environment become the schema's type, strictly: "80.5" is
+ * not an integer and "1e3" is not 1. Anything that does not convert cleanly
+ * is left as it is, for the schema check to name.
+ */
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+function fromText(schema: TSchema, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (schema.type === 'integer' || schema.type === 'number') {
+    return DECIMAL.test(text) ? Number(text) : value;
+  }
+  if (schema.type === 'boolean') return { true: true, '1': true, false: false, '0': false }[text] ?? value;
+  return value;
 }
 
 export function loadConfig<S extends TObject>(schema: S, sources: ConfigSources = {}): Static<S> {
@@ -39,17 +63,16 @@ export function loadConfig<S extends TObject>(schema: S, sources: ConfigSources 
   const keys = Object.keys(schema.properties);
   const layered: Record<string, unknown> = {};
   if (sources.dir) {
-    Object.assign(layered, readYaml(join(sources.dir, 'config.yml')));
-    const appEnv = env.APP_ENV ?? (layered.appEnv as string | undefined);
-    if (appEnv) Object.assign(layered, readYaml(join(sources.dir, `config.${appEnv}.yml`)));
+    Object.assign(layered, readYaml(join(sources.dir, 'config.yml'), keys));
+    const appEnv = env.APP_ENV || (layered.appEnv as string | undefined);
+    if (appEnv) Object.assign(layered, readYaml(join(sources.dir, `config.${appEnv}.yml`), keys));
   }
-  const unknownKeys = Object.keys(layered).filter((k) => !keys.includes(k));
-  if (unknownKeys.length) throw new ConfigError(unknownKeys.map((k) => `${k}: unknown key`));
   for (const key of keys) {
     const fromEnv = env[envName(key)];
     if (fromEnv !== undefined && fromEnv !== '') layered[key] = fromEnv;
+    layered[key] = fromText(schema.properties[key] as TSchema, layered[key]);
   }
-  const value = Value.Default(schema, Value.Convert(schema, layered));
+  const value = Value.Default(schema, layered);
   const problems = [...Value.Errors(schema, value)].map((e) => {
     const key = e.path.replace(/^\//, '').split('/')[0] ?? '';
     const got = (value as Record<string, unknown>)[key];

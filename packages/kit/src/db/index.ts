@@ -93,7 +93,12 @@ export async function migrate(sdb: ServiceDatabase<unknown>, service: string, mi
   if (sdb.dialect === 'postgres') await sql`create schema if not exists ${sql.id(service)}`.execute(sdb.db);
   const all: Record<string, Migration> = {};
   for (const [name, step] of Object.entries(migrations)) all[name] = { up: (db) => step(db, sdb.dialect) };
-  const migrator = new Migrator({ db: sdb.db, provider: { getMigrations: async () => all } });
+  const migrator = new Migrator({
+    db: sdb.db,
+    provider: { getMigrations: async () => all },
+    // Each service keeps its migration history in its own schema.
+    ...(sdb.dialect === 'postgres' ? { migrationTableSchema: service } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new Error(`migrations of ${service} failed: ${String(error)}`, { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

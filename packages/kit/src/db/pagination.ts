@@ -17,7 +17,8 @@ export function decodeCursor<K extends string | number>(cursor: string | undefin
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof key === kind) return key as K;
+    // Numeric keys are sequence numbers: a fraction or an overflow to Infinity was never returned.
+    if (kind === 'string' ? typeof key === 'string' : Number.isSafeInteger(key)) return key as K;
   } catch {
     // fall through to the error below
   }

@@ -141,7 +141,7 @@ export class Consumer<DB> implements Subscription {
     }
     if (!handler.event.check.Check(envelope.data)) {
       const first = [...handler.event.check.Errors(envelope.data)][0];
-      return `${envelope.type} data invalid at ${first?.path}: ${first?.message}`;
+      return `${envelope.type} data invalid at ${first?.path || '/'}: ${first?.message}`;
     }
     return undefined;
   }

@@ -43,7 +43,7 @@ export interface EnvelopeFields<S extends TSchema> {
 export function createEnvelope<S extends TSchema>(def: EventDefinition<S>, f: EnvelopeFields<S>): EventEnvelope<Static<S>> {
   if (!def.check.Check(f.data)) {
     const first = [...def.check.Errors(f.data)][0];
-    throw new Error(`${def.type} v${def.version} data invalid at ${first?.path}: ${first?.message}`);
+    throw new Error(`${def.type} v${def.version} data invalid at ${first?.path || '/'}: ${first?.message}`);
   }
   return {
     id: randomUUID(),

@@ -64,7 +64,8 @@ export class Relay {
         const last = rows[rows.length - 1];
         if (!last) return;
         await this.bus.publish(rows.map((r) => JSON.parse(r.envelope) as EventEnvelope));
-        await this.db.deleteFrom('outbox').where('seq', '<=', last.seq).execute();
+        // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
+        await this.db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();
         this.failures = 0;
         if (rows.length < batchSize) return;
       }

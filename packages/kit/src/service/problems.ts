@@ -31,12 +31,14 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad-request', 'Invalid Content-Length'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'validation', 'Request body is empty'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed-json', 'Request body is not valid JSON'],
+  FST_ERR_BAD_URL: [400, 'bad-url', 'URL is not valid'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri-too-long', 'Path parameter too long'],
 };
 
 /** Turns anything thrown while serving a request into a problem; unknown errors become a 500 that leaks nothing. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
-  const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  const fe = (typeof error === 'object' && error !== null ? error : {}) as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const errors: FieldError[] = fe.validation.map((e) => ({ field: fieldOf(fe.validationContext ?? 'body', e), message: messageOf(e) }));
     return new Problem(400, 'validation', 'Request validation failed', {
@@ -46,9 +48,6 @@ export function toProblem(error: unknown): Problem {
   }
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return new Problem(known[0], known[1], known[2], { detail: fe.message });
-  if (error instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new Problem(400, 'malformed-json', 'Request body is not valid JSON', { detail: fe.message });
-  }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new Problem(fe.statusCode, 'bad-request', 'Bad request', { detail: fe.message });
   }

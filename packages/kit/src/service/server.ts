@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
 import { installPipeline, requestId } from './pipeline.js';
+import { problemErrorHandler } from './problems.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -21,6 +22,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any route matches (a bad %-escape, an over-long path parameter) are problems too.
+    frameworkErrors: problemErrorHandler(opts.logger),
   });
   installPipeline(app, opts);
   return app;

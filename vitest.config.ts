@@ -1,5 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+const integration = {
+  pool: 'forks' as const,
+  testTimeout: 120_000,
+  hookTimeout: 60_000,
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,12 +16,26 @@ export default defineConfig({
         },
       },
       {
+        // The real API over real HTTP, on SQLite and the embedded bus.
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts'],
-          pool: 'forks',
-          testTimeout: 120_000,
-          hookTimeout: 60_000,
+          ...integration,
+        },
+      },
+      {
+        // The same flows on PostgreSQL: a fresh database per test platform on this server.
+        // No server there means these fail; they are never skipped.
+        test: {
+          name: 'integration-pg',
+          include: [
+            'packages/platform/test/order-flow.int.test.ts',
+            'packages/platform/test/flash-sale.int.test.ts',
+            'packages/platform/test/idempotency.int.test.ts',
+            'packages/platform/test/bad-input.int.test.ts',
+          ],
+          env: { OMNISHOP_TEST_POSTGRES: process.env.OMNISHOP_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test' },
+          ...integration,
         },
       },
     ],

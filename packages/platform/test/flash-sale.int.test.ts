@@ -17,13 +17,13 @@ describe('flash sale: 500 buyers, 50 units', () => {
     );
     expect(placed.map((p) => p.status)).toEqual(Array(500).fill(201));
 
-    const finals = await Promise.all(placed.map((p, i) => finalOrder(t, buyers[i]!, p.body.id, 60_000)));
+    await settled(t, 90_000);
+    const finals = await Promise.all(placed.map((p, i) => finalOrder(t, buyers[i]!, p.body.id)));
     const count = (status: string) => finals.filter((o) => o.status === status).length;
     expect(count('confirmed')).toBe(50);
     expect(count('rejected')).toBe(450);
     for (const o of finals.filter((f) => f.status === 'rejected')) expect(o.reason).toBe(`insufficient_stock: ${sku}`);
 
-    await settled(t);
     const admin = await t.token('brand_admin');
     const stock = await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: admin });
     expect(stock.body.total).toEqual({ onHand: 50, reserved: 50, available: 0 });

@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Type } from '@sinclair/typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createHttpServer,
+  createLogger,
+  defineEvent,
+  defineService,
+  EmbeddedBus,
+  handlerFor,
+  routeFor,
+  ServiceRuntime,
+  tokenAuthority,
+  type EventTables,
+} from '../src/index.js';
+import type { Kysely } from 'kysely';
+
+/** A small service built from the kit alone: it records what it handled, and fails on request. */
+interface ProbeTables {
+  handled: { seq: number; event_id: string; key: string; n: number };
+}
+
+const Noted = defineEvent('Noted', 1, 'A test event.', Type.Object({ n: Type.Integer(), failTimes: Type.Integer() }));
+const on = handlerFor<ProbeTables>();
+const route = routeFor<ProbeTables>();
+const attempts = new Map<string, number>();
+/** failTimes 99 means "broken until the test heals it", like a bug fixed before a replay. */
+let healed = false;
+
+const probe = defineService<ProbeTables>({
+  name: 'probe',
+  prefix: '/api/probe',
+  description: 'kit test service',
+  migrations: {
+    '0001': async (db) => {
+      await db.schema
+        .createTable('handled')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+  routes: [
+    route({
+      method: 'POST',
+      url: '/notes',
+      summary: 'emit notes',
+      roles: ['brand_admin'],
+      body: Type.Object({ notes: Type.Array(Type.Object({ key: Type.String(), n: Type.Integer(), failTimes: Type.Integer() })) }),
+      handler: async ({ body }, tx) => {
+        for (const note of body.notes) tx.emit(Noted, note.key, { n: note.n, failTimes: note.failTimes });
+        return { status: 202, body: { emitted: body.notes.length } };
+      },
+    }),
+  ],
+  handlers: [
+    on(Noted, async (event, tx) => {
+      const seen = (attempts.get(event.id) ?? 0) + 1;
+      attempts.set(event.id, seen);
+      await tx.db.insertInto('handled').values({ event_id: event.id, key: event.key, n: event.data.n } as never).execute();
+      // Written, then thrown: the transaction must take the write back.
+      if (seen <= event.data.failTimes && !(event.data.failTimes === 99 && healed)) throw new Error(`failing on purpose (attempt ${seen})`);
+    }),
+  ],
+});
+
+const auth = tokenAuthority('kit-test-secret-kit-test-secret-0000');
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function start(dataDir: string) {
+  const logger = createLogger({ level: 'silent' });
+  const bus = new EmbeddedBus(dataDir, logger);
+  const runtime = new ServiceRuntime(probe, { dataDir, bus, logger, retry: { attempts: 3, baseMs: 5, maxMs: 20 } });
+  const app = createHttpServer({ logger, auth, bodyLimitBytes: 1 << 20, requestTimeoutMs: 5000 });
+  await runtime.start();
+  await app.register(runtime.plugin, { prefix: probe.prefix });
+  await bus.start();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const stop = async () => {
+    await app.close();
+    await bus.stop();
+    await runtime.stop();
+    await bus.close();
+  };
+  return { url, runtime, bus, stop };
+}
+
+const post = async (url: string, path: string, token: string, body?: unknown) => {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+};
+
+const handled = (rt: ServiceRuntime<ProbeTables>) => rt.sdb.db.selectFrom('handled').selectAll().orderBy('seq').execute();
+
+async function until(check: () => Promise<boolean>) {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
+  const dir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'omnishop-kit-'));
+    cleanup.push(async () => rmSync(d, { recursive: true, force: true }));
+    return d;
+  };
+
+  it('delivers in emit order per key, retries a failing handler with no trace of the failed attempts, and dead-letters what keeps failing', async () => {
+    const p = await start(dir());
+    cleanup.push(p.stop);
+    const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
+    const notes = [
+      { key: 'a', n: 1, failTimes: 0 },
+      { key: 'b', n: 2, failTimes: 2 }, // succeeds on the third attempt
+      { key: 'a', n: 3, failTimes: 0 },
+      { key: 'c', n: 4, failTimes: 99 }, // never succeeds: dead letter
+      { key: 'a', n: 5, failTimes: 0 },
+    ];
+    expect((await post(p.url, '/api/probe/notes', admin, { notes })).status).toBe(202);
+    await until(async () => (await handled(p.runtime)).length === 4);
+    await until(async () => Object.values(p.bus.lag()).every((n) => n === 0));
+    const rows = await handled(p.runtime);
+    expect(rows.map((r) => r.n)).toEqual([1, 2, 3, 5]);
+    expect(rows.filter((r) => r.key === 'a').map((r) => r.n)).toEqual([1, 3, 5]);
+
+    const operator = await auth.mint({ subject: 'op', tenant: 'platform', role: 'operator' });
+    const list = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
+    const dead = (await list.json()) as { items: { id: string; type: string; attempts: number; error: string; envelope: { key: string } }[] };
+    expect(dead.items).toHaveLength(1);
+    expect(dead.items[0]).toMatchObject({ type: 'Noted', attempts: 3, envelope: { key: 'c' } });
+    expect(dead.items[0]!.error).toContain('failing on purpose');
+
+    // Brand admins may not replay; operators may, and a replay that succeeds clears the dead letter.
+    expect((await post(p.url, `/api/probe/admin/dead-letters/${dead.items[0]!.id}/replay`, admin)).status).toBe(403);
+    healed = true;
+    const replayed = await post(p.url, `/api/probe/admin/dead-letters/${dead.items[0]!.id}/replay`, operator);
+    expect(replayed.status).toBe(202);
+    expect((await handled(p.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 5, 4]);
+    const after = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
+    expect(((await after.json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await post(p.url, '/api/probe/admin/dead-letters/nope/replay', operator)).status).toBe(404);
+  });
+
+  it('a redelivered event takes effect once, and a restart resumes where each consumer left off', async () => {
+    const d = dir();
+    const first = await start(d);
+    const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
+    await post(first.url, '/api/probe/notes', admin, { notes: [1, 2, 3].map((n) => ({ key: 'k', n, failTimes: 0 })) });
+    await until(async () => (await handled(first.runtime)).length === 3);
+    await until(async () => Object.values(first.bus.lag()).every((n) => n === 0));
+    // Deliver an already-handled event again, as a bus may after a crash.
+    const [envelopeRow] = await (first.runtime.sdb.db as unknown as Kysely<EventTables>).selectFrom('processed_event').selectAll().execute();
+    const redelivered = { id: envelopeRow!.event_id, type: 'Noted', version: 1, source: 'probe', key: 'k', tenant: 't1', time: '', headers: {}, data: { n: 1, failTimes: 0 } };
+    await first.runtime.consumer.handle(redelivered);
+    expect(await handled(first.runtime)).toHaveLength(3);
+    await first.stop();
+
+    const second = await start(d);
+    cleanup.push(second.stop);
+    await post(second.url, '/api/probe/notes', admin, { notes: [{ key: 'k', n: 4, failTimes: 0 }] });
+    await until(async () => (await handled(second.runtime)).length === 4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await handled(second.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('events wait in the outbox while the bus refuses them, and flow when it is back', async () => {
+    const p = await start(dir());
+    cleanup.push(p.stop);
+    const publish = p.bus.publish.bind(p.bus);
+    p.bus.publish = async () => {
+      throw new Error('broker down');
+    };
+    const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
+    await post(p.url, '/api/probe/notes', admin, { notes: [{ key: 'k', n: 1, failTimes: 0 }] });
+    await new Promise((r) => setTimeout(r, 100));
+    const outbox = await (p.runtime.sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').selectAll().execute();
+    expect(outbox).toHaveLength(1);
+    expect(await handled(p.runtime)).toHaveLength(0);
+    p.bus.publish = publish;
+    p.runtime.relay.nudge();
+    await until(async () => (await handled(p.runtime)).length === 1);
+  });
+});

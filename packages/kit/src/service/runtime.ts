@@ -99,7 +99,6 @@ export class ServiceRuntime<DB> {
     await app.register(swagger, {
       openapi: {
         info: { title: `Omnishop ${this.name}`, description: this.def.description, version: '1.0.0' },
-        servers: [{ url: this.def.prefix }],
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
     });

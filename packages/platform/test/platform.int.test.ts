@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPlatform, type TestPlatform } from './harness.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, '../../..');
+const tsx = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe('the platform as an operator meets it', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await startTestPlatform();
+  });
+  afterAll(() => t.stop());
+
+  it('answers liveness and readiness, naming each dependency it checked', async () => {
+    expect((await t.api('GET', '/health/live')).status).toBe(200);
+    const ready = await t.api('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ok', checks: { bus: 'ok', catalog: 'ok', inventory: 'ok', order: 'ok' } });
+  });
+
+  it('lists its services, and each serves an OpenAPI document of its routes', async () => {
+    const index = await t.api('GET', '/api');
+    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'inventory', 'order']);
+    for (const s of index.body.services as { openapi: string; api: string }[]) {
+      const doc = await t.api('GET', s.openapi);
+      expect(doc.status).toBe(200);
+      expect(doc.body.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.body.paths).length).toBeGreaterThan(1);
+    }
+    const orders = await t.api('GET', '/api/orders/openapi.json');
+    expect(orders.body.paths['/api/orders'].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'idempotency-key', in: 'header', required: true })]));
+  });
+
+  it('echoes a sane x-request-id and makes one up otherwise', async () => {
+    const given = await t.api('GET', '/health/live', { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const made = await t.api('GET', '/health/live', { headers: { 'x-request-id': 'no spaces <allowed>' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('the CLI and start-up configuration', () => {
+  it('mints a token the platform accepts', async () => {
+    const t = await startTestPlatform();
+    try {
+      const out = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'brand_admin', '--tenant', 'acme', '--sub', 'cli-user']);
+      expect(out.code).toBe(0);
+      const res = await t.api('PUT', '/api/catalog/brand', { token: out.stdout.trim(), body: { name: 'Acme' } });
+      expect(res.status).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('explains itself with --help and refuses a bad role', async () => {
+    const help = await tsx(['packages/platform/src/cli.ts', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('token');
+    const bad = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'king']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--role must be one of');
+  });
+
+  it('refuses to start with a bad setting, naming the key and its environment variable', async () => {
+    const out = await tsx(['packages/platform/src/main.ts'], { PORT: 'eighty', DATA_DIR: '/tmp/omnishop-never' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('port (env PORT)');
+  });
+
+  it('refuses to start in production with the demo signing key', async () => {
+    const out = await tsx(['packages/platform/src/main.ts'], { APP_ENV: 'production', DATA_DIR: '/tmp/omnishop-never' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('jwtSecret (env JWT_SECRET)');
+  });
+});

@@ -20,6 +20,7 @@ export * from './events/relay.js';
 export * from './events/consumer.js';
 export * from './events/tables.js';
 export * from './transaction/index.js';
+export * from './http-client/index.js';
 export * from './idempotency/index.js';
 export * from './jobs/index.js';
 export * from './lifecycle/index.js';

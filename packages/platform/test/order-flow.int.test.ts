@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installTracing } from '@omnishop/kit';
 import { finalOrder, newKey, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
 
 describe('order lifecycle over the real API and bus', () => {
@@ -86,6 +87,23 @@ describe('order lifecycle over the real API and bus', () => {
       gate();
       order.consumer.handle = handle;
     }
+  });
+
+  it('one trace follows an order from the HTTP request across the bus and back', async () => {
+    const sku = await stockedSku(t, { stock: { WH_SH: 1 } });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const placed = await t.api('POST', '/api/orders', {
+      token: customer,
+      idempotencyKey: newKey(),
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: { lines: [{ sku, qty: 1 }] },
+    });
+    expect((await finalOrder(t, customer, placed.body.id)).status).toBe('confirmed');
+    await settled(t);
+    const names = installTracing()
+      .byTrace(traceId)
+      .map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['POST /api/orders', 'consume OrderPlaced', 'consume StockReserved', 'consume OrderConfirmed']));
   });
 
   it("keeps one customer's orders from another", async () => {

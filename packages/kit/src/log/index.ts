@@ -47,5 +47,7 @@ export interface BehaviourRecord {
 
 export function behaviourLog(logger: Logger, record: BehaviourRecord): void {
   const failed = typeof record.status === 'number' ? record.status >= 500 : record.status === 'dead-letter' || record.status === 'failed';
-  logger[failed ? 'error' : 'info']({ behaviour: record }, 'behaviour');
+  // Routine job runs come every few seconds; at info they would drown the requests.
+  const level = failed ? 'error' : record.kind === 'job' ? 'debug' : 'info';
+  logger[level]({ behaviour: record }, 'behaviour');
 }

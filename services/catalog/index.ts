@@ -1,5 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { CatalogTables } from './db.js';
+import { catalogEvents } from './events/index.js';
 import { migrations } from './migrations/index.js';
 import { getBrand, putBrand } from './routes/brand.js';
 import { createStyle, getSku, getStyle, listStyles, setPrice } from './routes/styles.js';
@@ -9,5 +10,6 @@ export const catalogService = defineService<CatalogTables>({
   prefix: '/api/catalog',
   description: 'Brands, styles, SKUs (colour × size) and prices.',
   migrations,
+  emits: catalogEvents,
   routes: [getBrand, putBrand, createStyle, listStyles, getStyle, getSku, setPrice],
 });

@@ -2,6 +2,7 @@ import { defineService } from '@omnishop/kit';
 import type { InventoryTables } from './db.js';
 import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onSkuCreated, reserveForOrder } from './events/handlers.js';
 import { expireReservations } from './jobs/expire-reservations.js';
+import { inventoryEvents } from './events/index.js';
 import { migrations } from './migrations/index.js';
 import { getLedger, getReservation, getStock, recordStockMovement } from './routes/stock.js';
 
@@ -18,6 +19,7 @@ export const inventoryService = (opts: InventoryOptions) =>
     prefix: '/api/inventory',
     description: 'Stock per SKU per location, kept as an append-only ledger of movements; reservations with expiry.',
     migrations,
+  emits: inventoryEvents,
     routes: [recordStockMovement, getStock, getLedger, getReservation],
     handlers: [onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderCompleted],
     jobs: [expireReservations(opts.expiryCheckMs)],

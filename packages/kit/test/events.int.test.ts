@@ -34,6 +34,7 @@ const probe = defineService<ProbeTables>({
   name: 'probe',
   prefix: '/api/probe',
   description: 'kit test service',
+  emits: [Noted],
   migrations: {
     '0001': async (db) => {
       await db.schema

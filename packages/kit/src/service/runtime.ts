@@ -8,6 +8,7 @@ import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '..
 import { notFound } from '../errors/index.js';
 import type { Bus } from '../events/bus.js';
 import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
+import type { EventDefinition } from '../events/envelope.js';
 import { Relay } from '../events/relay.js';
 import { eventMigrations } from '../events/tables.js';
 import { claimKey, idempotencyMigrations, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
@@ -25,6 +26,8 @@ export interface ServiceDefinition<DB> {
   description: string;
   migrations: Migrations;
   routes: RouteDefinition<DB>[];
+  /** Every event it may emit; emitting anything else is a bug caught at the emit. */
+  emits?: EventDefinition[];
   handlers?: EventHandler<DB>[];
   jobs?: JobDefinition<DB>[];
 }
@@ -71,7 +74,7 @@ export class ServiceRuntime<DB> {
     const logger = opts.logger.child({ service: def.name });
     this.sdb = openDatabase<DB>({ service: def.name, url: opts.databaseUrl, dataDir: opts.dataDir, sqliteSynchronous: opts.sqliteSynchronous });
     this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs });
-    this.uow = unitOfWork(def.name, this.sdb, this.relay);
+    this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? []);
     this.consumer = new Consumer(def.name, def.handlers ?? [], this.uow, logger, { retry: opts.retry });
     this.jobs = new JobScheduler(def.name, def.jobs ?? [], this.uow, logger);
   }

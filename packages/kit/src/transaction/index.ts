@@ -23,7 +23,8 @@ export interface UnitOfWork<DB> {
   readOnly(): Tx<DB>;
 }
 
-export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay: Relay): UnitOfWork<DB> {
+export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay: Relay, emits: EventDefinition[]): UnitOfWork<DB> {
+  const declared = new Set(emits);
   return {
     async run(work) {
       const pending: EventEnvelope[] = [];
@@ -31,6 +32,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         const tx: Tx<DB> = {
           db: trx,
           emit(def, key, data, opts) {
+            if (!declared.has(def as EventDefinition)) throw new Error(`${service} emitted ${def.type}, which it does not declare in emits`);
             const ctx = currentContext();
             const tenant = opts?.tenant ?? ctx?.tenant;
             if (!tenant) throw new Error(`${def.type}: no tenant in context; pass opts.tenant`);

@@ -18,7 +18,7 @@ export interface InventoryTables {
     at: string;
   };
   reservation: { id: string; tenant: string; order_id: string; status: ReservationStatus; expires_at: string; created_at: string };
-  reservation_line: { reservation_id: string; sku: string; location: string; qty: number };
+  reservation_line: { tenant: string; reservation_id: string; sku: string; location: string; qty: number };
 }
 
 export type MovementRow = Selectable<InventoryTables['movement']>;
@@ -104,7 +104,7 @@ export async function settleReservation(
     .where('status', '=', reservation.status)
     .executeTakeFirst();
   if (Number(moved.numUpdatedRows) !== 1) return false;
-  const lines = await tx.db.selectFrom('reservation_line').selectAll().where('reservation_id', '=', reservation.id).execute();
+  const lines = await tx.db.selectFrom('reservation_line').selectAll().where('tenant', '=', reservation.tenant).where('reservation_id', '=', reservation.id).execute();
   for (const line of lines) {
     const at = { tenant: reservation.tenant, sku: line.sku, location: line.location };
     const balance = await balanceAt(tx.db, at.tenant, at.sku, at.location);

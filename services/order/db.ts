@@ -18,8 +18,8 @@ export interface OrderTables {
     created_at: string;
     updated_at: string;
   };
-  order_line: { order_id: string; line_no: number; sku: string; qty: number; unit_price: number };
-  order_history: { seq: Generated<number>; order_id: string; status: OrderStatus; reason: string | null; at: string };
+  order_line: { tenant: string; order_id: string; line_no: number; sku: string; qty: number; unit_price: number };
+  order_history: { seq: Generated<number>; tenant: string; order_id: string; status: OrderStatus; reason: string | null; at: string };
 }
 
 export const route = routeFor<OrderTables>();
@@ -44,8 +44,8 @@ export async function loadOrder(db: Kysely<OrderTables>, tenant: string, id: str
   const order = await db.selectFrom('orders').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
   if (!order) return undefined;
   const [lines, history] = await Promise.all([
-    db.selectFrom('order_line').selectAll().where('order_id', '=', id).orderBy('line_no').execute(),
-    db.selectFrom('order_history').selectAll().where('order_id', '=', id).orderBy('seq').execute(),
+    db.selectFrom('order_line').selectAll().where('tenant', '=', tenant).where('order_id', '=', id).orderBy('line_no').execute(),
+    db.selectFrom('order_history').selectAll().where('tenant', '=', tenant).where('order_id', '=', id).orderBy('seq').execute(),
   ]);
   return {
     id: order.id,
@@ -89,7 +89,7 @@ export async function applyCommand(
     .where('status', '=', order.status)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) throw new Error(`order ${id} changed while being updated; retry`);
-  await tx.db.insertInto('order_history').values({ order_id: id, status: next.value, reason, at }).execute();
+  await tx.db.insertInto('order_history').values({ tenant, order_id: id, status: next.value, reason, at }).execute();
   if (command === 'reject') tx.emit(OrderRejected, id, { orderId: id, reason: reason ?? 'rejected' }, { tenant });
   else if (command === 'cancel') tx.emit(OrderCancelled, id, { orderId: id, reason: reason ?? 'cancelled' }, { tenant });
   else tx.emit(EMITS[command], id, { orderId: id }, { tenant });

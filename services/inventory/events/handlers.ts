@@ -44,7 +44,7 @@ export const reserveForOrder = (ttlSeconds: number) =>
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
     await tx.db.insertInto('reservation').values({ id, tenant, order_id: orderId, status: 'held', expires_at: expiresAt, created_at: now.toISOString() }).execute();
-    await tx.db.insertInto('reservation_line').values(allocation.value.map((a) => ({ reservation_id: id, ...a }))).execute();
+    await tx.db.insertInto('reservation_line').values(allocation.value.map((a) => ({ tenant, reservation_id: id, ...a }))).execute();
     for (const a of allocation.value) {
       const row = rows.find((r) => r.sku === a.sku && r.location === a.location);
       const movement = reserve({ onHand: row?.on_hand ?? 0, reserved: row?.reserved ?? 0 }, a.qty);

@@ -45,6 +45,7 @@ export const migrations: Migrations = {
     await db.schema.createIndex('reservation_by_expiry').on('reservation').columns(['status', 'expires_at']).execute();
     await db.schema
       .createTable('reservation_line')
+      .addColumn('tenant', 'text', (c) => c.notNull())
       .addColumn('reservation_id', 'text', (c) => c.notNull())
       .addColumn('sku', 'text', (c) => c.notNull())
       .addColumn('location', 'text', (c) => c.notNull())

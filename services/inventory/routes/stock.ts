@@ -144,7 +144,7 @@ export const getReservation = route({
   handler: async ({ params, principal }, tx) => {
     const r = await tx.db.selectFrom('reservation').selectAll().where('tenant', '=', principal.tenant).where('order_id', '=', params.orderId).executeTakeFirst();
     if (!r) throw notFound('reservation for order', params.orderId);
-    const lines = await tx.db.selectFrom('reservation_line').select(['sku', 'location', 'qty']).where('reservation_id', '=', r.id).execute();
+    const lines = await tx.db.selectFrom('reservation_line').select(['sku', 'location', 'qty']).where('tenant', '=', principal.tenant).where('reservation_id', '=', r.id).execute();
     return { status: 200, body: { id: r.id, orderId: r.order_id, status: r.status, expiresAt: r.expires_at, lines } };
   },
 });

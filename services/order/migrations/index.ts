@@ -26,6 +26,7 @@ export const migrations: Migrations = {
     await db.schema.createIndex('orders_by_customer').on('orders').columns(['tenant', 'customer_id', 'seq']).execute();
     await db.schema
       .createTable('order_line')
+      .addColumn('tenant', 'text', (c) => c.notNull())
       .addColumn('order_id', 'text', (c) => c.notNull())
       .addColumn('line_no', 'integer', (c) => c.notNull())
       .addColumn('sku', 'text', (c) => c.notNull())
@@ -34,11 +35,12 @@ export const migrations: Migrations = {
       .addPrimaryKeyConstraint('order_line_pk', ['order_id', 'line_no'])
       .execute();
     await withSequence(db.schema.createTable('order_history'), 'seq', dialect)
+      .addColumn('tenant', 'text', (c) => c.notNull())
       .addColumn('order_id', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('reason', 'text')
       .addColumn('at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('order_history_by_order').on('order_history').columns(['order_id', 'seq']).execute();
+    await db.schema.createIndex('order_history_by_order').on('order_history').columns(['tenant', 'order_id', 'seq']).execute();
   },
 };

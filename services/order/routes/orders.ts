@@ -73,8 +73,8 @@ export const placeOrder = route({
       .insertInto('orders')
       .values({ id, tenant, customer_id: principal.subject, channel, status: 'pending', total, currency, reason: null, created_at: now, updated_at: now })
       .execute();
-    await tx.db.insertInto('order_line').values(lines.map((l, i) => ({ order_id: id, line_no: i + 1, sku: l.sku, qty: l.qty, unit_price: l.unitPrice }))).execute();
-    await tx.db.insertInto('order_history').values({ order_id: id, status: 'pending', reason: null, at: now }).execute();
+    await tx.db.insertInto('order_line').values(lines.map((l, i) => ({ tenant, order_id: id, line_no: i + 1, sku: l.sku, qty: l.qty, unit_price: l.unitPrice }))).execute();
+    await tx.db.insertInto('order_history').values({ tenant, order_id: id, status: 'pending', reason: null, at: now }).execute();
     tx.emit(OrderPlaced, id, { orderId: id, customerId: principal.subject, channel, lines, total, currency });
     const view = {
       id,

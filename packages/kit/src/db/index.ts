@@ -89,12 +89,13 @@ export type MigrationStep = (db: AnyDb, dialect: Dialect) => Promise<void>;
 export type Migrations = Record<string, MigrationStep>;
 
 /** Applies every pending migration; returns the names applied. Runs at each start. */
-export async function migrate(sdb: ServiceDatabase<unknown>, service: string, migrations: Migrations): Promise<string[]> {
-  if (sdb.dialect === 'postgres') await sql`create schema if not exists ${sql.id(service)}`.execute(sdb.db);
+export async function migrate<DB>(sdb: ServiceDatabase<DB>, service: string, migrations: Migrations): Promise<string[]> {
+  const db = sdb.db as unknown as AnyDb;
+  if (sdb.dialect === 'postgres') await sql`create schema if not exists ${sql.id(service)}`.execute(db);
   const all: Record<string, Migration> = {};
-  for (const [name, step] of Object.entries(migrations)) all[name] = { up: (db) => step(db, sdb.dialect) };
+  for (const [name, step] of Object.entries(migrations)) all[name] = { up: (target) => step(target, sdb.dialect) };
   const migrator = new Migrator({
-    db: sdb.db,
+    db,
     provider: { getMigrations: async () => all },
     // Each service keeps its migration history in its own schema.
     ...(sdb.dialect === 'postgres' ? { migrationTableSchema: service } : {}),

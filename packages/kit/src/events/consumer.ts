@@ -113,7 +113,7 @@ export class Consumer<DB> implements Subscription {
         for (let attempt = 1; ; attempt++) {
           try {
             const fresh = await this.uow.run(async (tx) => {
-              if (!(await this.markProcessed(tx, envelope.id))) return false;
+              if (!(await this.markProcessed(tx, envelope))) return false;
               await handler.handle(envelope, tx);
               return true;
             });
@@ -146,10 +146,10 @@ export class Consumer<DB> implements Subscription {
     return undefined;
   }
 
-  private async markProcessed(tx: Tx<DB>, eventId: string): Promise<boolean> {
+  private async markProcessed(tx: Tx<DB>, envelope: EventEnvelope): Promise<boolean> {
     const result = await (tx.db as unknown as Kysely<EventTables>)
       .insertInto('processed_event')
-      .values({ consumer: this.group, event_id: eventId, processed_at: new Date().toISOString() })
+      .values({ consumer: this.group, event_id: envelope.id, tenant: envelope.tenant, processed_at: new Date().toISOString() })
       .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;

@@ -4,7 +4,7 @@ import { withSequence, type Migrations } from '../db/index.js';
 /** Tables the kit keeps in every service's database, beside the service's own. */
 export interface EventTables {
   outbox: { seq: Generated<number>; id: string; type: string; key: string; tenant: string; envelope: string; created_at: string };
-  processed_event: { consumer: string; event_id: string; processed_at: string };
+  processed_event: { consumer: string; event_id: string; tenant: string; processed_at: string };
   dead_letter: {
     id: string;
     consumer: string;
@@ -32,6 +32,7 @@ export const eventMigrations: Migrations = {
       .createTable('processed_event')
       .addColumn('consumer', 'text', (c) => c.notNull())
       .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('tenant', 'text', (c) => c.notNull())
       .addColumn('processed_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('processed_event_pk', ['consumer', 'event_id'])
       .execute();

@@ -81,7 +81,7 @@ export class ServiceRuntime<DB> {
 
   /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
   async start(): Promise<void> {
-    await migrate(this.sdb as ServiceDatabase<unknown>, this.name, { ...eventMigrations, ...idempotencyMigrations, ...this.def.migrations });
+    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...this.def.migrations });
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);
     this.jobs.start();

@@ -1,0 +1,143 @@
+/**
+ * Real target: the embedded platform (every service, one process, SQLite on
+ * a fresh data dir, embedded bus), started the way `npm start` starts it but
+ * with the demo seed off. It creates one style, receives ten million units
+ * of its SKU at one warehouse through the API (so no placement is ever
+ * rejected for stock), waits until the order service prices the SKU and a
+ * probe order is confirmed end to end, then announces itself.
+ *
+ * Environment (set by bench/run.ts):
+ *   BENCH_DATA_DIR      data folder (required; the parent creates and removes it)
+ *   BENCH_LOG_LEVEL     pino level, default info (the production default)
+ *   BENCH_LOG_DEST      where log lines go, default /dev/null
+ *   BENCH_SQLITE_SYNC   FULL (default, as in production) or NORMAL
+ */
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { createLogger } from '@omnishop/kit';
+import { loadPlatformConfig } from '../../packages/platform/src/config.js';
+import { startPlatform } from '../../packages/platform/src/platform.js';
+import { announce, exitOnSignals, ORDER_BODY } from './protocol.js';
+
+const TENANT = 'bench';
+const STYLE = 'BENCH';
+const SKU = `${STYLE}-BLK-M`;
+const LOCATION = 'WH_SH';
+const RECEIPTS = 10; // x 1,000,000 units (the most one movement may receive)
+
+interface Reply<T> {
+  status: number;
+  body: T;
+}
+
+function client(base: string) {
+  return async <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<Reply<T>> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['idempotency-key'] = randomUUID();
+    }
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env.BENCH_DATA_DIR;
+  if (!dataDir) throw new Error('BENCH_DATA_DIR is not set');
+  const config = loadPlatformConfig(
+    {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      SEED: 'false',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNC ?? 'FULL',
+    },
+    '/nonexistent', // no config files: defaults plus the values above
+  );
+  const logDest = process.env.BENCH_LOG_DEST ?? '/dev/null';
+  // The same kind of stream pino uses for stdout by default (SonicBoom, asynchronous),
+  // so every log line is built and written exactly as in production, only to another file.
+  const destination = pino.destination({ dest: logDest, sync: false });
+  const logger = createLogger({ level: config.logLevel, name: 'omnishop', destination });
+  const platform = await startPlatform(config, logger);
+  exitOnSignals(async () => {
+    await platform.stop();
+    destination.flushSync();
+  });
+
+  const api = client(platform.url);
+  const admin = await platform.auth.mint({ subject: 'bench-admin', tenant: TENANT, role: 'brand_admin' }, 3600);
+  const customer = await platform.auth.mint({ subject: 'bench-customer', tenant: TENANT, role: 'customer' }, 6 * 3600);
+
+  const style = await api('POST', '/api/catalog/styles', admin, {
+    code: STYLE,
+    name: 'Benchmark Tee',
+    category: 'tops',
+    price: 9900,
+    colours: [{ code: 'BLK', name: 'Black' }],
+    sizes: ['M'],
+  });
+  if (style.status !== 201) throw new Error(`style not created: ${style.status} ${JSON.stringify(style.body)}`);
+
+  // Inventory learns the SKU from SkuCreated; until then a receipt is refused (422, rolled back).
+  const receipt = { sku: SKU, location: LOCATION, kind: 'receive', qty: 1_000_000, reason: 'bench stock' };
+  await until('inventory to know the SKU', async () => {
+    const res = await api('POST', '/api/inventory/movements', admin, receipt);
+    if (res.status === 201) return true;
+    if (res.status !== 422) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
+    return undefined;
+  });
+  for (let i = 1; i < RECEIPTS; i++) {
+    const res = await api('POST', '/api/inventory/movements', admin, receipt);
+    if (res.status !== 201) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  // The order service prices from its own copy (also from SkuCreated); until then placement is a 422.
+  const probe = await until('the order service to know the SKU', async () => {
+    const res = await api<{ id: string }>('POST', '/api/orders', customer, JSON.parse(ORDER_BODY(SKU)));
+    if (res.status === 201) return res.body.id;
+    if (res.status !== 422) throw new Error(`probe order failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return undefined;
+  });
+  await until('the probe order to be confirmed', async () => {
+    const res = await api<{ status: string }>('GET', `/api/orders/${probe}`, customer);
+    if (res.body.status === 'confirmed') return true;
+    if (res.body.status !== 'pending') throw new Error(`probe order ended ${res.body.status}: ${JSON.stringify(res.body)}`);
+    return undefined;
+  });
+
+  announce({
+    url: platform.url,
+    path: '/api/orders',
+    token: customer,
+    sku: SKU,
+    settings: {
+      sqliteSynchronous: config.sqliteSynchronous,
+      logLevel: config.logLevel,
+      logDestination: logDest,
+      database: config.databaseUrl ? 'postgresql' : 'sqlite',
+      bus: 'embedded',
+      stockUnits: RECEIPTS * 1_000_000,
+      reservationTtlSeconds: config.reservationTtlSeconds,
+      requestTimeoutMs: config.requestTimeoutMs,
+      probeOrders: 1,
+    },
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error('platform target failed to start:', error);
+  process.exit(1);
+});

@@ -28,7 +28,8 @@ const require = createRequire(import.meta.url);
 const HELP = `Usage: npm run bench -- [options]
 
 Measures req/s of POST /api/orders on the real embedded platform beside a bare
-Fastify POST route, one after the other, each server in its own child process,
+Fastify POST route and the kit's request pipeline in front of the same answer
+(no database), one after the other, each server in its own child process,
 load from autocannon in this process. Prints a table to stdout (progress to
 stderr) and writes the figures as JSON.
 
@@ -421,26 +422,37 @@ async function main(): Promise<void> {
   const loadBefore = loadavg().map((n) => Math.round(n * 100) / 100);
   if (busyBefore > 20) say(`warning: the machine is already ${busyBefore} % busy (load ${loadBefore.join(' ')}) before the bench starts; figures will be low and noisy`);
 
-  // Same claims as the platform's customer token, so the bare target gets headers of the same size.
-  const bareToken = await tokenAuthority(randomUUID() + randomUUID()).mint({ subject: 'bench-customer', tenant: 'bench', role: 'customer' }, 6 * 3600);
+  // Same claims as the platform's customer token, so every target gets headers of the same size.
+  const benchSecret = randomUUID() + randomUUID();
+  const benchToken = await tokenAuthority(benchSecret).mint({ subject: 'bench-customer', tenant: 'bench', role: 'customer' }, 6 * 3600);
 
-  // 1. bare Fastify
-  say('starting bare fastify...');
-  const bare = await startTarget('bare', 'bare.ts', {});
-  let bareFigures: LoadFigures;
-  try {
-    if (warmupS > 0) {
-      say(`warming up bare fastify for ${warmupS}s...`);
-      await load(bare, bareToken, connections, warmupS);
+  /** Starts a target without state, loads it (warm-up, then measured), stops it. */
+  async function measure(name: string, file: string, env: Record<string, string>): Promise<{ target: Target; figures: LoadFigures }> {
+    say(`starting ${name}...`);
+    const target = await startTarget(name, file, env);
+    try {
+      if (warmupS > 0) {
+        say(`warming up ${name} for ${warmupS}s...`);
+        await load(target, benchToken, connections, warmupS);
+      }
+      say(`running ${name} for ${durationS}s...`);
+      return { target, figures: await load(target, benchToken, connections, durationS) };
+    } finally {
+      say(`stopping ${name}...`);
+      await stopTarget(target);
     }
-    say(`running bare fastify for ${durationS}s...`);
-    bareFigures = await load(bare, bareToken, connections, durationS);
-  } finally {
-    say('stopping bare fastify...');
-    await stopTarget(bare);
   }
 
-  // 2. the real platform
+  // 1. bare Fastify
+  const { target: bare, figures: bareFigures } = await measure('bare fastify', 'bare.ts', {});
+  // 2. the kit's pipeline with no database behind it
+  const { figures: pipelineFigures } = await measure('kit pipeline', 'pipeline.ts', {
+    BENCH_JWT_SECRET: benchSecret,
+    BENCH_LOG_LEVEL: opts.logLevel,
+    BENCH_LOG_DEST: opts.logFile,
+  });
+
+  // 3. the real platform
   const dataDir = mkdtempSync(join(opts.dataParent, 'omnishop-bench-'));
   tempDirs.add(dataDir);
   const dataDirFs = fileSystemOf(dataDir);
@@ -470,6 +482,7 @@ async function main(): Promise<void> {
   }
 
   const ratio = orderFigures.requestsPerSec.mean / bareFigures.requestsPerSec.mean;
+  const pipelineRatio = pipelineFigures.requestsPerSec.mean / bareFigures.requestsPerSec.mean;
   const cpuList = cpus();
   const result = {
     date: new Date().toISOString(),
@@ -497,6 +510,10 @@ async function main(): Promise<void> {
     },
     targets: {
       bare: { description: `bare Fastify ${bare.ready.settings.fastify}, one POST route: parse JSON, answer 201 with a small JSON body`, ...bareFigures },
+      pipeline: {
+        description: "the kit's request pipeline (request id, context, trace span, behaviour log, JWT auth, schema validation) in front of the same answer, no database",
+        ...pipelineFigures,
+      },
       orderPlacement: {
         description: 'POST /api/orders on the embedded platform (all services in one process), every request a new order',
         settings: { ...platformTarget.ready.settings, dataDirFs },
@@ -505,6 +522,7 @@ async function main(): Promise<void> {
       },
     },
     ratio: Math.round(ratio * 10_000) / 10_000,
+    pipelineRatio: Math.round(pipelineRatio * 10_000) / 10_000,
   };
 
   mkdirSync(dirname(opts.out), { recursive: true });
@@ -519,6 +537,7 @@ async function main(): Promise<void> {
     ...(
       [
         ['bare fastify', bareFigures],
+        ['kit pipeline', pipelineFigures],
         ['order placement', orderFigures],
       ] as const
     )
@@ -528,10 +547,12 @@ async function main(): Promise<void> {
     table(
       [
         ['bare fastify', bareFigures],
+        ['kit pipeline', pipelineFigures],
         ['order placement', orderFigures],
       ],
       ratio,
     ),
+    `ratio kit pipeline / bare: ${pipelineRatio.toFixed(4)} (${(pipelineRatio * 100).toFixed(2)} %)`,
     '',
     `order completion (all ${fmt(c.afterSettle.orders)} orders incl. warm-up):`,
     `  at load stop:      ${fmt(c.atStop.confirmed)} confirmed, ${fmt(c.atStop.pending)} pending, ${fmt(c.atStop.rejected)} rejected`,

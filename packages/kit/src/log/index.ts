@@ -4,7 +4,7 @@ export type { Logger };
 
 /** Keys whose values never reach a log line, at any of the depths we log. */
 const SECRET_KEYS = ['password', 'secret', 'token', 'authorization', 'jwtSecret', 'refreshToken', 'cookie'];
-const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.headers.${k}`]);
 
 export interface LogOptions {
   level?: string;

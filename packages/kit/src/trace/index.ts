@@ -9,15 +9,20 @@ import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@ope
  * be added with `installTracing({ processors })`.
  */
 export class RecentSpans implements SpanProcessor {
-  private readonly spans: ReadableSpan[] = [];
-  constructor(private readonly capacity = 2000) {}
+  /** A ring: the newest `capacity` spans, overwriting the oldest. */
+  private readonly spans: (ReadableSpan | undefined)[];
+  private next = 0;
+  constructor(private readonly capacity = 2000) {
+    this.spans = new Array<ReadableSpan | undefined>(capacity);
+  }
   onStart(): void {}
   onEnd(span: ReadableSpan): void {
-    this.spans.push(span);
-    if (this.spans.length > this.capacity) this.spans.splice(0, this.spans.length - this.capacity);
+    this.spans[this.next] = span;
+    this.next = (this.next + 1) % this.capacity;
   }
   byTrace(traceId: string): ReadableSpan[] {
-    return this.spans.filter((s) => s.spanContext().traceId === traceId);
+    const ordered = [...this.spans.slice(this.next), ...this.spans.slice(0, this.next)];
+    return ordered.filter((s): s is ReadableSpan => s?.spanContext().traceId === traceId);
   }
   async forceFlush(): Promise<void> {}
   async shutdown(): Promise<void> {}
@@ -55,13 +60,12 @@ export interface ActiveSpan {
 export function startSpan(name: string, carrier: Record<string, unknown>, kind: SpanKind = SpanKind.SERVER): ActiveSpan {
   const parent: Context = propagation.extract(otelContext.active(), carrier, getter);
   const span = trace.getTracer('omnishop').startSpan(name, { kind }, parent);
-  const headers: Record<string, string> = {};
-  propagation.inject(trace.setSpan(otelContext.active(), span), headers);
-  const traceId = span.spanContext().traceId;
+  const { traceId, spanId, traceFlags } = span.spanContext();
   return {
     span,
     traceId,
-    traceparent: headers.traceparent ?? '',
+    // W3C trace context, version 00: what the propagator would inject, without building a context for it.
+    traceparent: `00-${traceId}-${spanId}-0${traceFlags & 1}`,
     end(error?: unknown) {
       if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       span.end();

@@ -1,0 +1,55 @@
+/**
+ * Pipeline target: the kit's HTTP server with its whole request pipeline
+ * (request id, context, OpenTelemetry span, behaviour log, JWT auth, schema
+ * validation, problem+json errors) in front of a route that answers like the
+ * bare one, without a database. The gap between this and bare is what the
+ * pipeline costs; the gap between this and order placement is what the
+ * database and the outbox cost.
+ *
+ * Environment: BENCH_JWT_SECRET (the key the parent mints its token with),
+ * BENCH_LOG_LEVEL, BENCH_LOG_DEST as for the platform target.
+ */
+import type { AddressInfo } from 'node:net';
+import { Type } from '@sinclair/typebox';
+import { pino } from 'pino';
+import { createHttpServer, createLogger, installTracing, SkuCode, tokenAuthority, type RouteConfig } from '@omnishop/kit';
+import { announce, exitOnSignals } from './protocol.js';
+
+async function main(): Promise<void> {
+  installTracing();
+  const secret = process.env.BENCH_JWT_SECRET;
+  if (!secret) throw new Error('BENCH_JWT_SECRET is not set');
+  const logger = createLogger({
+    level: process.env.BENCH_LOG_LEVEL ?? 'info',
+    destination: pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: false }),
+  });
+  const app = createHttpServer({ logger, auth: tokenAuthority(secret), bodyLimitBytes: 1_048_576, requestTimeoutMs: 10_000 });
+  const config: RouteConfig = { service: 'bench', roles: ['customer'] };
+  let seq = 0;
+  app.post(
+    '/orders',
+    {
+      config,
+      schema: {
+        headers: Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: Type.Object(
+          { lines: Type.Array(Type.Object({ sku: SkuCode, qty: Type.Integer({ minimum: 1, maximum: 999 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 50 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      reply.code(201);
+      return { id: ++seq, status: 'pending', lines: (request.body as { lines: unknown[] }).lines.length };
+    },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  exitOnSignals(() => app.close());
+  const { port } = app.server.address() as AddressInfo;
+  announce({ url: `http://127.0.0.1:${port}`, path: '/orders', token: '', sku: 'BENCH-BLK-M', settings: { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' } });
+}
+
+main().catch((error: unknown) => {
+  console.error('pipeline target failed to start:', error);
+  process.exit(1);
+});

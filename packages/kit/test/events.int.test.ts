@@ -168,7 +168,7 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     // Deliver an already-handled event again, as a bus may after a crash.
     const [envelopeRow] = await (first.runtime.sdb.db as unknown as Kysely<EventTables>).selectFrom('processed_event').selectAll().execute();
     const redelivered = { id: envelopeRow!.event_id, type: 'Noted', version: 1, source: 'probe', key: 'k', tenant: 't1', time: '', headers: {}, data: { n: 1, failTimes: 0 } };
-    await first.runtime.consumer.handle(redelivered);
+    await first.runtime.consumer.handle([redelivered]);
     expect(await handled(first.runtime)).toHaveLength(3);
     await first.stop();
 

@@ -31,6 +31,11 @@ export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
+/** Runs `fn` outside any request's context: for shared work (a group commit) that no one request owns. */
+export function outsideContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** A signal that fires after `ms`, or earlier when `parent` fires. */
 export function deadlineSignal(ms: number, parent?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(ms);

@@ -2,14 +2,14 @@ import type { EventEnvelope } from './envelope.js';
 
 /**
  * A consumer group's view of the bus: every event of `types`, in publish
- * order, at least once. Replicas of one service share a group.
- * `handle` resolves when the event is done with (processed, duplicate or
- * dead-lettered); a rejection means "deliver again later".
+ * order, at least once, in batches. Replicas of one service share a group.
+ * `handle` resolves when every event of the batch is done with (processed,
+ * duplicate or dead-lettered); a rejection means "deliver it again later".
  */
 export interface Subscription {
   group: string;
   types: string[];
-  handle(envelope: EventEnvelope): Promise<void>;
+  handle(batch: EventEnvelope[]): Promise<void>;
 }
 
 export interface Bus {

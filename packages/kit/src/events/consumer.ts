@@ -1,7 +1,8 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { deadlineSignal, runWithContext } from '../context/index.js';
+import { deadlineSignal, runWithContext, type RequestContext } from '../context/index.js';
+import { sql } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
@@ -81,12 +82,18 @@ export class Consumer<DB> implements Subscription {
     return this.uow.readOnly().db as unknown as Kysely<EventTables>;
   }
 
-  async handle(envelope: EventEnvelope): Promise<void> {
-    const handler = this.handlers.get(envelope.type);
-    if (!handler) return;
+  /** Span, context and behaviour record of handling one event. */
+  private consumption(envelope: EventEnvelope) {
     const span = startSpan(`consume ${envelope.type}`, envelope.headers, SpanKind.CONSUMER);
-    const signal = deadlineSignal(this.opts.timeoutMs ?? 30_000);
     const started = performance.now();
+    const ctx: RequestContext = {
+      service: this.service,
+      requestId: envelope.id,
+      tenant: envelope.tenant,
+      traceparent: span.traceparent,
+      traceId: span.traceId,
+      signal: deadlineSignal(this.opts.timeoutMs ?? 30_000),
+    };
     const record = (status: string, error?: unknown) =>
       behaviourLog(this.logger, {
         service: this.service,
@@ -99,40 +106,97 @@ export class Consumer<DB> implements Subscription {
         traceId: span.traceId,
         error: error === undefined ? undefined : String(error),
       });
-    await runWithContext(
-      { service: this.service, requestId: envelope.id, tenant: envelope.tenant, traceparent: span.traceparent, traceId: span.traceId, signal },
-      async () => {
-        const invalid = this.invalidReason(handler, envelope);
-        if (invalid) {
-          await this.deadLetter(envelope, invalid, 0);
-          record('dead-letter', invalid);
-          span.end(invalid);
-          return;
-        }
-        const retry = this.opts.retry ?? defaultRetry;
-        for (let attempt = 1; ; attempt++) {
+    return { span, ctx, record };
+  }
+
+  /**
+   * Handles a batch in bus order as one unit of work (one commit), each event
+   * inside its own savepoint. At the first event that fails, what came before
+   * is committed and that event takes the slow path alone (retries with
+   * backoff, then the dead-letter table) before the rest continue: order is
+   * kept, and the disk is flushed once per batch instead of once per event.
+   */
+  async handle(batch: EventEnvelope[]): Promise<void> {
+    let next = 0;
+    while (next < batch.length) {
+      const rest = batch.slice(next);
+      const done: { c: ReturnType<Consumer<DB>['consumption']>; fresh: boolean }[] = [];
+      let stoppedAt = -1;
+      await this.uow.run(async (tx) => {
+        for (const [i, envelope] of rest.entries()) {
+          const handler = this.handlers.get(envelope.type);
+          if (!handler) continue;
+          if (this.invalidReason(handler, envelope)) {
+            stoppedAt = i;
+            return;
+          }
+          const c = this.consumption(envelope);
+          const emitted: Parameters<Tx<DB>['emit']>[] = [];
+          const eventTx: Tx<DB> = { db: tx.db, emit: (...args) => void emitted.push(args) };
+          await sql`savepoint consume_event`.execute(tx.db);
           try {
-            const fresh = await this.uow.run(async (tx) => {
+            const fresh = await runWithContext(c.ctx, async () => {
               if (!(await this.markProcessed(tx, envelope))) return false;
-              await handler.handle(envelope, tx);
+              await handler.handle(envelope, eventTx);
+              for (const args of emitted) tx.emit(...args);
               return true;
             });
-            record(fresh ? 'ok' : 'duplicate');
-            span.end();
+            await sql`release savepoint consume_event`.execute(tx.db);
+            done.push({ c, fresh });
+          } catch {
+            await sql`rollback to savepoint consume_event`.execute(tx.db);
+            await sql`release savepoint consume_event`.execute(tx.db);
+            stoppedAt = i;
             return;
-          } catch (error) {
-            if (attempt >= retry.attempts) {
-              await this.deadLetter(envelope, String(error), attempt);
-              record('dead-letter', error);
-              span.end(error);
-              return;
-            }
-            record('retry', error);
-            await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)));
           }
         }
-      },
-    );
+      });
+      for (const { c, fresh } of done) {
+        c.record(fresh ? 'ok' : 'duplicate');
+        c.span.end();
+      }
+      if (stoppedAt < 0) return;
+      await this.handleOne(rest[stoppedAt]!);
+      next += stoppedAt + 1;
+    }
+  }
+
+  /** One event on its own: retried with backoff, then dead-lettered. */
+  async handleOne(envelope: EventEnvelope): Promise<void> {
+    const handler = this.handlers.get(envelope.type);
+    if (!handler) return;
+    const { span, ctx, record } = this.consumption(envelope);
+    await runWithContext(ctx, async () => {
+      const invalid = this.invalidReason(handler, envelope);
+      if (invalid) {
+        await this.deadLetter(envelope, invalid, 0);
+        record('dead-letter', invalid);
+        span.end(invalid);
+        return;
+      }
+      const retry = this.opts.retry ?? defaultRetry;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const fresh = await this.uow.run(async (tx) => {
+            if (!(await this.markProcessed(tx, envelope))) return false;
+            await handler.handle(envelope, tx);
+            return true;
+          });
+          record(fresh ? 'ok' : 'duplicate');
+          span.end();
+          return;
+        } catch (error) {
+          if (attempt >= retry.attempts) {
+            await this.deadLetter(envelope, String(error), attempt);
+            record('dead-letter', error);
+            span.end(error);
+            return;
+          }
+          record('retry', error);
+          await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)));
+        }
+      }
+    });
   }
 
   private invalidReason(handler: EventHandler<DB>, envelope: EventEnvelope): string | undefined {
@@ -198,7 +262,7 @@ export class Consumer<DB> implements Subscription {
     const row = await q.executeTakeFirst();
     if (!row) return false;
     await this.kitDb.deleteFrom('dead_letter').where('id', '=', id).execute();
-    await this.handle(JSON.parse(row.envelope) as EventEnvelope);
+    await this.handleOne(JSON.parse(row.envelope) as EventEnvelope);
     return true;
   }
 }

@@ -22,6 +22,8 @@ export class EmbeddedBus implements Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
+  /** Prepared once: preparing a statement per call cost more than running it. */
+  private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement };
 
   constructor(
     dataDir: string,
@@ -44,15 +46,17 @@ export class EmbeddedBus implements Bus {
       create table if not exists bus_cursor (grp text primary key, seq integer not null);
     `);
     this.wake.setMaxListeners(0);
+    const insert = this.file.prepare('insert into bus_log (id, type, key, tenant, envelope) values (?, ?, ?, ?, ?) on conflict (id) do nothing');
+    this.statements = {
+      publish: this.file.transaction((envelopes: EventEnvelope[]) => {
+        for (const e of envelopes) insert.run(e.id, e.type, e.key, e.tenant, JSON.stringify(e));
+      }),
+      saveCursor: this.file.prepare('insert into bus_cursor (grp, seq) values (?, ?) on conflict (grp) do update set seq = excluded.seq'),
+    };
   }
 
   async publish(envelopes: EventEnvelope[]): Promise<void> {
-    const insert = this.file.prepare(
-      'insert into bus_log (id, type, key, tenant, envelope) values (?, ?, ?, ?, ?) on conflict (id) do nothing',
-    );
-    this.file.transaction(() => {
-      for (const e of envelopes) insert.run(e.id, e.type, e.key, e.tenant, JSON.stringify(e));
-    })();
+    this.statements.publish(envelopes);
     this.wake.emit('published');
   }
 
@@ -98,9 +102,7 @@ export class EmbeddedBus implements Bus {
   }
 
   private saveCursor(group: string, seq: number): void {
-    this.file
-      .prepare('insert into bus_cursor (grp, seq) values (?, ?) on conflict (grp) do update set seq = excluded.seq')
-      .run(group, seq);
+    this.statements.saveCursor.run(group, seq);
   }
 
   private async deliver(sub: Subscription): Promise<void> {
@@ -115,20 +117,15 @@ export class EmbeddedBus implements Bus {
         await this.idle();
         continue;
       }
-      const start = cursor;
-      for (const row of rows) {
-        if (this.stopping) break;
-        try {
-          await sub.handle(JSON.parse(row.envelope) as EventEnvelope);
-          cursor = row.seq;
-        } catch (error) {
-          // The handler asked for redelivery (e.g. its database is down): keep order, try again shortly.
-          this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry');
-          await this.idle();
-          break;
-        }
+      try {
+        await sub.handle(rows.map((row) => JSON.parse(row.envelope) as EventEnvelope));
+        cursor = rows[rows.length - 1]!.seq;
+        this.saveCursor(sub.group, cursor);
+      } catch (error) {
+        // The handler asked for redelivery (e.g. its database is down): keep order, try again shortly.
+        this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry');
+        await this.idle();
       }
-      if (cursor !== start) this.saveCursor(sub.group, cursor);
     }
   }
 

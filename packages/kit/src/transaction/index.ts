@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Kysely, Transaction } from 'kysely';
-import { currentContext } from '../context/index.js';
+import type { ControlledTransaction, Kysely } from 'kysely';
+import { currentContext, outsideContext, runWithContext } from '../context/index.js';
 import type { ServiceDatabase } from '../db/index.js';
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
@@ -17,40 +17,132 @@ export interface Tx<DB> {
 }
 
 export interface UnitOfWork<DB> {
-  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  /** Runs `work` atomically; it is durable when this resolves, and leaves no trace when it throws. */
   run<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T>;
   /** A read-only view for GET handlers: no transaction, and emitting is a bug. */
   readOnly(): Tx<DB>;
 }
 
+type Work<DB> = (tx: Tx<DB>) => Promise<unknown>;
+
+interface Queued<DB> {
+  work: Work<DB>;
+  ctx: ReturnType<typeof currentContext>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** How many units of work may share one commit. */
+const MAX_GROUP = 256;
+
+/**
+ * One atomic unit of work per request, consumed event or job run.
+ *
+ * On SQLite every commit waits for the disk, and writes are serial anyway, so
+ * units of work that arrive while a commit is in flight are grouped: they run
+ * one after another in one transaction, each inside its own savepoint (a unit
+ * that fails rolls back to its savepoint alone), and share a single commit.
+ * Nobody hears "done" before that commit, so accepted still means durable.
+ * PostgreSQL already merges the disk flushes of concurrent commits, so there
+ * each unit keeps its own transaction and units run in parallel.
+ */
 export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay: Relay, emits: EventDefinition[]): UnitOfWork<DB> {
   const declared = new Set(emits);
-  return {
-    async run(work) {
-      const pending: EventEnvelope[] = [];
-      const result = await sdb.db.transaction().execute(async (trx: Transaction<DB>) => {
-        const tx: Tx<DB> = {
-          db: trx,
-          emit(def, key, data, opts) {
-            if (!declared.has(def as EventDefinition)) throw new Error(`${service} emitted ${def.type}, which it does not declare in emits`);
-            const ctx = currentContext();
-            const tenant = opts?.tenant ?? ctx?.tenant;
-            if (!tenant) throw new Error(`${def.type}: no tenant in context; pass opts.tenant`);
-            pending.push(createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent }));
-          },
-        };
-        const value = await work(tx);
-        if (pending.length) {
-          const now = new Date().toISOString();
-          await (trx as unknown as Kysely<EventTables>)
-            .insertInto('outbox')
-            .values(pending.map((e) => ({ id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), created_at: now })))
-            .execute();
+
+  function txOn(db: Kysely<DB>, pending: EventEnvelope[]): Tx<DB> {
+    return {
+      db,
+      emit(def, key, data, opts) {
+        if (!declared.has(def as EventDefinition)) throw new Error(`${service} emitted ${def.type}, which it does not declare in emits`);
+        const ctx = currentContext();
+        const tenant = opts?.tenant ?? ctx?.tenant;
+        if (!tenant) throw new Error(`${def.type}: no tenant in context; pass opts.tenant`);
+        pending.push(createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent }));
+      },
+    };
+  }
+
+  async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[]): Promise<void> {
+    if (!pending.length) return;
+    const now = new Date().toISOString();
+    await (db as unknown as Kysely<EventTables>)
+      .insertInto('outbox')
+      .values(pending.map((e) => ({ id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), created_at: now })))
+      .execute();
+  }
+
+  async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
+    const pending: EventEnvelope[] = [];
+    const result = await sdb.db.transaction().execute(async (trx) => {
+      const value = await work(txOn(trx, pending));
+      await writeOutbox(trx, pending);
+      return value;
+    });
+    if (pending.length) relay.nudge();
+    return result;
+  }
+
+  const queue: Queued<DB>[] = [];
+  let committing = false;
+
+  /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
+  async function runInGroup(trx: ControlledTransaction<DB>, item: Queued<DB>, n: number, pending: EventEnvelope[]) {
+    const name = `unit_${n}`;
+    const sp = await trx.savepoint(name).execute();
+    const own: EventEnvelope[] = [];
+    try {
+      const run = () => item.work(txOn(sp, own)).then(async (value) => (await writeOutbox(sp, own), value));
+      const value = await (item.ctx ? runWithContext(item.ctx, run) : run());
+      await sp.releaseSavepoint(name).execute();
+      pending.push(...own);
+      return { ok: true as const, value };
+    } catch (error) {
+      await sp.rollbackToSavepoint(name).execute();
+      return { ok: false as const, error };
+    }
+  }
+
+  async function commitGroups(): Promise<void> {
+    committing = true;
+    try {
+      while (queue.length) {
+        // SQLite calls block the event loop, so requests that arrived meanwhile are still unread
+        // sockets: let the loop read them once, so they can join this group.
+        await new Promise((resolve) => setImmediate(resolve));
+        const group = queue.splice(0, MAX_GROUP);
+        const pending: EventEnvelope[] = [];
+        try {
+          const trx = await sdb.db.startTransaction().execute();
+          const outcomes = [];
+          try {
+            for (const [n, item] of group.entries()) outcomes.push(await runInGroup(trx, item, n, pending));
+            await trx.commit().execute();
+          } catch (error) {
+            await trx.rollback().execute().catch(() => undefined);
+            throw error;
+          }
+          for (const [n, outcome] of outcomes.entries()) {
+            if (outcome.ok) group[n]!.resolve(outcome.value);
+            else group[n]!.reject(outcome.error);
+          }
+          if (pending.length) relay.nudge();
+        } catch (error) {
+          // The commit itself failed (disk, database gone): nothing in the group happened.
+          for (const item of group) item.reject(error);
         }
-        return value;
+      }
+    } finally {
+      committing = false;
+    }
+  }
+
+  return {
+    run<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
+      if (sdb.dialect !== 'sqlite') return runAlone(work);
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work, ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
+        if (!committing) void outsideContext(commitGroups);
       });
-      if (pending.length) relay.nudge();
-      return result;
     },
     readOnly() {
       return {

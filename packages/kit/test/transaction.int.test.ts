@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  defineEvent,
+  EmbeddedBus,
+  eventMigrations,
+  migrate,
+  openDatabase,
+  Relay,
+  runWithContext,
+  deadlineSignal,
+  unitOfWork,
+  type EventTables,
+  type ServiceDatabase,
+} from '../src/index.js';
+
+interface T {
+  item: { id: number };
+}
+const Added = defineEvent('Added', 1, 'test', Type.Object({ id: Type.Integer() }));
+
+describe('unit of work on SQLite: concurrent units share commits, and each stays atomic', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omnishop-uow-'));
+  const logger = createLogger({ level: 'silent' });
+  let sdb: ServiceDatabase<T>;
+  let bus: EmbeddedBus;
+  beforeAll(async () => {
+    sdb = openDatabase<T>({ service: 'items', dataDir: dir });
+    await migrate(sdb, 'items', {
+      ...eventMigrations,
+      '0001': async (db) => void (await db.schema.createTable('item').addColumn('id', 'integer', (c) => c.primaryKey()).execute()),
+    });
+    bus = new EmbeddedBus(dir, logger);
+  });
+  afterAll(async () => {
+    await sdb.close();
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the units that succeed and leaves no row and no event of the ones that fail', async () => {
+    const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
+    relay.nudge = () => {}; // keep events in the outbox, to count them
+    const uow = unitOfWork('items', sdb, relay, [Added]);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, id) =>
+        runWithContext({ service: 'items', requestId: `r${id}`, tenant: 'acme', signal: deadlineSignal(5000) }, () =>
+          uow.run(async (tx) => {
+            await tx.db.insertInto('item').values({ id }).execute();
+            tx.emit(Added, String(id), { id });
+            if (id % 3 === 0) throw new Error(`unit ${id} fails after writing`);
+            return id;
+          }),
+        ),
+      ),
+    );
+    const succeeded = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    expect(succeeded).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 3 !== 0));
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toContain('Error: unit 3 fails after writing');
+    const rows = (await sdb.db.selectFrom('item').select('id').orderBy('id').execute()).map((r) => r.id);
+    expect(rows).toEqual(succeeded);
+    const outbox = await (sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').select('key').orderBy('seq').execute();
+    expect(outbox.map((o) => Number(o.key))).toEqual(succeeded);
+  });
+});

@@ -55,6 +55,28 @@ class DeadlinePlugin implements KyselyPlugin {
   }
 }
 
+/**
+ * Kysely prepares every statement it runs; on SQLite preparing costs more
+ * than running, and a service runs the same few dozen statements over and
+ * over. Prepared statements are kept and reused (the cache is emptied if it
+ * ever grows past a bound, e.g. from statements built with varying lists).
+ */
+function withStatementCache(file: SQLite.Database, max = 1000) {
+  const prepared = new Map<string, SQLite.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(text: string): SQLite.Statement {
+      let statement = prepared.get(text);
+      if (!statement) {
+        if (prepared.size >= max) prepared.clear();
+        statement = file.prepare(text);
+        prepared.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: 10 });
@@ -73,7 +95,7 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   file.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: file }), plugins: [new DeadlinePlugin()] });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), plugins: [new DeadlinePlugin()] });
   return {
     db,
     dialect: 'sqlite',

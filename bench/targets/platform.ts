@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { createLogger } from '@omnishop/kit';
+import { eventually } from '../../packages/platform/src/client.js';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
 import { startPlatform } from '../../packages/platform/src/platform.js';
 import { announce, exitOnSignals, ORDER_BODY } from './protocol.js';
@@ -41,16 +42,6 @@ function client(base: string) {
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function main(): Promise<void> {
@@ -93,30 +84,30 @@ async function main(): Promise<void> {
 
   // Inventory learns the SKU from SkuCreated; until then a receipt is refused (422, rolled back).
   const receipt = { sku: SKU, location: LOCATION, kind: 'receive', qty: 1_000_000, reason: 'bench stock' };
-  await until('inventory to know the SKU', async () => {
+  await eventually(async () => {
     const res = await api('POST', '/api/inventory/movements', admin, receipt);
     if (res.status === 201) return true;
     if (res.status !== 422) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
     return undefined;
-  });
+  }, 'inventory to know the SKU', 60_000);
   for (let i = 1; i < RECEIPTS; i++) {
     const res = await api('POST', '/api/inventory/movements', admin, receipt);
     if (res.status !== 201) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   // The order service prices from its own copy (also from SkuCreated); until then placement is a 422.
-  const probe = await until('the order service to know the SKU', async () => {
+  const probe = await eventually(async () => {
     const res = await api<{ id: string }>('POST', '/api/orders', customer, JSON.parse(ORDER_BODY(SKU)));
     if (res.status === 201) return res.body.id;
     if (res.status !== 422) throw new Error(`probe order failed: ${res.status} ${JSON.stringify(res.body)}`);
     return undefined;
-  });
-  await until('the probe order to be confirmed', async () => {
+  }, 'the order service to know the SKU', 60_000);
+  await eventually(async () => {
     const res = await api<{ status: string }>('GET', `/api/orders/${probe}`, customer);
     if (res.body.status === 'confirmed') return true;
     if (res.body.status !== 'pending') throw new Error(`probe order ended ${res.body.status}: ${JSON.stringify(res.body)}`);
     return undefined;
-  });
+  }, 'the probe order to be confirmed', 60_000);
 
   announce({
     url: platform.url,

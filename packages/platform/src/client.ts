@@ -22,10 +22,12 @@ export async function callApi<T = unknown>(app: FastifyInstance, call: ApiCall):
   return { status: res.statusCode, body: (res.body ? res.json() : null) as T };
 }
 
-/** Polls until `check` is true; for waiting on events to flow. */
-export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+/** Polls until `check` returns something other than undefined, and returns it; for waiting on events to flow. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }

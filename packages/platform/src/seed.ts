@@ -1,5 +1,5 @@
 import type { Platform } from './platform.js';
-import { callApi, until } from './client.js';
+import { callApi, eventually } from './client.js';
 
 export const DEMO_TENANT = 'demo';
 
@@ -59,8 +59,8 @@ export async function seedDemo(platform: Platform, progress: (line: string) => v
   }
   progress(`seed: ${STYLES.length} styles, ${skus.length} SKUs in the catalogue`);
   const last = skus[skus.length - 1] ?? '';
-  await until(
-    async () => (await callApi(platform.app, { method: 'GET', url: `/api/inventory/stock?sku=${last}`, token })).status === 200,
+  await eventually(
+    async () => ((await callApi(platform.app, { method: 'GET', url: `/api/inventory/stock?sku=${last}`, token })).status === 200 ? true : undefined),
     'inventory to learn the new SKUs',
   );
   let movements = 0;

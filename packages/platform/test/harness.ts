@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { createLogger, type EventTables, type Role } from '@omnishop/kit';
+import { eventually } from '../src/client.js';
 import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
 import { startPlatform, type Platform } from '../src/platform.js';
 
@@ -105,16 +106,7 @@ export async function request<T>(base: string, method: string, path: string, opt
   return { status: res.status, headers: res.headers, body: parsed as T };
 }
 
-/** Polls until `check` returns a value that is not undefined. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually };
 
 export const newKey = () => randomUUID();
 

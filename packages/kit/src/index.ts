@@ -16,6 +16,7 @@ export * from './db/pagination.js';
 export * from './events/envelope.js';
 export * from './events/bus.js';
 export * from './events/embedded-bus.js';
+export * from './events/nats-bus.js';
 export * from './events/relay.js';
 export * from './events/consumer.js';
 export * from './events/tables.js';

@@ -135,7 +135,7 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     ];
     expect((await post(p.url, '/api/probe/notes', admin, { notes })).status).toBe(202);
     await until(async () => (await handled(p.runtime)).length === 4);
-    await until(async () => Object.values(p.bus.lag()).every((n) => n === 0));
+    await until(async () => Object.values(await p.bus.lag()).every((n) => n === 0));
     const rows = await handled(p.runtime);
     expect(rows.map((r) => r.n)).toEqual([1, 2, 3, 5]);
     expect(rows.filter((r) => r.key === 'a').map((r) => r.n)).toEqual([1, 3, 5]);
@@ -164,7 +164,7 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
     await post(first.url, '/api/probe/notes', admin, { notes: [1, 2, 3].map((n) => ({ key: 'k', n, failTimes: 0 })) });
     await until(async () => (await handled(first.runtime)).length === 3);
-    await until(async () => Object.values(first.bus.lag()).every((n) => n === 0));
+    await until(async () => Object.values(await first.bus.lag()).every((n) => n === 0));
     // Deliver an already-handled event again, as a bus may after a crash.
     const [envelopeRow] = await (first.runtime.sdb.db as unknown as Kysely<EventTables>).selectFrom('processed_event').selectAll().execute();
     const redelivered = { id: envelopeRow!.event_id, type: 'Noted', version: 1, source: 'probe', key: 'k', tenant: 't1', time: '', headers: {}, data: { n: 1, failTimes: 0 } };

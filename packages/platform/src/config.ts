@@ -10,6 +10,13 @@ export const PlatformConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   dataDir: Type.String({ minLength: 1, default: './data' }),
   databaseUrl: Type.String({ default: '', description: 'empty: SQLite files in dataDir; postgres://... for PostgreSQL' }),
+  busUrl: Type.String({ default: '', description: 'empty: the embedded bus in dataDir; nats://... for NATS JetStream' }),
+  busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
+  services: Type.String({
+    pattern: '^[a-z]+(,[a-z]+)*$',
+    default: 'catalog,inventory,order',
+    description: 'which services this process runs: all of them (embedded) or one (distributed)',
+  }),
   jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),

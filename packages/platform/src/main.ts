@@ -17,10 +17,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, name: 'omnishop' });
   const say = (line: string) => console.error(line);
-  say(`omnishop: starting (data in ${config.dataDir}, ${config.databaseUrl ? 'PostgreSQL' : 'SQLite'}, embedded bus)`);
+  say(
+    `omnishop: starting ${config.services} (${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}, ${config.busUrl ? `NATS JetStream stream ${config.busStream}` : 'embedded bus'})`,
+  );
   const platform = await startPlatform(config, logger);
   onShutdownSignals(() => platform.stop(), logger);
-  if (config.seed && (await seedDemo(platform, say))) say('omnishop: demo brand seeded');
+  // The seed talks to catalog and inventory in-process; a process running only some services leaves it to one that runs all.
+  const canSeed = ['catalog', 'inventory'].every((name) => platform.runtimes.some((r) => r.name === name));
+  if (config.seed && canSeed && (await seedDemo(platform, say))) say('omnishop: demo brand seeded');
   const mint = (subject: string, role: 'customer' | 'brand_admin' | 'operator') =>
     platform.auth.mint({ subject, tenant: DEMO_TENANT, role }, 12 * 3600);
   say(`

@@ -4,9 +4,12 @@ import {
   createHttpServer,
   EmbeddedBus,
   installTracing,
+  NatsBus,
+  type Bus,
   registerHealth,
   ServiceRuntime,
   tokenAuthority,
+  ConfigError,
   type Logger,
   type RetryPolicy,
   type TokenAuthority,
@@ -20,7 +23,7 @@ export interface Platform {
   app: FastifyInstance;
   url: string;
   auth: TokenAuthority;
-  bus: EmbeddedBus;
+  bus: Bus;
   runtimes: ServiceRuntime<unknown>[];
   stop(): Promise<void>;
 }
@@ -33,16 +36,35 @@ export function serviceDefinitions(config: PlatformConfig) {
   ];
 }
 
+/** The services this process runs, in the order they start; an unknown name stops start-up. */
+function chosenServices(config: PlatformConfig) {
+  const all = serviceDefinitions(config);
+  const wanted = config.services.split(',');
+  const unknown = wanted.filter((name) => !all.some((d) => d.name === name));
+  if (unknown.length) throw new ConfigError([`services (env SERVICES): unknown service ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`]);
+  return all.filter((d) => wanted.includes(d.name));
+}
+
+async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
+  if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous });
+  if (!/^nats:\/\//.test(config.busUrl)) throw new ConfigError([`busUrl (env BUS_URL): must be empty (embedded) or nats://..., got ${config.busUrl}`]);
+  return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events` }, logger);
+}
+
 /**
- * The embedded platform: every service in this process, each on its own
- * SQLite file (or PostgreSQL schema), joined by the embedded bus, behind one
- * HTTP port at `/api/<service>`.
+ * Runs the chosen services in this process, each on its own SQLite file (or
+ * PostgreSQL schema), joined by the bus, behind one HTTP port at
+ * `/api/<service>`. Embedded: every service, SQLite, the embedded bus.
+ * Distributed: one service per process (SERVICES=order), PostgreSQL
+ * (DATABASE_URL) and NATS JetStream (BUS_URL), any number of replicas.
+ * The services' code is the same either way.
  */
 export async function startPlatform(config: PlatformConfig, logger: Logger, opts: { retry?: RetryPolicy } = {}): Promise<Platform> {
   installTracing();
   const auth = tokenAuthority(config.jwtSecret);
-  const bus = new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous });
-  const runtimes = serviceDefinitions(config).map(
+  const definitions = chosenServices(config);
+  const bus = await openBus(config, logger);
+  const runtimes = definitions.map(
     (def) =>
       new ServiceRuntime<unknown>(def as never, {
         dataDir: config.dataDir,

@@ -144,7 +144,7 @@ export async function settled(t: TestPlatform, timeoutMs = 30_000): Promise<void
     const outboxes = await Promise.all(
       t.platform.runtimes.map((r) => (r.sdb.db as never as Kysely<EventTables>).selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
     );
-    const idle = outboxes.every((o) => Number(o.n) === 0) && Object.values(t.platform.bus.lag()).every((n) => n === 0);
+    const idle = outboxes.every((o) => Number(o.n) === 0) && Object.values(await t.platform.bus.lag()).every((n) => n === 0);
     return idle ? true : undefined;
   }, 'events to settle', timeoutMs);
 }

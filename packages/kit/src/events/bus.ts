@@ -21,4 +21,6 @@ export interface Bus {
   stop(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Events of each consumer group's types not yet handled. */
+  lag(): Promise<Record<string, number>>;
 }

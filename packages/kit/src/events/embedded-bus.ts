@@ -85,7 +85,7 @@ export class EmbeddedBus implements Bus {
   }
 
   /** Lag of each consumer group: events of its types published that it has not handled yet. */
-  lag(): Record<string, number> {
+  async lag(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const sub of this.subscriptions) {
       const pending = this.file

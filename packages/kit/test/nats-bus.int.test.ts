@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
+
+/**
+ * Against the real NATS JetStream server on this machine (OMNISHOP_TEST_NATS,
+ * default nats://127.0.0.1:4222). Each test has a stream of its own.
+ */
+const NATS = process.env.OMNISHOP_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const logger = createLogger({ level: 'silent' });
+let open: NatsBus[] = [];
+afterEach(async () => {
+  for (const b of open) await b.close();
+  open = [];
+});
+
+function fresh() {
+  const stream = `T${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  return async () => {
+    const bus = await NatsBus.connect({ url: NATS, stream, subjectPrefix: `${stream.toLowerCase()}.events` }, logger);
+    open.push(bus);
+    return bus;
+  };
+}
+
+const envelope = (type: string, key: string, n: number): EventEnvelope => ({
+  id: randomUUID(),
+  type,
+  version: 1,
+  source: 'test',
+  key,
+  tenant: 't1',
+  time: new Date().toISOString(),
+  headers: {},
+  data: { n },
+});
+
+function collector(group: string, types: string[], opts: { failFirst?: number } = {}) {
+  const seen: EventEnvelope[] = [];
+  let failures = opts.failFirst ?? 0;
+  const sub: Subscription = {
+    group,
+    types,
+    async handle(batch) {
+      if (failures > 0) {
+        failures--;
+        throw new Error('database down');
+      }
+      seen.push(...batch);
+    },
+  };
+  return { sub, seen };
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('NATS JetStream bus', () => {
+  it('delivers the types a group asks for, in publish order, and stores a republished event once', async () => {
+    const connect = fresh();
+    const bus = await connect();
+    const { sub, seen } = collector('inventory', ['OrderPlaced', 'OrderCancelled']);
+    bus.subscribe(sub);
+    await bus.start();
+    const events = [envelope('OrderPlaced', 'o1', 1), envelope('SkuCreated', 's', 2), envelope('OrderCancelled', 'o1', 3), envelope('OrderPlaced', 'o2', 4)];
+    await bus.publish(events);
+    await bus.publish([events[0]!]); // a relay that crashed after publishing sends it again
+    await until(() => seen.length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen.map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+    expect(await bus.lag()).toEqual({ inventory: 0 });
+  });
+
+  it('redelivers a batch whose handling failed', async () => {
+    const bus = await fresh()();
+    const { sub, seen } = collector('order', ['StockReserved'], { failFirst: 1 });
+    bus.subscribe(sub);
+    await bus.start();
+    await bus.publish([envelope('StockReserved', 'o1', 1)]);
+    await until(() => seen.length === 1);
+    expect(seen[0]!.data).toEqual({ n: 1 });
+  });
+
+  it('replicas of a service share its group: each event is handled by one of them', async () => {
+    const connect = fresh();
+    const [a, b] = [await connect(), await connect()];
+    const ra = collector('inventory', ['OrderPlaced']);
+    const rb = collector('inventory', ['OrderPlaced']);
+    a.subscribe(ra.sub);
+    b.subscribe(rb.sub);
+    await a.start();
+    await b.start();
+    const events = Array.from({ length: 300 }, (_, i) => envelope('OrderPlaced', `o${i}`, i));
+    for (let i = 0; i < events.length; i += 50) await a.publish(events.slice(i, i + 50));
+    await until(() => ra.seen.length + rb.seen.length === 300);
+    await new Promise((r) => setTimeout(r, 200));
+    const all = [...ra.seen, ...rb.seen].map((e) => e.id).sort();
+    expect(all).toEqual(events.map((e) => e.id).sort());
+  });
+
+  it('a restarted consumer resumes after what it acknowledged', async () => {
+    const connect = fresh();
+    const first = await connect();
+    const one = collector('order', ['StockReserved']);
+    first.subscribe(one.sub);
+    await first.start();
+    await first.publish([envelope('StockReserved', 'o1', 1), envelope('StockReserved', 'o2', 2)]);
+    await until(() => one.seen.length === 2);
+    await until(async () => (await first.lag()).order === 0);
+    await first.close();
+    open = open.filter((b) => b !== first);
+
+    const second = await connect();
+    const two = collector('order', ['StockReserved']);
+    second.subscribe(two.sub);
+    await second.start();
+    await second.publish([envelope('StockReserved', 'o3', 3)]);
+    await until(() => two.seen.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(two.seen.map((e) => e.data)).toEqual([{ n: 3 }]);
+  });
+});

@@ -20,11 +20,13 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts'],
+          exclude: ['packages/platform/test/distributed.int.test.ts'],
           ...integration,
         },
       },
       {
-        // The same flows on PostgreSQL: a fresh database per test platform on this server.
+        // The same flows on PostgreSQL (a fresh database per test platform on this server), and
+        // distributed mode: one process per service on PostgreSQL and NATS JetStream.
         // No server there means these fail; they are never skipped.
         test: {
           name: 'integration-pg',
@@ -33,6 +35,7 @@ export default defineConfig({
             'packages/platform/test/flash-sale.int.test.ts',
             'packages/platform/test/idempotency.int.test.ts',
             'packages/platform/test/bad-input.int.test.ts',
+            'packages/platform/test/distributed.int.test.ts',
           ],
           env: { OMNISHOP_TEST_POSTGRES: process.env.OMNISHOP_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test' },
           ...integration,

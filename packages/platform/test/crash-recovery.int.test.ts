@@ -1,34 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenAuthority } from '@omnishop/kit';
 import { DEMO_JWT_SECRET } from '../src/config.js';
 import { eventually, newKey, request } from './harness.js';
+import { exited, launch } from './processes.js';
 
-const ROOT = resolve(__dirname, '../../..');
 const auth = tokenAuthority(DEMO_JWT_SECRET);
-
-/** Starts `npm start`'s entry point as a real process on `dataDir`; resolves with its URL. */
-function launch(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/platform/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', SEED: 'false', LOG_LEVEL: 'warn', EXPIRY_CHECK_MS: '200' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolveUrl, reject) => {
-    let seen = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /running at (http:\/\/\S+)/.exec(seen);
-      if (match?.[1]) resolveUrl({ child, url: match[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`platform exited with ${code} before it was ready:\n${seen}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
 describe('crash recovery: SIGKILL right after orders were accepted', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-crash-'));
@@ -40,7 +20,7 @@ describe('crash recovery: SIGKILL right after orders were accepted', () => {
 
   it('every accepted order reaches a final state after restart, and no event takes effect twice', async () => {
     const admin = await auth.mint({ subject: 'admin', tenant: 'acme', role: 'brand_admin' });
-    const first = await launch(dataDir);
+    const first = await launch({ DATA_DIR: dataDir });
     children.push(first.child);
     const api = (url: string, method: string, path: string, opts: Parameters<typeof request>[3] = {}) => request<any>(url, method, path, opts); // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -83,7 +63,7 @@ describe('crash recovery: SIGKILL right after orders were accepted', () => {
     const acceptedBeforeCrash = firstTry.flatMap((r) => (r.status === 'fulfilled' && r.value.status === 201 ? [r.value.body.id as string] : []));
     expect(acceptedBeforeCrash.length).toBeGreaterThanOrEqual(59);
 
-    const second = await launch(dataDir);
+    const second = await launch({ DATA_DIR: dataDir });
     children.push(second.child);
     // Clients that got no answer retry with the same key, as they should: an order accepted before the crash is returned, not duplicated.
     const ids = await Promise.all(

@@ -42,7 +42,7 @@ export interface ApiResponse<T> {
  * test project does), each test platform gets a fresh PostgreSQL database on
  * that server, dropped when it stops.
  */
-async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   const server = process.env.OMNISHOP_TEST_POSTGRES;
   if (!server) return undefined;
   const name = `omnishop_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;

@@ -136,10 +136,9 @@ export class Consumer<DB> implements Subscription {
           await sql`savepoint consume_event`.execute(tx.db);
           try {
             const fresh = await runWithContext(c.ctx, async () => {
-              if (!(await this.markProcessed(tx, envelope))) return false;
-              await handler.handle(envelope, eventTx);
+              const applied = await this.apply(handler, envelope, eventTx);
               for (const args of emitted) tx.emit(...args);
-              return true;
+              return applied;
             });
             await sql`release savepoint consume_event`.execute(tx.db);
             done.push({ c, fresh });
@@ -177,11 +176,7 @@ export class Consumer<DB> implements Subscription {
       const retry = this.opts.retry ?? defaultRetry;
       for (let attempt = 1; ; attempt++) {
         try {
-          const fresh = await this.uow.run(async (tx) => {
-            if (!(await this.markProcessed(tx, envelope))) return false;
-            await handler.handle(envelope, tx);
-            return true;
-          });
+          const fresh = await this.uow.run((tx) => this.apply(handler, envelope, tx));
           record(fresh ? 'ok' : 'duplicate');
           span.end();
           return;
@@ -210,8 +205,15 @@ export class Consumer<DB> implements Subscription {
     return undefined;
   }
 
-  private async markProcessed(tx: Tx<DB>, envelope: EventEnvelope): Promise<boolean> {
-    const result = await (tx.db as unknown as Kysely<EventTables>)
+  /** The effect, exactly once: false when this consumer had already handled the event. */
+  private async apply(handler: EventHandler<DB>, envelope: EventEnvelope, tx: Tx<DB>): Promise<boolean> {
+    if (!(await this.markProcessed(tx.db, envelope))) return false;
+    await handler.handle(envelope, tx);
+    return true;
+  }
+
+  private async markProcessed(db: Kysely<DB>, envelope: EventEnvelope): Promise<boolean> {
+    const result = await (db as unknown as Kysely<EventTables>)
       .insertInto('processed_event')
       .values({ consumer: this.group, event_id: envelope.id, tenant: envelope.tenant, processed_at: new Date().toISOString() })
       .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())

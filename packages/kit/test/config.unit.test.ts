@@ -162,6 +162,16 @@ describe('loadConfig', () => {
       }
     });
 
+    it('a setting with fixed choices names them', () => {
+      const error = configError(() => loadConfig(Schema, { env: { LOG_LEVEL: 'loud' } }));
+      expect(error.problems).toEqual(['logLevel (env LOG_LEVEL): must be one of info, debug, got "loud"']);
+    });
+
+    it('without APP_ENV, the overlay of the default environment applies', () => {
+      const dir = configDir({ 'config.yml': 'port: 3000\n', 'config.development.yml': 'port: 3001\n' });
+      expect(loadConfig(Schema, { dir, env: {} }).port).toBe(3001);
+    });
+
     it('a YAML syntax error is a configuration error naming the file', () => {
       const dir = configDir({ 'config.yml': 'port: [3000\n' });
       const error = configError(() => loadConfig(Schema, { dir, env: {} }));

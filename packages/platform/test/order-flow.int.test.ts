@@ -106,6 +106,18 @@ describe('order lifecycle over the real API and bus', () => {
     expect(names).toEqual(expect.arrayContaining(['POST /api/orders', 'consume OrderPlaced', 'consume StockReserved', 'consume OrderConfirmed']));
   });
 
+  it('a store manager records stock at their own store only', async () => {
+    const sku = await stockedSku(t);
+    const manager = await t.token('store_manager', { store: 'ST_SH_001' });
+    const receive = (location: string) =>
+      t.api('POST', '/api/inventory/movements', { token: manager, idempotencyKey: newKey(), body: { sku, location, kind: 'receive', qty: 3 } });
+    expect((await receive('ST_SH_001')).status).toBe(201);
+    const elsewhere = await receive('ST_BJ_001');
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.detail).toContain('ST_SH_001');
+    expect(await stock(sku)).toEqual({ onHand: 3, reserved: 0, available: 3 });
+  });
+
   it("keeps one customer's orders from another", async () => {
     const sku = await stockedSku(t, { stock: { WH_SH: 1 } });
     const placed = await t.api('POST', '/api/orders', { token: customer, idempotencyKey: newKey(), body: { lines: [{ sku, qty: 1 }] } });

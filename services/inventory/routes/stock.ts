@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Code, decodeCursor, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
+import { Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
@@ -56,6 +56,9 @@ export const recordStockMovement = route({
   ),
   response: { 201: Type.Object({ movement: MovementView, balance: BalanceView }) },
   handler: async ({ body, principal }, tx) => {
+    if (principal.role === 'store_manager' && principal.store !== body.location) {
+      throw forbidden(`a store manager records stock at their own store (${principal.store ?? 'none on the token'}) only`);
+    }
     const tenant = principal.tenant;
     const sku = await tx.db.selectFrom('sku').select('sku').where('tenant', '=', tenant).where('sku', '=', body.sku).executeTakeFirst();
     if (!sku) throw unprocessable('body.sku', 'is not a SKU of this brand');

@@ -46,6 +46,13 @@ function readYaml(path: string, keys: string[]): Record<string, unknown> {
  * not an integer and "1e3" is not 1. Anything that does not convert cleanly
  * is left as it is, for the schema check to name.
  */
+/** The literals of a union of literals (an enum-like setting), to name them in an error. */
+function allowedValues(schema: TSchema | undefined): string[] | undefined {
+  const options = schema?.anyOf as TSchema[] | undefined;
+  if (!options?.every((o) => o.const !== undefined)) return undefined;
+  return options.map((o) => String(o.const));
+}
+
 const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 function fromText(schema: TSchema, value: unknown): unknown {
@@ -64,7 +71,7 @@ export function loadConfig<S extends TObject>(schema: S, sources: ConfigSources 
   const layered: Record<string, unknown> = {};
   if (sources.dir) {
     Object.assign(layered, readYaml(join(sources.dir, 'config.yml'), keys));
-    const appEnv = env.APP_ENV || (layered.appEnv as string | undefined);
+    const appEnv = env.APP_ENV || (layered.appEnv as string | undefined) || (schema.properties.appEnv?.default as string | undefined);
     if (appEnv) Object.assign(layered, readYaml(join(sources.dir, `config.${appEnv}.yml`), keys));
   }
   for (const key of keys) {
@@ -76,7 +83,9 @@ export function loadConfig<S extends TObject>(schema: S, sources: ConfigSources 
   const problems = [...Value.Errors(schema, value)].map((e) => {
     const key = e.path.replace(/^\//, '').split('/')[0] ?? '';
     const got = (value as Record<string, unknown>)[key];
-    return `${key} (env ${envName(key)}): ${e.message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+    const choices = allowedValues(schema.properties[key] as TSchema | undefined);
+    const message = choices ? `must be one of ${choices.join(', ')}` : e.message;
+    return `${key} (env ${envName(key)}): ${message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
   });
   if (problems.length) throw new ConfigError([...new Set(problems)]);
   return value as Static<S>;

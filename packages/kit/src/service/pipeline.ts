@@ -109,7 +109,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     const header = request.headers.authorization;
     if (!header) throw unauthorized('Authorization header with a Bearer token is required');
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
-    if (!match?.[1]) throw unauthorized('Authorization header must be "Bearer <token>"');
+    if (!match?.[1]) throw unauthorized('Authorization header must be "Bearer <JWT>", and a JWT is three base64url parts joined by dots');
     const principal = await opts.auth.verify(match[1]);
     if (ctx) {
       ctx.principal = principal;

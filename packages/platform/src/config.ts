@@ -14,7 +14,7 @@ export const PlatformConfigSchema = Type.Object({
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',
-    default: 'catalog,inventory,order',
+    default: 'catalog,store,inventory,order,promotion',
     description: 'which services this process runs: all of them (embedded) or one (distributed)',
   }),
   jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),

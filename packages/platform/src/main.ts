@@ -22,8 +22,8 @@ async function main(): Promise<void> {
   );
   const platform = await startPlatform(config, logger);
   onShutdownSignals(() => platform.stop(), logger);
-  // The seed talks to catalog and inventory in-process; a process running only some services leaves it to one that runs all.
-  const canSeed = ['catalog', 'inventory'].every((name) => platform.runtimes.some((r) => r.name === name));
+  // The seed talks to store, catalog and inventory in-process; a process running only some services leaves it to one that runs all.
+  const canSeed = ['store', 'catalog', 'inventory'].every((name) => platform.runtimes.some((r) => r.name === name));
   if (config.seed && canSeed && (await seedDemo(platform, say))) say('omnishop: demo brand seeded');
   const mint = (subject: string, role: 'customer' | 'brand_admin' | 'operator') =>
     platform.auth.mint({ subject, tenant: DEMO_TENANT, role }, 12 * 3600);
@@ -39,6 +39,7 @@ Demo tokens (brand "${DEMO_TENANT}", valid 12 h; mint others with: npm run token
   operator     ${await mint('demo-operator', 'operator')}
 
 Try:
+  curl -s '${platform.url}/api/stores/nearest?lat=31.2304&lng=121.4737&limit=3' -H "authorization: Bearer $TOKEN"
   curl -s '${platform.url}/api/inventory/stock?sku=TS1001-BLK-M' -H "authorization: Bearer $TOKEN"
   curl -s -X POST ${platform.url}/api/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -H "idempotency-key: $(uuidgen || date +%s%N)" -d '{"lines":[{"sku":"TS1001-BLK-M","qty":1}]}'

@@ -17,6 +17,8 @@ import {
 import { catalogService } from '@omnishop/catalog';
 import { inventoryService } from '@omnishop/inventory';
 import { orderService } from '@omnishop/order';
+import { promotionService } from '@omnishop/promotion';
+import { storeService } from '@omnishop/store';
 import type { PlatformConfig } from './config.js';
 
 export interface Platform {
@@ -31,8 +33,10 @@ export interface Platform {
 export function serviceDefinitions(config: PlatformConfig) {
   return [
     catalogService,
+    storeService,
     inventoryService({ reservationTtlSeconds: config.reservationTtlSeconds, expiryCheckMs: config.expiryCheckMs }),
     orderService,
+    promotionService,
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { Platform } from './platform.js';
 import { callApi, eventually } from './client.js';
+import { demoStores, type DemoStore } from './demo-stores.js';
 
 export const DEMO_TENANT = 'demo';
 
@@ -29,22 +30,51 @@ const STYLES = [
   { code: 'HD8001', name: 'Fleece Hoodie', category: 'tops', price: 35900, colours: 6, sizes: LETTER_SIZES },
 ];
 
-/** Shanghai and Beijing warehouses and stores; store and location data proper arrives with the store service. */
+/** Where opening stock is received: warehouses and flagship stores, all among demoStores(). */
 export const DEMO_LOCATIONS = ['WH_SH', 'WH_BJ', 'ST_SH_001', 'ST_SH_002', 'ST_BJ_001', 'ST_GZ_001'];
 
 /** Deterministic stock levels, so every demo looks alike. */
 const stockLevel = (i: number) => [40, 25, 8, 5, 6, 3][i % DEMO_LOCATIONS.length] ?? 0;
 
+/** How many stores are seeded at once: concurrent requests share SQLite commits (group commit). */
+const STORES_AT_ONCE = 16;
+
+/** Opens a store through the API, then adds its terminals and staff. */
+async function seedStore(platform: Platform, token: string, store: DemoStore): Promise<void> {
+  const { terminals, staff, ...body } = store;
+  const post = async (url: string, key: string, payload: unknown) => {
+    const res = await callApi(platform.app, { method: 'POST', url, token, idempotencyKey: key, body: payload });
+    if (res.status !== 201) throw new Error(`seeding ${url} (${key}) failed: ${JSON.stringify(res.body)}`);
+  };
+  await post('/api/stores', `seed-store-${store.code}`, body);
+  for (const code of terminals) await post(`/api/stores/${store.code}/terminals`, `seed-terminal-${store.code}-${code}`, { code });
+  for (const [i, person] of staff.entries()) await post(`/api/stores/${store.code}/staff`, `seed-staff-${store.code}-${i}`, person);
+}
+
+async function seedStores(platform: Platform, token: string, progress: (line: string) => void): Promise<void> {
+  const stores = demoStores();
+  for (let i = 0; i < stores.length; i += STORES_AT_ONCE) {
+    await Promise.all(stores.slice(i, i + STORES_AT_ONCE).map((store) => seedStore(platform, token, store)));
+  }
+  const count = (type: DemoStore['type']) => stores.filter((s) => s.type === type).length;
+  const cities = new Set(stores.map((s) => s.city)).size;
+  const terminals = stores.reduce((n, s) => n + s.terminals.length, 0);
+  const staff = stores.reduce((n, s) => n + s.staff.length, 0);
+  progress(`seed: ${count('store')} stores and ${count('warehouse')} warehouses in ${cities} cities, ${terminals} POS terminals, ${staff} staff`);
+}
+
 /**
  * Seeds the demo brand through the public API (so it passes the same
- * validation as any client): a brand profile, a fashion catalogue in colours
- * and sizes, and stock at warehouses and stores. Skips when the brand exists.
+ * validation as any client): a brand profile, stores and warehouses with
+ * their terminals and staff, a fashion catalogue in colours and sizes, and
+ * stock at warehouses and stores. Skips when the brand exists.
  */
 export async function seedDemo(platform: Platform, progress: (line: string) => void = () => {}): Promise<boolean> {
   const token = await platform.auth.mint({ subject: 'seed', tenant: DEMO_TENANT, role: 'brand_admin' }, 600);
   const brand = await callApi(platform.app, { method: 'GET', url: '/api/catalog/brand', token });
   if (brand.status === 200) return false;
   await callApi(platform.app, { method: 'PUT', url: '/api/catalog/brand', token, body: { name: 'Omnishop Demo Fashion' } });
+  await seedStores(platform, token, progress);
   const skus: string[] = [];
   for (const style of STYLES) {
     const res = await callApi<{ skus: { sku: string }[] }>(platform.app, {

@@ -1,0 +1,27 @@
+import { Type } from '@sinclair/typebox';
+import { defineEvent } from '@omnishop/kit';
+
+const Redemption = {
+  code: Type.String({ description: 'the coupon code' }),
+  template: Type.String({ description: 'the coupon template' }),
+  campaign: Type.String({ description: 'the campaign whose budget pays for it' }),
+  customerId: Type.String({ description: 'whose wallet it is in' }),
+  orderId: Type.String(),
+  discount: Type.Integer({ description: 'minor units (fen) charged to, or given back to, the campaign budget' }),
+};
+
+export const CouponRedeemed = defineEvent(
+  'CouponRedeemed',
+  1,
+  "A coupon was redeemed for an order (at most once, across every channel); its discount was charged to its campaign's budget.",
+  Type.Object({ ...Redemption, redeemedAt: Type.String({ description: 'ISO instant' }) }),
+);
+
+export const CouponReleased = defineEvent(
+  'CouponReleased',
+  1,
+  "The order a coupon was redeemed for was cancelled or rejected: the coupon is back in the customer's wallet and its discount back in the campaign budget.",
+  Type.Object({ ...Redemption, reason: Type.String({ description: 'e.g. "order cancelled: cancelled by customer"' }) }),
+);
+
+export const promotionEvents = [CouponRedeemed, CouponReleased];

@@ -1,0 +1,63 @@
+import { Type } from '@sinclair/typebox';
+import { Code, conflict, decodeCursor, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { route, storeOf, type StoreTables } from '../db.js';
+import { actsOnStore } from './access.js';
+import { StoreCode } from './stores.js';
+
+const TerminalView = Type.Object({
+  code: Type.String(),
+  storeCode: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
+  createdAt: Type.String(),
+});
+
+const terminalView = (r: StoreTables['terminal']) => ({ code: r.code, storeCode: r.store_code, status: r.status, createdAt: r.created_at });
+
+export const addTerminal = route({
+  method: 'POST',
+  url: '/:code/terminals',
+  summary: 'Add a POS terminal to a store',
+  roles: ['brand_admin', 'store_manager'],
+  idempotent: true,
+  params: StoreCode,
+  body: Type.Object({ code: Code('terminal code, unique within its store') }, { additionalProperties: false }),
+  response: { 201: TerminalView },
+  handler: async ({ params, body, principal }, tx) => {
+    actsOnStore(principal, params.code);
+    await storeOf(tx.db, principal.tenant, params.code);
+    const row = { tenant: principal.tenant, store_code: params.code, code: body.code, status: 'active' as const, created_at: nowIso() };
+    const inserted = await tx.db
+      .insertInto('terminal')
+      .values(row)
+      .onConflict((oc) => oc.columns(['tenant', 'store_code', 'code']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw conflict('terminal-exists', `store ${params.code} already has terminal ${body.code}`);
+    return { status: 201, body: terminalView(row) };
+  },
+});
+
+export const listTerminals = route({
+  method: 'GET',
+  url: '/:code/terminals',
+  summary: "A store's POS terminals, by code",
+  // A clerk's POS screen lists the tills of its own store.
+  roles: ['clerk', 'store_manager', 'brand_admin'],
+  params: StoreCode,
+  query: Type.Object(PageQuery),
+  response: { 200: PageOf(TerminalView) },
+  handler: async ({ params, query, principal }, tx) => {
+    actsOnStore(principal, params.code);
+    await storeOf(tx.db, principal.tenant, params.code);
+    const after = decodeCursor<string>(query.cursor, 'string');
+    let q = tx.db
+      .selectFrom('terminal')
+      .selectAll()
+      .where('tenant', '=', principal.tenant)
+      .where('store_code', '=', params.code)
+      .orderBy('code')
+      .limit(query.limit + 1);
+    if (after !== undefined) q = q.where('code', '>', after);
+    const page = toPage(await q.execute(), query.limit, (r) => r.code);
+    return { status: 200, body: { items: page.items.map(terminalView), nextCursor: page.nextCursor } };
+  },
+});

@@ -9,8 +9,8 @@ export const PlatformConfigSchema = Type.Object({
   host: Type.String({ default: '127.0.0.1' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   dataDir: Type.String({ minLength: 1, default: './data' }),
-  databaseUrl: Type.String({ default: '', description: 'empty: SQLite files in dataDir; postgres://... for PostgreSQL' }),
-  busUrl: Type.String({ default: '', description: 'empty: the embedded bus in dataDir; nats://... for NATS JetStream' }),
+  databaseUrl: Type.String({ pattern: '^(postgres(ql)?://.+)?$', default: '', description: 'empty: SQLite files in dataDir; postgres://... for PostgreSQL' }),
+  busUrl: Type.String({ pattern: '^(nats://.+)?$', default: '', description: 'empty: the embedded bus in dataDir; nats://... for NATS JetStream' }),
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',

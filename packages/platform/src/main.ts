@@ -20,11 +20,24 @@ async function main(): Promise<void> {
   say(
     `omnishop: starting ${config.services} (${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}, ${config.busUrl ? `NATS JetStream stream ${config.busStream}` : 'embedded bus'})`,
   );
-  const platform = await startPlatform(config, logger);
+  const platform = await startPlatform(config, logger).catch((error: unknown) => {
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      console.error(`omnishop: cannot listen on ${config.host}:${config.port} (${code}); set HOST and PORT to a free address`);
+      process.exit(2);
+    }
+    throw error;
+  });
   onShutdownSignals(() => platform.stop(), logger);
   // The seed talks to store, catalog and inventory in-process; a process running only some services leaves it to one that runs all.
   const canSeed = ['store', 'catalog', 'inventory'].every((name) => platform.runtimes.some((r) => r.name === name));
-  if (config.seed && canSeed && (await seedDemo(platform, say))) say('omnishop: demo brand seeded');
+  // Production gets neither demo data nor demo tokens signed with its real key.
+  const demo = config.appEnv !== 'production';
+  if (demo && config.seed && canSeed && (await seedDemo(platform, say))) say('omnishop: demo brand seeded');
+  if (!demo) {
+    say(`\nOmnishop is running at ${platform.url} (production: no demo seed, no demo tokens)`);
+    return;
+  }
   const mint = (subject: string, role: 'customer' | 'brand_admin' | 'operator') =>
     platform.auth.mint({ subject, tenant: DEMO_TENANT, role }, 12 * 3600);
   say(`

@@ -67,13 +67,14 @@ async function seedStores(platform: Platform, token: string, progress: (line: st
  * Seeds the demo brand through the public API (so it passes the same
  * validation as any client): a brand profile, stores and warehouses with
  * their terminals and staff, a fashion catalogue in colours and sizes, and
- * stock at warehouses and stores. Skips when the brand exists.
+ * stock at warehouses and stores. Every step is idempotent and the brand
+ * profile is written last, as the mark of a finished seed: a start that finds
+ * it skips the seed, and a seed that was interrupted simply runs again.
  */
 export async function seedDemo(platform: Platform, progress: (line: string) => void = () => {}): Promise<boolean> {
   const token = await platform.auth.mint({ subject: 'seed', tenant: DEMO_TENANT, role: 'brand_admin' }, 600);
   const brand = await callApi(platform.app, { method: 'GET', url: '/api/catalog/brand', token });
   if (brand.status === 200) return false;
-  await callApi(platform.app, { method: 'PUT', url: '/api/catalog/brand', token, body: { name: 'Omnishop Demo Fashion' } });
   await seedStores(platform, token, progress);
   const skus: string[] = [];
   for (const style of STYLES) {
@@ -93,23 +94,22 @@ export async function seedDemo(platform: Platform, progress: (line: string) => v
     async () => ((await callApi(platform.app, { method: 'GET', url: `/api/inventory/stock?sku=${last}`, token })).status === 200 ? true : undefined),
     'inventory to learn the new SKUs',
   );
-  let movements = 0;
-  for (const [i, sku] of skus.entries()) {
-    for (const [j, location] of DEMO_LOCATIONS.entries()) {
-      const qty = stockLevel(i + j);
-      if (qty === 0) continue;
-      const res = await callApi(platform.app, {
-        method: 'POST',
-        url: '/api/inventory/movements',
-        token,
-        idempotencyKey: `seed-stock-${sku}-${location}`,
-        body: { sku, location, kind: 'receive', qty, reason: 'opening stock' },
-      });
-      if (res.status !== 201) throw new Error(`seeding stock of ${sku} failed: ${JSON.stringify(res.body)}`);
-      movements++;
-    }
-    if ((i + 1) % 50 === 0) progress(`seed: stock received for ${i + 1}/${skus.length} SKUs`);
+  const receive = async (sku: string, location: string, qty: number) => {
+    const res = await callApi(platform.app, {
+      method: 'POST',
+      url: '/api/inventory/movements',
+      token,
+      idempotencyKey: `seed-stock-${sku}-${location}`,
+      body: { sku, location, kind: 'receive', qty, reason: 'opening stock' },
+    });
+    if (res.status !== 201) throw new Error(`seeding stock of ${sku} failed: ${JSON.stringify(res.body)}`);
+  };
+  for (let i = 0; i < skus.length; i += STORES_AT_ONCE) {
+    const batch = skus.slice(i, i + STORES_AT_ONCE);
+    await Promise.all(batch.map((sku, k) => Promise.all(DEMO_LOCATIONS.map((location, j) => receive(sku, location, stockLevel(i + k + j))))));
+    if (Math.floor((i + batch.length) / 50) > Math.floor(i / 50)) progress(`seed: stock received for ${i + batch.length}/${skus.length} SKUs`);
   }
-  progress(`seed: ${movements} stock receipts at ${DEMO_LOCATIONS.length} locations`);
+  progress(`seed: ${skus.length * DEMO_LOCATIONS.length} stock receipts at ${DEMO_LOCATIONS.length} locations`);
+  await callApi(platform.app, { method: 'PUT', url: '/api/catalog/brand', token, body: { name: 'Omnishop Demo Fashion' } });
   return true;
 }

@@ -83,8 +83,11 @@ export function loadConfig<S extends TObject>(schema: S, sources: ConfigSources 
   const problems = [...Value.Errors(schema, value)].map((e) => {
     const key = e.path.replace(/^\//, '').split('/')[0] ?? '';
     const got = (value as Record<string, unknown>)[key];
-    const choices = allowedValues(schema.properties[key] as TSchema | undefined);
-    const message = choices ? `must be one of ${choices.join(', ')}` : e.message;
+    const property = schema.properties[key] as TSchema | undefined;
+    const choices = allowedValues(property);
+    // A pattern means little to a reader; the setting's own description says what is expected.
+    const described = property?.pattern && typeof property.description === 'string' ? `must be ${property.description}` : undefined;
+    const message = choices ? `must be one of ${choices.join(', ')}` : (described ?? e.message);
     return `${key} (env ${envName(key)}): ${message}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
   });
   if (problems.length) throw new ConfigError([...new Set(problems)]);

@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from '@omnishop/kit';
 /** The key every fresh checkout signs demo tokens with; a production start refuses it. */
 export const DEMO_JWT_SECRET = 'omnishop-demo-signing-key-do-not-use-in-production';
 
+/** The secret the simulated wallet provider signs its callbacks with in a fresh checkout; a production start refuses it. */
+export const DEMO_PAYMENT_PROVIDER_SECRET = 'omnishop-demo-wallet-provider-secret-not-for-production';
+
 export const PlatformConfigSchema = Type.Object({
   appEnv: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
   host: Type.String({ default: '127.0.0.1' }),
@@ -14,7 +17,7 @@ export const PlatformConfigSchema = Type.Object({
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',
-    default: 'catalog,store,inventory,order,promotion',
+    default: 'catalog,store,inventory,order,promotion,customer,payment',
     description: 'which services this process runs: all of them (embedded) or one (distributed)',
   }),
   jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),
@@ -25,6 +28,9 @@ export const PlatformConfigSchema = Type.Object({
   reservationTtlSeconds: Type.Integer({ minimum: 1, default: 900 }),
   expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
   sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+  paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
+  paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),
+  paymentFailureRate: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'share of wallet payments the simulated provider fails' }),
 });
 
 export type PlatformConfig = Static<typeof PlatformConfigSchema>;
@@ -33,6 +39,9 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   const config = loadConfig(PlatformConfigSchema, { dir, env });
   if (config.appEnv === 'production' && config.jwtSecret === DEMO_JWT_SECRET) {
     throw new ConfigError(['jwtSecret (env JWT_SECRET): the demo key may not be used in production; set a secret of your own']);
+  }
+  if (config.appEnv === 'production' && config.paymentProviderSecret === DEMO_PAYMENT_PROVIDER_SECRET) {
+    throw new ConfigError(['paymentProviderSecret (env PAYMENT_PROVIDER_SECRET): the demo secret may not be used in production; set the one you share with the provider']);
   }
   return config;
 }

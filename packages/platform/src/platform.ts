@@ -15,8 +15,10 @@ import {
   type TokenAuthority,
 } from '@omnishop/kit';
 import { catalogService } from '@omnishop/catalog';
+import { customerService } from '@omnishop/customer';
 import { inventoryService } from '@omnishop/inventory';
 import { orderService } from '@omnishop/order';
+import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
 import type { PlatformConfig } from './config.js';
@@ -30,19 +32,30 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export function serviceDefinitions(config: PlatformConfig) {
+/**
+ * `publicUrl` is where this process answers, for the simulated wallet provider
+ * to call back: known only after listen (port 0 in tests), hence a function.
+ */
+export function serviceDefinitions(config: PlatformConfig, publicUrl: () => string | undefined = () => undefined) {
   return [
     catalogService,
     storeService,
     inventoryService({ reservationTtlSeconds: config.reservationTtlSeconds, expiryCheckMs: config.expiryCheckMs }),
     orderService,
     promotionService,
+    customerService,
+    paymentService({
+      providerSecret: config.paymentProviderSecret,
+      latencyMs: config.paymentLatencyMs,
+      failureRate: config.paymentFailureRate,
+      baseUrl: publicUrl,
+    }),
   ];
 }
 
 /** The services this process runs, in the order they start; an unknown name stops start-up. */
-function chosenServices(config: PlatformConfig) {
-  const all = serviceDefinitions(config);
+function chosenServices(config: PlatformConfig, publicUrl: () => string | undefined) {
+  const all = serviceDefinitions(config, publicUrl);
   const wanted = config.services.split(',');
   const unknown = wanted.filter((name) => !all.some((d) => d.name === name));
   if (unknown.length) throw new ConfigError([`services (env SERVICES): unknown service ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`]);
@@ -66,7 +79,8 @@ async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
 export async function startPlatform(config: PlatformConfig, logger: Logger, opts: { retry?: RetryPolicy } = {}): Promise<Platform> {
   installTracing();
   const auth = tokenAuthority(config.jwtSecret);
-  const definitions = chosenServices(config);
+  const listening: { url?: string } = {}; // known once the server listens
+  const definitions = chosenServices(config, () => listening.url);
   const bus = await openBus(config, logger);
   const runtimes = definitions.map(
     (def) =>
@@ -92,9 +106,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
   await bus.start();
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
+  const url = (listening.url = `http://${config.host}:${port}`);
   return {
     app,
-    url: `http://${config.host}:${port}`,
+    url,
     auth,
     bus,
     runtimes,

@@ -4,12 +4,21 @@ import type { Tx } from '../transaction/index.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteInput<B, P, Q> {
+/**
+ * Who may call a route: a token with one of these roles (anyone else gets 401
+ * or 403), or `'public'`: no token at all, for callers that are not users of
+ * the platform (a payment provider's signed callback). A public handler gets
+ * no principal; it must authenticate the caller itself and name the tenant it
+ * works for (from what it verified) on every read, write and emit.
+ */
+export type RouteAccess = readonly Role[] | 'public';
+
+export interface RouteInput<B, P, Q, Pr = Principal> {
   body: B;
   params: P;
   query: Q;
-  /** The verified caller; its tenant scopes every read and write. */
-  principal: Principal;
+  /** The verified caller; its tenant scopes every read and write. Undefined on public routes. */
+  principal: Pr;
 }
 
 export interface RouteResult {
@@ -22,8 +31,8 @@ export interface RouteDefinition<DB> {
   method: Method;
   url: string;
   summary: string;
-  /** Who may call it; anyone else gets 403. */
-  roles: readonly Role[];
+  /** Who may call it; anyone else gets 403. `'public'`: no token (see RouteAccess). */
+  roles: RouteAccess;
   /** Creating POSTs: an `Idempotency-Key` header is required and a repeat returns the first response. */
   idempotent?: boolean;
   /** False for the rare handler that opens its own transactions; writes otherwise run in one. */
@@ -33,19 +42,21 @@ export interface RouteDefinition<DB> {
   query?: TSchema;
   response?: Record<number, TSchema>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed where the route is defined; erased in the list
-  handler(input: RouteInput<any, any, any>, tx: Tx<DB>): Promise<RouteResult>;
+  handler(input: RouteInput<any, any, any, any>, tx: Tx<DB>): Promise<RouteResult>;
 }
 
-interface RouteSpec<DB, B extends TSchema, P extends TSchema, Q extends TSchema> extends Omit<RouteDefinition<DB>, 'handler' | 'body' | 'params' | 'query'> {
+interface RouteSpec<DB, B extends TSchema, P extends TSchema, Q extends TSchema, A extends RouteAccess>
+  extends Omit<RouteDefinition<DB>, 'handler' | 'body' | 'params' | 'query' | 'roles'> {
+  roles: A;
   body?: B;
   params?: P;
   query?: Q;
-  handler(input: RouteInput<Static<B>, Static<P>, Static<Q>>, tx: Tx<DB>): Promise<RouteResult>;
+  handler(input: RouteInput<Static<B>, Static<P>, Static<Q>, A extends 'public' ? undefined : Principal>, tx: Tx<DB>): Promise<RouteResult>;
 }
 
 /** `const route = routeFor<MyTables>()`, then `route({...})` infers body, params and query types from their schemas. */
 export function routeFor<DB>() {
-  return <B extends TSchema = TUnknown, P extends TSchema = TUnknown, Q extends TSchema = TUnknown>(
-    spec: RouteSpec<DB, B, P, Q>,
+  return <B extends TSchema = TUnknown, P extends TSchema = TUnknown, Q extends TSchema = TUnknown, A extends RouteAccess = readonly Role[]>(
+    spec: RouteSpec<DB, B, P, Q, A>,
   ): RouteDefinition<DB> => spec;
 }

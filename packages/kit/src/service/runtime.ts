@@ -110,7 +110,10 @@ export class ServiceRuntime<DB> {
   };
 
   private mount(app: FastifyInstance, route: RouteDefinition<DB>): void {
-    const config: RouteConfig = { service: this.name, roles: route.roles };
+    // A public route names no roles, so the pipeline asks for no token (see RouteAccess).
+    const isPublic = route.roles === 'public';
+    if (isPublic && route.idempotent) throw new Error(`${route.method} ${route.url}: a public route has no principal to scope an Idempotency-Key by`);
+    const config: RouteConfig = { service: this.name, roles: isPublic ? undefined : (route.roles as readonly Role[]) };
     app.route({
       method: route.method,
       url: route.url,
@@ -118,7 +121,7 @@ export class ServiceRuntime<DB> {
       schema: {
         summary: route.summary,
         tags: [this.name],
-        security: [{ bearer: [] }],
+        security: isPublic ? [] : [{ bearer: [] }],
         ...(route.body ? { body: route.body } : {}),
         ...(route.params ? { params: route.params } : {}),
         ...(route.query ? { querystring: route.query } : {}),
@@ -127,14 +130,14 @@ export class ServiceRuntime<DB> {
       },
       handler: async (request, reply) => {
         const principal = currentContext()?.principal;
-        if (!principal) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
+        if (!principal && !isPublic) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
         const input = { body: request.body, params: request.params, query: request.query, principal };
         let replayed = false;
         const result: RouteResult =
           route.method === 'GET' || route.transaction === false
             ? await route.handler(input, this.uow.readOnly())
             : await this.uow.run(async (tx) => {
-                if (!route.idempotent) return route.handler(input, tx);
+                if (!route.idempotent || !principal) return route.handler(input, tx);
                 const db = tx.db as unknown as Kysely<IdempotencyTables>;
                 const claim = {
                   tenant: principal.tenant,

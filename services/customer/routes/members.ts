@@ -1,0 +1,158 @@
+import { Type } from '@sinclair/typebox';
+import type { Kysely } from 'kysely';
+import { conflict, decodeCursor, Name, nowIso, PageQuery, toPage, unprocessable, type Role } from '@omnishop/kit';
+import { reversal, type ReverseRejection } from '../domain/points.js';
+import { isDuplicate, memberOf, pointsOf, recordEntry, route, standingFor, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
+import { PointsReversed, TierSchema } from '../events/index.js';
+
+const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin'];
+
+/** A member is named by the customer's token subject: printable, no spaces. */
+const MemberId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', description: 'the customer (their token subject)' }) });
+const OrderId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\w.:-]+$', description: 'the order whose points are taken back' });
+
+const MemberView = Type.Object({
+  id: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  tier: TierSchema,
+  balance: Type.Integer({ description: 'points to spend' }),
+  lifetimePoints: Type.Integer({ description: 'earned less reversed; decides the tier' }),
+  joinedAt: Type.String(),
+});
+
+const EntryView = Type.Object({
+  seq: Type.Integer(),
+  orderId: Type.Union([Type.String(), Type.Null()]),
+  delta: Type.Integer(),
+  reason: Type.Union([Type.Literal('earned'), Type.Literal('reversed'), Type.Literal('adjusted')]),
+  note: Type.Union([Type.String(), Type.Null()]),
+  at: Type.String(),
+});
+
+const entryView = (e: EntryRow) => ({ seq: Number(e.seq), orderId: e.order_id, delta: e.delta, reason: e.reason, note: e.note, at: e.at });
+
+async function memberView(db: Kysely<CustomerTables>, m: MemberRow) {
+  const points = await pointsOf(db, m.tenant, m.id);
+  return { id: m.id, name: m.name, tier: m.tier, balance: points.balance, lifetimePoints: points.lifetime, joinedAt: m.joined_at };
+}
+
+/*
+ * GET /me answers 404 until the customer is a member. Membership starts with the first completed order
+ * (or with PUT /me); GETs run without a transaction in the kit and write nothing, and a member made up
+ * by a read would get a join date that means nothing.
+ */
+export const getMe = route({
+  method: 'GET',
+  url: '/me',
+  summary: 'Your membership: tier and points balance (404 until your first completed order)',
+  roles: ['customer'],
+  response: { 200: MemberView },
+  handler: async ({ principal }, tx) => ({ status: 200, body: await memberView(tx.db, await memberOf(tx.db, principal.tenant, principal.subject)) }),
+});
+
+export const putMe = route({
+  method: 'PUT',
+  url: '/me',
+  summary: 'Set your name; joins you as a member if you are not one yet',
+  roles: ['customer'],
+  body: Type.Object({ name: Name }, { additionalProperties: false }),
+  response: { 200: MemberView },
+  handler: async ({ body, principal }, tx) => {
+    const row = await tx.db
+      .insertInto('member')
+      .values({ tenant: principal.tenant, id: principal.subject, name: body.name, tier: 'bronze', joined_at: nowIso() })
+      .onConflict((oc) => oc.columns(['tenant', 'id']).doUpdateSet({ name: body.name }))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { status: 200, body: await memberView(tx.db, row) };
+  },
+});
+
+export const listMyPoints = route({
+  method: 'GET',
+  url: '/me/points',
+  summary: 'Your points ledger, newest first, with the balance it adds up to',
+  roles: ['customer'],
+  query: Type.Object(PageQuery),
+  response: { 200: Type.Object({ items: Type.Array(EntryView), nextCursor: Type.Union([Type.String(), Type.Null()]), balance: Type.Integer() }) },
+  handler: async ({ query, principal }, tx) => {
+    const member = await memberOf(tx.db, principal.tenant, principal.subject);
+    const before = decodeCursor<number>(query.cursor, 'number');
+    let q = tx.db
+      .selectFrom('points_entry')
+      .selectAll()
+      .where('tenant', '=', member.tenant)
+      .where('member_id', '=', member.id)
+      .orderBy('seq', 'desc')
+      .limit(query.limit + 1);
+    if (before !== undefined) q = q.where('seq', '<', before);
+    const page = toPage(await q.execute(), query.limit, (r) => Number(r.seq));
+    const { balance } = await pointsOf(tx.db, member.tenant, member.id);
+    return { status: 200, body: { items: page.items.map(entryView), nextCursor: page.nextCursor, balance } };
+  },
+});
+
+export const getMember = route({
+  method: 'GET',
+  url: '/members/:id',
+  summary: "A member's tier and points balance",
+  roles: STAFF,
+  params: MemberId,
+  response: { 200: MemberView },
+  handler: async ({ params, principal }, tx) => ({ status: 200, body: await memberView(tx.db, await memberOf(tx.db, principal.tenant, params.id)) }),
+});
+
+const NOT_REVERSIBLE: Record<ReverseRejection, string> = {
+  not_earned: 'earned this member no points',
+  already_reversed: 'had its points reversed already',
+};
+
+/**
+ * Takes back the points an order earned, e.g. for a refund. Orders cannot be cancelled once completed,
+ * so no event triggers this today; a refund service will emit one and its handler will call the same
+ * domain rule. Repeating it for the same order returns the reversal already made (200), like a
+ * redelivered event would change nothing.
+ */
+export const reversePoints = route({
+  method: 'POST',
+  url: '/members/:id/points/reverse',
+  summary: "Take back an order's points (a refund): what it earned, never below a zero balance",
+  roles: ['brand_admin'],
+  params: MemberId,
+  body: Type.Object({ orderId: OrderId, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+  response: { 200: Type.Object({ entry: EntryView, member: MemberView }), 201: Type.Object({ entry: EntryView, member: MemberView }) },
+  handler: async ({ params, body, principal }, tx) => {
+    const member = await memberOf(tx.db, principal.tenant, params.id);
+    const result = reversal(await standingFor(tx.db, member.tenant, member.id, body.orderId), body.orderId);
+    if (!result.ok) {
+      if (result.error === 'already_reversed') {
+        const earlier = await tx.db
+          .selectFrom('points_entry')
+          .selectAll()
+          .where('tenant', '=', member.tenant)
+          .where('member_id', '=', member.id)
+          .where('order_id', '=', body.orderId)
+          .where('reason', '=', 'reversed')
+          .executeTakeFirstOrThrow();
+        return { status: 200, body: { entry: entryView(earlier), member: await memberView(tx.db, member) } };
+      }
+      throw unprocessable('body.orderId', NOT_REVERSIBLE[result.error]);
+    }
+    let after;
+    try {
+      after = await recordEntry(tx, member.tenant, member.id, result.value, body.reason);
+    } catch (e) {
+      if (isDuplicate(e)) throw conflict('points-changed', `order ${body.orderId} was reversed meanwhile; repeat to see the reversal`);
+      throw e;
+    }
+    tx.emit(PointsReversed, member.id, {
+      memberId: member.id,
+      orderId: body.orderId,
+      points: -result.value.delta,
+      reason: body.reason,
+      balance: after.balance,
+      tier: after.tier,
+    });
+    return { status: 201, body: { entry: entryView(after.entry), member: await memberView(tx.db, { ...member, tier: after.tier }) } };
+  },
+});

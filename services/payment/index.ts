@@ -1,0 +1,55 @@
+import { defineService } from '@omnishop/kit';
+import type { PaymentTables } from './db.js';
+import { paymentEvents } from './events/index.js';
+import { migrations } from './migrations/index.js';
+import { SimulatedWalletProvider } from './provider/wallet-provider.js';
+import { walletCallback } from './routes/callbacks.js';
+import { cancelIntent, createIntent, getIntent, refundIntent } from './routes/intents.js';
+
+export const PAYMENT_PREFIX = '/api/payments';
+
+export interface PaymentOptions {
+  /** The secret the wallet provider signs its notifications with (HMAC-SHA256). */
+  providerSecret: string;
+  /** How long the simulated provider takes to call back. */
+  latencyMs: number;
+  /** Share of wallet payments the simulated provider fails, 0 to 1. */
+  failureRate: number;
+  /**
+   * Where the simulated provider reaches the platform. A function, because
+   * the platform learns its own address only once it listens (port 0 in
+   * tests), after the services are defined; it is asked at each callback.
+   */
+  baseUrl: string | (() => string | undefined);
+  /** How old (or how far ahead) a notification's timestamp may be; default 5 minutes. */
+  callbackWindowMs?: number;
+  /** Decides failures instead of Math.random, for tests. */
+  random?: () => number;
+}
+
+export const paymentService = (opts: PaymentOptions) => {
+  const baseUrl = opts.baseUrl;
+  const provider = new SimulatedWalletProvider({
+    secret: opts.providerSecret,
+    latencyMs: opts.latencyMs,
+    failureRate: opts.failureRate,
+    baseUrl: typeof baseUrl === 'function' ? baseUrl : () => baseUrl,
+    callbackPath: `${PAYMENT_PREFIX}/callbacks/wallet`,
+    random: opts.random,
+  });
+  return defineService<PaymentTables>({
+    name: 'payment',
+    prefix: PAYMENT_PREFIX,
+    description:
+      'Payment intents for orders: by mobile wallet, through the simulated wallet provider that is part of the product (it calls back asynchronously with an HMAC-signed notification, after a configurable latency and with a configurable failure rate), or in cash at the till; refunds up to what was captured. Forged, stale and replayed callbacks are refused; each intent is captured at most once.',
+    migrations,
+    emits: paymentEvents,
+    routes: [
+      createIntent(provider),
+      getIntent,
+      refundIntent,
+      cancelIntent,
+      walletCallback({ secret: opts.providerSecret, windowMs: opts.callbackWindowMs ?? 5 * 60_000 }),
+    ],
+  });
+};

@@ -1,0 +1,69 @@
+import { currentContext, notFound, Problem, unprocessable } from '@omnishop/kit';
+import { transition } from '../domain/intent.js';
+import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
+import { route } from '../db.js';
+import { PaymentCaptured, PaymentFailed } from '../events/index.js';
+import { IntentView, intentView, SignedNotificationBody } from './schemas.js';
+import { Type } from '@sinclair/typebox';
+
+const REJECTIONS: Record<NotificationRejection, () => Problem> = {
+  bad_signature: () => new Problem(401, 'callback-signature-invalid', 'Callback rejected', { detail: 'the notification signature does not verify' }),
+  stale: () => new Problem(401, 'callback-stale', 'Callback rejected', { detail: 'the notification timestamp is outside the accepted window' }),
+  replayed: () => new Problem(409, 'callback-replayed', 'Callback rejected', { detail: 'this notification was delivered before' }),
+};
+
+/**
+ * The wallet provider's asynchronous notification. Public (no token: the
+ * provider is not a user of the platform); the signature authenticates it, and
+ * the tenant is the one it names, once verified. Capture or failure is applied
+ * at most once: the update is conditional on the intent still being created,
+ * so a second or late notification for a settled intent is a 200 that changes
+ * nothing, and the same notification twice is a replay (409).
+ */
+export const walletCallback = (opts: { secret: string; windowMs: number }) =>
+  route({
+    method: 'POST',
+    url: '/callbacks/wallet',
+    summary: "The wallet provider's signed notification of a payment's outcome (public; verified by its HMAC-SHA256 signature)",
+    roles: 'public',
+    body: SignedNotificationBody,
+    response: { 200: Type.Object({ applied: Type.Boolean(), intent: IntentView }) },
+    handler: async ({ body }, tx) => {
+      const verified = verifyNotification(body, { secret: opts.secret, now: new Date(), windowMs: opts.windowMs });
+      if (!verified.ok) throw REJECTIONS[verified.error]();
+      const n = verified.value;
+      const tenant = n.tenant;
+      const ctx = currentContext();
+      if (ctx) ctx.tenant = tenant;
+      const intent = await tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('id', '=', n.intentId).executeTakeFirst();
+      if (!intent || intent.method !== 'wallet') throw notFound('payment intent', n.intentId);
+      if (Number(intent.amount) !== n.amount || intent.currency !== n.currency) throw unprocessable('body.amount', `does not match the intent: ${intent.amount} ${intent.currency}`);
+      if (intent.provider_ref !== n.providerRef) throw unprocessable('body.providerRef', 'is not the reference the provider gave this intent');
+      const seen = await tx.db
+        .insertInto('callback_seen')
+        .values({ tenant, notification_id: n.notificationId, intent_id: intent.id, received_at: new Date().toISOString() })
+        .onConflict((oc) => oc.columns(['tenant', 'notification_id']).doNothing())
+        .executeTakeFirst();
+      if (Number(seen.numInsertedOrUpdatedRows ?? 0) !== 1) throw REJECTIONS.replayed();
+
+      const to = transition('created', n.outcome === 'success' ? 'capture' : 'fail');
+      if (!to.ok) throw new Error(to.error);
+      const now = new Date().toISOString();
+      // At most once: only the update that finds the intent still created wins.
+      const moved = await tx.db
+        .updateTable('payment_intent')
+        .set({ status: to.value, updated_at: now })
+        .where('tenant', '=', tenant)
+        .where('id', '=', intent.id)
+        .where('status', '=', 'created')
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) {
+        const settled = await tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('id', '=', intent.id).executeTakeFirstOrThrow();
+        return { status: 200, body: { applied: false, intent: intentView(settled) } };
+      }
+      const payment = { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency, providerRef: n.providerRef };
+      if (to.value === 'captured') tx.emit(PaymentCaptured, intent.order_id, { ...payment, method: 'wallet', capturedAt: now }, { tenant });
+      else tx.emit(PaymentFailed, intent.order_id, { ...payment, reason: 'the wallet provider declined the payment' }, { tenant });
+      return { status: 200, body: { applied: true, intent: intentView({ ...intent, status: to.value, updated_at: now }) } };
+    },
+  });

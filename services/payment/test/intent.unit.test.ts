@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { planRefund, refundable, transition, type IntentAction, type IntentStatus } from '../domain/intent.js';
+
+describe('payment intent state machine', () => {
+  it('moves a created intent to captured, failed or cancelled, and nowhere else', () => {
+    expect(transition('created', 'capture')).toEqual({ ok: true, value: 'captured' });
+    expect(transition('created', 'fail')).toEqual({ ok: true, value: 'failed' });
+    expect(transition('created', 'cancel')).toEqual({ ok: true, value: 'cancelled' });
+    expect(transition('created', 'refund').ok).toBe(false);
+  });
+
+  it('never captures twice, and never revives a failed or cancelled intent', () => {
+    const actions: IntentAction[] = ['capture', 'fail', 'cancel'];
+    for (const from of ['captured', 'refunded', 'failed', 'cancelled'] as IntentStatus[]) {
+      for (const action of actions) expect(transition(from, action).ok, `${from} ${action}`).toBe(false);
+    }
+    expect(transition('captured', 'refund')).toEqual({ ok: true, value: 'refunded' });
+    expect(transition('failed', 'refund').ok).toBe(false);
+  });
+
+  it('refunds in parts up to the captured amount', () => {
+    const captured = { status: 'captured' as const, amount: 10_000, refunded: 0 };
+    expect(refundable(captured)).toBe(10_000);
+    const first = planRefund(captured, 3000);
+    expect(first).toEqual({ ok: true, value: { status: 'refunded', refunded: 3000 } });
+    const after = { status: 'refunded' as const, amount: 10_000, refunded: 3000 };
+    expect(refundable(after)).toBe(7000);
+    expect(planRefund(after, 7001)).toEqual({ ok: false, error: 'exceeds_refundable' });
+    expect(planRefund(after, 7000)).toEqual({ ok: true, value: { status: 'refunded', refunded: 10_000 } });
+    expect(planRefund({ ...after, refunded: 10_000 }, 1)).toEqual({ ok: false, error: 'exceeds_refundable' });
+    expect(planRefund(captured, 0)).toEqual({ ok: false, error: 'exceeds_refundable' });
+  });
+
+  it('refuses to refund what was never captured', () => {
+    for (const status of ['created', 'failed', 'cancelled'] as IntentStatus[]) {
+      expect(refundable({ status, amount: 100, refunded: 0 })).toBe(0);
+      expect(planRefund({ status, amount: 100, refunded: 0 }, 50)).toEqual({ ok: false, error: 'not_captured' });
+    }
+  });
+});

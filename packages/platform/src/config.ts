@@ -17,7 +17,7 @@ export const PlatformConfigSchema = Type.Object({
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',
-    default: 'catalog,store,inventory,order,promotion,customer,payment',
+    default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment',
     description: 'which services this process runs: all of them (embedded) or one (distributed)',
   }),
   jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),
@@ -27,6 +27,8 @@ export const PlatformConfigSchema = Type.Object({
   bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   reservationTtlSeconds: Type.Integer({ minimum: 1, default: 900 }),
   expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
+  claimTimeoutSeconds: Type.Integer({ minimum: 1, default: 900, description: 'how long an order offered to stores may go unclaimed before it is offered more widely' }),
+  offerCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often unclaimed fulfilment offers are looked for' }),
   sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),

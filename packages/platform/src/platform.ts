@@ -16,6 +16,7 @@ import {
 } from '@omnishop/kit';
 import { catalogService } from '@omnishop/catalog';
 import { customerService } from '@omnishop/customer';
+import { fulfilmentService } from '@omnishop/fulfilment';
 import { inventoryService } from '@omnishop/inventory';
 import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
@@ -50,6 +51,7 @@ export function serviceDefinitions(config: PlatformConfig, publicUrl: () => stri
       failureRate: config.paymentFailureRate,
       baseUrl: publicUrl,
     }),
+    fulfilmentService({ claimTimeoutSeconds: config.claimTimeoutSeconds, offerCheckMs: config.offerCheckMs }),
   ];
 }
 

@@ -1,0 +1,42 @@
+import { OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
+import { StockReserved } from '@omnishop/inventory/events';
+import { on, recordOffer } from '../db.js';
+import { OrderOffered } from './index.js';
+
+/** Keeps who owns the order, so only they can confirm receipt. */
+export const onOrderPlaced = on(OrderPlaced, async (event, tx) => {
+  await tx.db
+    .insertInto('order_ref')
+    .values({ tenant: event.tenant, order_id: event.data.orderId, customer_id: event.data.customerId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+});
+
+/** Keeps where the order's stock is held: the stores offered the order first. */
+export const onStockReserved = on(StockReserved, async (event, tx) => {
+  const { orderId, lines } = event.data;
+  if (!lines.length) return;
+  await tx.db
+    .insertInto('reserved_line')
+    .values(lines.map((l) => ({ tenant: event.tenant, order_id: orderId, sku: l.sku, location: l.location, qty: l.qty })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+});
+
+/** A confirmed order is offered to the stores holding its stock (round 1). */
+export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
+  const { tenant } = event;
+  const { orderId } = event.data;
+  const existing = await tx.db.selectFrom('fulfilment').select('order_id').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+  if (existing) return;
+  const held = await tx.db.selectFrom('reserved_line').select('location').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+  // StockReserved comes before OrderConfirmed; if it has not been seen, retry (and dead-letter if it never comes).
+  if (!held) throw new Error(`no reservation seen for confirmed order ${orderId}`);
+  const now = new Date().toISOString();
+  await tx.db
+    .insertInto('fulfilment')
+    .values({ tenant, order_id: orderId, status: 'offered', mode: null, claimed_by: null, carrier: null, tracking: null, round: 1, offered_at: now, updated_at: now })
+    .execute();
+  const locations = await recordOffer(tx, tenant, orderId, 1);
+  tx.emit(OrderOffered, orderId, { orderId, round: 1, locations });
+});

@@ -1,0 +1,27 @@
+import { defineService } from '@omnishop/kit';
+import type { FulfilmentTables } from './db.js';
+import { onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
+import { fulfilmentEvents } from './events/index.js';
+import { reofferUnclaimed } from './jobs/reoffer.js';
+import { migrations } from './migrations/index.js';
+import { fulfilmentRoutes } from './routes/fulfilment.js';
+
+export interface FulfilmentOptions {
+  /** How long an offer may go unclaimed before it is offered in the next round. */
+  claimTimeoutSeconds: number;
+  /** How often unclaimed offers are looked for. */
+  offerCheckMs: number;
+}
+
+export const fulfilmentService = (opts: FulfilmentOptions) =>
+  defineService<FulfilmentTables>({
+    name: 'fulfilment',
+    prefix: '/api/fulfilment',
+    description:
+      'Online-to-offline fulfilment: a confirmed order is offered to the stores holding its stock, claimed by exactly one, shipped or collected; unclaimed offers widen to every store, then to warehouses.',
+    migrations,
+    emits: fulfilmentEvents,
+    routes: fulfilmentRoutes,
+    handlers: [onOrderPlaced, onStockReserved, onOrderConfirmed],
+    jobs: [reofferUnclaimed(opts.offerCheckMs, opts.claimTimeoutSeconds)],
+  });

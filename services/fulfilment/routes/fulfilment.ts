@@ -1,0 +1,271 @@
+import { Type } from '@sinclair/typebox';
+import { conflict, forbidden, notFound, Problem, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { recordOffer, route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
+import { LAST_ROUND, MODE_OF, nextRound, transition, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
+import {
+  OrderClaimed,
+  OrderCollected,
+  OrderGivenBack,
+  OrderReadyForPickup,
+  OrderReceived,
+  OrderReoffered,
+  OrderShipped,
+  ShipmentBooked,
+} from '../events/index.js';
+
+type T = FulfilmentTables;
+
+const STORE_STAFF: Role[] = ['clerk', 'store_manager'];
+const READERS: Role[] = ['customer', 'clerk', 'store_manager', 'brand_admin', 'operator'];
+
+const OrderId = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'order id' }) });
+
+const FulfilmentView = Type.Object({
+  orderId: Type.String(),
+  status: Type.String(),
+  mode: Type.Union([Type.Literal('ship'), Type.Literal('collect'), Type.Null()]),
+  claimedBy: Type.Union([Type.String(), Type.Null()]),
+  carrier: Type.Union([Type.String(), Type.Null()]),
+  tracking: Type.Union([Type.String(), Type.Null()]),
+  round: Type.Integer(),
+  offeredTo: Type.Array(Type.String()),
+  offeredAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+async function view(tx: Tx<T>, f: FulfilmentRow) {
+  const offers = await tx.db
+    .selectFrom('offer')
+    .select('location')
+    .where('tenant', '=', f.tenant)
+    .where('order_id', '=', f.order_id)
+    .where('round', '=', f.round)
+    .orderBy('location')
+    .execute();
+  return {
+    orderId: f.order_id,
+    status: f.status,
+    mode: f.mode,
+    claimedBy: f.claimed_by,
+    carrier: f.carrier,
+    tracking: f.tracking,
+    round: Number(f.round),
+    offeredTo: f.status === 'offered' ? offers.map((o) => o.location) : [],
+    offeredAt: f.offered_at,
+    updatedAt: f.updated_at,
+  };
+}
+
+const load = (tx: Tx<T>, tenant: string, orderId: string) =>
+  tx.db.selectFrom('fulfilment').selectAll().where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+
+const ownerOf = async (tx: Tx<T>, tenant: string, orderId: string) =>
+  (await tx.db.selectFrom('order_ref').select('customer_id').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst())?.customer_id;
+
+/** The fulfilment as the caller may see it: 404 if there is none in their brand, or a customer does not own the order. */
+async function visible(tx: Tx<T>, principal: Principal, orderId: string): Promise<FulfilmentRow> {
+  const f = await load(tx, principal.tenant, orderId);
+  if (!f) throw notFound('fulfilment of order', orderId);
+  if (principal.role === 'customer' && (await ownerOf(tx, principal.tenant, orderId)) !== principal.subject) throw notFound('fulfilment of order', orderId);
+  return f;
+}
+
+const storeOf = (principal: Principal): string => {
+  if (!principal.store) throw forbidden('store staff act for the store on their token, and this token names none');
+  return principal.store;
+};
+
+const changedMeanwhile = (orderId: string) => new Problem(409, 'fulfilment-changed', 'Conflict', { detail: `order ${orderId} changed meanwhile; look again` });
+
+/** Moves a fulfilment from the status it was read in, or fails with 409 if someone else moved it first. */
+async function move(tx: Tx<T>, f: FulfilmentRow, action: FulfilmentAction, set: Partial<Omit<FulfilmentRow, 'tenant' | 'order_id'>> = {}): Promise<FulfilmentRow> {
+  const to = transition(f.status, action);
+  if (!to.ok) throw conflict('invalid-transition', to.error);
+  const now = new Date().toISOString();
+  const mode = MODE_OF[action];
+  const changes = { ...set, status: to.value as FulfilmentStatus, updated_at: now, ...(mode ? { mode } : {}) };
+  const moved = await tx.db
+    .updateTable('fulfilment')
+    .set(changes)
+    .where('tenant', '=', f.tenant)
+    .where('order_id', '=', f.order_id)
+    .where('status', '=', f.status)
+    .where('round', '=', f.round)
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) throw changedMeanwhile(f.order_id);
+  return { ...f, ...changes };
+}
+
+export const listOffers = route({
+  method: 'GET',
+  url: '/offers',
+  summary: "Orders offered to the caller's store and not yet claimed, oldest offer first",
+  roles: STORE_STAFF,
+  query: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }),
+  response: {
+    200: Type.Object({ store: Type.String(), items: Type.Array(Type.Object({ orderId: Type.String(), round: Type.Integer(), offeredAt: Type.String() })) }),
+  },
+  handler: async ({ principal, query }, tx) => {
+    const store = storeOf(principal);
+    const rows = await tx.db
+      .selectFrom('offer')
+      .innerJoin('fulfilment', (j) =>
+        j.onRef('fulfilment.tenant', '=', 'offer.tenant').onRef('fulfilment.order_id', '=', 'offer.order_id').onRef('fulfilment.round', '=', 'offer.round'),
+      )
+      .select(['fulfilment.order_id', 'fulfilment.round', 'fulfilment.offered_at'])
+      .where('offer.tenant', '=', principal.tenant)
+      .where('offer.location', '=', store)
+      .where('fulfilment.status', '=', 'offered')
+      .orderBy('fulfilment.offered_at')
+      .limit(query.limit)
+      .execute();
+    return { status: 200, body: { store, items: rows.map((r) => ({ orderId: r.order_id, round: Number(r.round), offeredAt: r.offered_at })) } };
+  },
+});
+
+export const getFulfilment = route({
+  method: 'GET',
+  url: '/orders/:orderId',
+  summary: "An order's fulfilment: status, claiming store, tracking, and who it is offered to",
+  roles: READERS,
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => ({ status: 200, body: await view(tx, await visible(tx, principal, params.orderId)) }),
+});
+
+export const claimOrder = route({
+  method: 'POST',
+  url: '/orders/:orderId/claim',
+  summary: "Claim an order offered to the caller's store; the first valid claim wins, later ones get 409",
+  roles: STORE_STAFF,
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => {
+    const store = storeOf(principal);
+    const f = await visible(tx, principal, params.orderId);
+    if (f.status !== 'offered') throw conflict('already-claimed', `order ${f.order_id} is ${f.status}${f.claimed_by ? ` by ${f.claimed_by}` : ''}`);
+    const offered = await tx.db
+      .selectFrom('offer')
+      .select('location')
+      .where('tenant', '=', f.tenant)
+      .where('order_id', '=', f.order_id)
+      .where('round', '=', f.round)
+      .where('location', '=', store)
+      .executeTakeFirst();
+    if (!offered) throw forbidden(`order ${f.order_id} is not offered to ${store}`);
+    const claimed = await move(tx, f, 'claim', { claimed_by: store });
+    tx.emit(OrderClaimed, f.order_id, { orderId: f.order_id, store });
+    return { status: 200, body: await view(tx, claimed) };
+  },
+});
+
+/** A step only the claiming store may take. */
+async function claimedByCaller(tx: Tx<T>, principal: Principal, orderId: string): Promise<{ f: FulfilmentRow; store: string }> {
+  const store = storeOf(principal);
+  const f = await visible(tx, principal, orderId);
+  if (f.claimed_by !== null && f.claimed_by !== store) throw forbidden(`order ${f.order_id} is held by ${f.claimed_by}, not ${store}`);
+  return { f, store };
+}
+
+export const giveBack = route({
+  method: 'POST',
+  url: '/orders/:orderId/give-back',
+  summary: 'The claiming store gives an order back; it is offered again in the next round',
+  roles: STORE_STAFF,
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => {
+    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
+    const round = nextRound(f.round) ?? LAST_ROUND;
+    const now = new Date().toISOString();
+    const back = await move(tx, f, 'give_back', { claimed_by: null, mode: null, round, offered_at: now });
+    const locations = await recordOffer(tx, f.tenant, f.order_id, round);
+    tx.emit(OrderGivenBack, f.order_id, { orderId: f.order_id, store });
+    tx.emit(OrderReoffered, f.order_id, { orderId: f.order_id, round, locations, reason: 'given_back' });
+    return { status: 200, body: await view(tx, back) };
+  },
+});
+
+export const bookShipment = route({
+  method: 'POST',
+  url: '/orders/:orderId/book',
+  summary: 'The claiming store books a courier, with its tracking number (the order will be shipped)',
+  roles: STORE_STAFF,
+  params: OrderId,
+  body: Type.Object(
+    {
+      carrier: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]*$', description: 'courier name, e.g. SF' }),
+      tracking: Type.String({ minLength: 6, maxLength: 40, pattern: '^[A-Za-z0-9-]+$', description: 'tracking number' }),
+    },
+    { additionalProperties: false },
+  ),
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal, body }, tx) => {
+    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
+    const booked = await move(tx, f, 'book', { carrier: body.carrier, tracking: body.tracking });
+    tx.emit(ShipmentBooked, f.order_id, { orderId: f.order_id, store, carrier: body.carrier, tracking: body.tracking });
+    return { status: 200, body: await view(tx, booked) };
+  },
+});
+
+export const markShipped = route({
+  method: 'POST',
+  url: '/orders/:orderId/ship',
+  summary: 'The claiming store hands a booked order to the courier',
+  roles: STORE_STAFF,
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => {
+    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
+    const shipped = await move(tx, f, 'ship');
+    tx.emit(OrderShipped, f.order_id, { orderId: f.order_id, store, tracking: f.tracking ?? '' });
+    return { status: 200, body: await view(tx, shipped) };
+  },
+});
+
+export const markReady = route({
+  method: 'POST',
+  url: '/orders/:orderId/ready',
+  summary: 'Click & collect: the claiming store has the order ready for the customer',
+  roles: STORE_STAFF,
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => {
+    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
+    const ready = await move(tx, f, 'ready');
+    tx.emit(OrderReadyForPickup, f.order_id, { orderId: f.order_id, store });
+    return { status: 200, body: await view(tx, ready) };
+  },
+});
+
+export const markCollected = route({
+  method: 'POST',
+  url: '/orders/:orderId/collected',
+  summary: 'Click & collect: the customer collected the order at the claiming store',
+  roles: STORE_STAFF,
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => {
+    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
+    const collected = await move(tx, f, 'collect');
+    tx.emit(OrderCollected, f.order_id, { orderId: f.order_id, store });
+    return { status: 200, body: await view(tx, collected) };
+  },
+});
+
+export const confirmReceived = route({
+  method: 'POST',
+  url: '/orders/:orderId/received',
+  summary: 'The customer who placed the order confirms they received it',
+  roles: ['customer'],
+  params: OrderId,
+  response: { 200: FulfilmentView },
+  handler: async ({ params, principal }, tx) => {
+    const f = await visible(tx, principal, params.orderId);
+    const received = await move(tx, f, 'receive');
+    tx.emit(OrderReceived, f.order_id, { orderId: f.order_id, customerId: principal.subject });
+    return { status: 200, body: await view(tx, received) };
+  },
+});
+
+export const fulfilmentRoutes = [listOffers, getFulfilment, claimOrder, giveBack, bookShipment, markShipped, markReady, markCollected, confirmReceived];

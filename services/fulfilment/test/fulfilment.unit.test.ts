@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { isDue, MODE_OF, nextRound, offereesFor, transition, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
+
+const ACTIONS: FulfilmentAction[] = ['claim', 'give_back', 'book', 'ship', 'receive', 'ready', 'collect'];
+const STATUSES: FulfilmentStatus[] = ['offered', 'claimed', 'booked', 'shipped', 'received', 'ready', 'collected'];
+
+describe('fulfilment state machine', () => {
+  it('walks the ship path: offered, claimed, booked, shipped, received', () => {
+    expect(transition('offered', 'claim')).toEqual({ ok: true, value: 'claimed' });
+    expect(transition('claimed', 'book')).toEqual({ ok: true, value: 'booked' });
+    expect(transition('booked', 'ship')).toEqual({ ok: true, value: 'shipped' });
+    expect(transition('shipped', 'receive')).toEqual({ ok: true, value: 'received' });
+    expect(MODE_OF.book).toBe('ship');
+  });
+
+  it('walks the click & collect path: claimed, ready, collected', () => {
+    expect(transition('claimed', 'ready')).toEqual({ ok: true, value: 'ready' });
+    expect(transition('ready', 'collect')).toEqual({ ok: true, value: 'collected' });
+    expect(MODE_OF.ready).toBe('collect');
+  });
+
+  it('lets only a claimed order be given back, and never claims twice', () => {
+    expect(transition('claimed', 'give_back')).toEqual({ ok: true, value: 'offered' });
+    for (const from of STATUSES.filter((s) => s !== 'claimed')) expect(transition(from, 'give_back').ok, from).toBe(false);
+    for (const from of STATUSES.filter((s) => s !== 'offered')) expect(transition(from, 'claim').ok, from).toBe(false);
+  });
+
+  it('does not mix the paths, skip steps or leave a final status', () => {
+    expect(transition('booked', 'ready').ok).toBe(false);
+    expect(transition('ready', 'ship').ok).toBe(false);
+    expect(transition('claimed', 'ship').ok).toBe(false);
+    expect(transition('offered', 'book').ok).toBe(false);
+    for (const from of ['received', 'collected'] as FulfilmentStatus[]) {
+      for (const action of ACTIONS) expect(transition(from, action).ok, `${from} ${action}`).toBe(false);
+    }
+    expect(transition('offered', 'ship')).toEqual({ ok: false, error: 'an order that is offered cannot ship' });
+  });
+});
+
+describe('offer rounds', () => {
+  const own = ['ST_SH_001', 'WH_SH', 'ST_SH_001'];
+  const known = ['ST_BJ_001', 'ST_SH_001', 'WH_BJ', 'WH_SH', 'POPUP_1'];
+
+  it('round 1 offers the stores holding the stock, never warehouses', () => {
+    expect(offereesFor(1, own, known)).toEqual(['ST_SH_001']);
+    expect(offereesFor(1, ['WH_SH'], known)).toEqual([]);
+  });
+
+  it('round 2 offers every store known, round 3 every warehouse known', () => {
+    expect(offereesFor(2, own, known)).toEqual(['ST_BJ_001', 'ST_SH_001']);
+    expect(offereesFor(3, own, known)).toEqual(['WH_BJ', 'WH_SH']);
+    expect(offereesFor(3, ['ST_SH_001'], [])).toEqual([]);
+  });
+
+  it('stops after the third round', () => {
+    expect(nextRound(1)).toBe(2);
+    expect(nextRound(2)).toBe(3);
+    expect(nextRound(3)).toBeUndefined();
+  });
+});
+
+describe('isDue', () => {
+  const offeredAt = '2025-11-11T00:00:00.000Z';
+  it('is due once the timeout has passed, not before', () => {
+    expect(isDue(offeredAt, new Date('2025-11-11T00:00:59.999Z'), 60)).toBe(false);
+    expect(isDue(offeredAt, new Date('2025-11-11T00:01:00.000Z'), 60)).toBe(true);
+    expect(isDue(new Date(offeredAt), new Date('2025-11-11T01:00:00.000Z'), 60)).toBe(true);
+  });
+});

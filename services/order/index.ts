@@ -1,6 +1,14 @@
 import { defineService } from '@omnishop/kit';
 import type { OrderTables } from './db.js';
-import { onReservationExpired, onSkuCreated, onSkuPriceChanged, onStockRejected, onStockReserved } from './events/handlers.js';
+import {
+  onOrderCollected,
+  onOrderReceived,
+  onReservationExpired,
+  onSkuCreated,
+  onSkuPriceChanged,
+  onStockRejected,
+  onStockReserved,
+} from './events/handlers.js';
 import { orderEvents } from './events/index.js';
 import { migrations } from './migrations/index.js';
 import { cancelOrder, completeOrder, getOrder, listOrders, placeOrder } from './routes/orders.js';
@@ -12,5 +20,5 @@ export const orderService = defineService<OrderTables>({
   migrations,
   emits: orderEvents,
   routes: [placeOrder, listOrders, getOrder, cancelOrder, completeOrder],
-  handlers: [onSkuCreated, onSkuPriceChanged, onStockReserved, onStockRejected, onReservationExpired],
+  handlers: [onSkuCreated, onSkuPriceChanged, onStockReserved, onStockRejected, onReservationExpired, onOrderReceived, onOrderCollected],
 });

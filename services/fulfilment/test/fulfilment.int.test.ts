@@ -112,6 +112,9 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     expect((await api(t, 'GET', `/orders/${id}`, alice)).body).toMatchObject({ status: 'received', tracking: 'SF1234567890' });
     expectProblem(await api(t, 'GET', `/orders/${id}`, await t.token('customer', { subject: 'mallory' })), 404);
     for (const type of ['OrderClaimed', 'ShipmentBooked', 'OrderShipped', 'OrderReceived']) expect(await published(t, type, id), type).toBe(1);
+    // Receipt hands the order over: the order service completes it.
+    await settled(t);
+    expect((await t.api('GET', `/api/orders/${id}`, { token: alice })).body.status).toBe('completed');
   });
 
   it('readies a click & collect order and marks it collected', async () => {
@@ -123,6 +126,8 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     expect((await api(t, 'POST', `/orders/${id}/collected`, clerk)).body).toMatchObject({ status: 'collected' });
     expect(await published(t, 'OrderReadyForPickup', id)).toBe(1);
     expect(await published(t, 'OrderCollected', id)).toBe(1);
+    await settled(t);
+    expect((await t.api('GET', `/api/orders/${id}`, { token: await t.token('brand_admin') })).body.status).toBe('completed');
   });
 
   it('re-offers a given-back order more widely; another store can then claim it', async () => {

@@ -1,4 +1,5 @@
 import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
+import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/events';
 import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/events';
 import { applyCommand, on } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
@@ -34,4 +35,13 @@ export const onStockRejected = on(StockRejected, async (event, tx) => {
 export const onReservationExpired = on(ReservationExpired, async (event, tx) => {
   const rejected = await applyCommand(tx, event.tenant, event.data.orderId, 'reject', 'reservation_expired');
   if (!rejected.ok) await applyCommand(tx, event.tenant, event.data.orderId, 'cancel', 'reservation_expired');
+});
+
+/** The order is handed over when the customer confirms receipt, or collects it in store: its held stock is sold. */
+export const onOrderReceived = on(OrderReceived, async (event, tx) => {
+  await applyCommand(tx, event.tenant, event.data.orderId, 'complete');
+});
+
+export const onOrderCollected = on(OrderCollected, async (event, tx) => {
+  await applyCommand(tx, event.tenant, event.data.orderId, 'complete');
 });

@@ -37,6 +37,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** SQLite durability: FULL survives power loss, NORMAL survives a process crash. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Told when an idle PostgreSQL connection dies (server restart, admin kill); the pool reconnects on next use. */
+  onConnectionError?: (error: Error) => void;
 }
 
 // pg returns int8 (counts, bigserial) as strings; every number we store fits a double.
@@ -80,6 +82,8 @@ function withStatementCache(file: SQLite.Database, max = 1000) {
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: 10 });
+    // Unhandled, an idle connection's error would crash the process.
+    pool.on('error', (error) => opts.onConnectionError?.(error));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin()] });
     return {
       db,

@@ -72,7 +72,13 @@ export class ServiceRuntime<DB> {
   ) {
     this.name = def.name;
     const logger = opts.logger.child({ service: def.name });
-    this.sdb = openDatabase<DB>({ service: def.name, url: opts.databaseUrl, dataDir: opts.dataDir, sqliteSynchronous: opts.sqliteSynchronous });
+    this.sdb = openDatabase<DB>({
+      service: def.name,
+      url: opts.databaseUrl,
+      dataDir: opts.dataDir,
+      sqliteSynchronous: opts.sqliteSynchronous,
+      onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
+    });
     this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? []);
     this.consumer = new Consumer(def.name, def.handlers ?? [], this.uow, logger, { retry: opts.retry });

@@ -1,6 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { FulfilmentTables } from './db.js';
-import { onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
+import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
 import { fulfilmentEvents } from './events/index.js';
 import { reofferUnclaimed } from './jobs/reoffer.js';
 import { migrations } from './migrations/index.js';
@@ -22,6 +22,6 @@ export const fulfilmentService = (opts: FulfilmentOptions) =>
     migrations,
     emits: fulfilmentEvents,
     routes: fulfilmentRoutes,
-    handlers: [onOrderPlaced, onStockReserved, onOrderConfirmed],
+    handlers: [onOrderPlaced, onStockReserved, onOrderConfirmed, onOrderCancelled],
     jobs: [reofferUnclaimed(opts.offerCheckMs, opts.claimTimeoutSeconds)],
   });

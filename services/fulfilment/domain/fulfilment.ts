@@ -6,20 +6,22 @@ import { err, ok, type Result } from '@omnishop/kit';
  *    └──give_back─────┘
  * A claimed order has no mode yet: its first step (book or ready) fixes it, because an
  * order does not yet say how the customer wants it (OrderPlaced carries no delivery choice).
- * received and collected are final.
+ * A cancelled order stops being fulfilled until it has left the store (shipped or collected).
+ * received, collected and cancelled are final.
  */
-export type FulfilmentStatus = 'offered' | 'claimed' | 'booked' | 'shipped' | 'received' | 'ready' | 'collected';
-export type FulfilmentAction = 'claim' | 'give_back' | 'book' | 'ship' | 'receive' | 'ready' | 'collect';
+export type FulfilmentStatus = 'offered' | 'claimed' | 'booked' | 'shipped' | 'received' | 'ready' | 'collected' | 'cancelled';
+export type FulfilmentAction = 'claim' | 'give_back' | 'book' | 'ship' | 'receive' | 'ready' | 'collect' | 'cancel';
 export type FulfilmentMode = 'ship' | 'collect';
 
 const TRANSITIONS: Record<FulfilmentStatus, Partial<Record<FulfilmentAction, FulfilmentStatus>>> = {
-  offered: { claim: 'claimed' },
-  claimed: { give_back: 'offered', book: 'booked', ready: 'ready' },
-  booked: { ship: 'shipped' },
+  offered: { claim: 'claimed', cancel: 'cancelled' },
+  claimed: { give_back: 'offered', book: 'booked', ready: 'ready', cancel: 'cancelled' },
+  booked: { ship: 'shipped', cancel: 'cancelled' },
   shipped: { receive: 'received' },
   received: {},
-  ready: { collect: 'collected' },
+  ready: { collect: 'collected', cancel: 'cancelled' },
   collected: {},
+  cancelled: {},
 };
 
 /** The mode an action commits the order to, if it does. */

@@ -1,7 +1,8 @@
-import { OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
+import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
 import { StockReserved } from '@omnishop/inventory/events';
 import { on, recordOffer } from '../db.js';
-import { OrderOffered } from './index.js';
+import { transition } from '../domain/fulfilment.js';
+import { FulfilmentCancelled, OrderOffered } from './index.js';
 
 /** Keeps who owns the order, so only they can confirm receipt. */
 export const onOrderPlaced = on(OrderPlaced, async (event, tx) => {
@@ -39,4 +40,22 @@ export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
     .execute();
   const locations = await recordOffer(tx, tenant, orderId, 1);
   tx.emit(OrderOffered, orderId, { orderId, round: 1, locations });
+});
+
+/** A cancelled order is no longer offered or worked on, unless it has already left the store. */
+export const onOrderCancelled = on(OrderCancelled, async (event, tx) => {
+  const { tenant } = event;
+  const { orderId, reason } = event.data;
+  const current = await tx.db.selectFrom('fulfilment').select('status').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+  if (!current || !transition(current.status, 'cancel').ok) return;
+  const moved = await tx.db
+    .updateTable('fulfilment')
+    .set({ status: 'cancelled', updated_at: new Date().toISOString() })
+    .where('tenant', '=', tenant)
+    .where('order_id', '=', orderId)
+    .where('status', '=', current.status)
+    .executeTakeFirst();
+  // A store moved it meanwhile: retry, and the next look decides again.
+  if (Number(moved.numUpdatedRows) !== 1) throw new Error(`fulfilment of ${orderId} changed while being cancelled`);
+  tx.emit(FulfilmentCancelled, orderId, { orderId, reason });
 });

@@ -42,7 +42,15 @@ export const OrderReadyForPickup = defineEvent('OrderReadyForPickup', 1, 'Click 
 
 export const OrderCollected = defineEvent('OrderCollected', 1, 'Click & collect: the customer collected the order at the store.', Type.Object({ ...OrderRef, ...Store }));
 
+export const FulfilmentCancelled = defineEvent(
+  'FulfilmentCancelled',
+  1,
+  'The order was cancelled before it left the store: offers are withdrawn and a claiming store stops work on it.',
+  Type.Object({ ...OrderRef, reason: Type.String() }),
+);
+
 export const fulfilmentEvents = [
+  FulfilmentCancelled,
   OrderOffered,
   OrderClaimed,
   OrderGivenBack,

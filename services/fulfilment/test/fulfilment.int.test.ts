@@ -130,6 +130,17 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     expect((await t.api('GET', `/api/orders/${id}`, { token: await t.token('brand_admin') })).body.status).toBe('completed');
   });
 
+  it('withdraws a cancelled order from the stores, unless it has already shipped', async () => {
+    const alice = await t.token('customer', { subject: 'alice' });
+    const clerk = await clerkOf(t, 'ST_SH_001');
+    const id = await offeredOrder(t, [skuSh]);
+    await api(t, 'POST', `/orders/${id}/claim`, clerk);
+    expect((await t.api('POST', `/api/orders/${id}/cancel`, { token: alice })).status).toBe(200);
+    expect(await published(t, 'FulfilmentCancelled', id)).toBe(1);
+    expect((await api(t, 'GET', `/orders/${id}`, alice)).body).toMatchObject({ status: 'cancelled' });
+    expectProblem(await api(t, 'POST', `/orders/${id}/ready`, clerk), 409);
+  });
+
   it('re-offers a given-back order more widely; another store can then claim it', async () => {
     const id = await offeredOrder(t, [skuSh]);
     const sh = await clerkOf(t, 'ST_SH_001');

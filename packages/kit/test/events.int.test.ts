@@ -149,9 +149,14 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
 
     // Brand admins may not replay; operators may, and a replay that succeeds clears the dead letter.
     expect((await post(p.url, `/api/probe/admin/dead-letters/${dead.items[0]!.id}/replay`, admin)).status).toBe(403);
+    const stillBroken = await post(p.url, `/api/probe/admin/dead-letters/${dead.items[0]!.id}/replay`, operator);
+    expect(stillBroken.body).toMatchObject({ handled: false });
+    const kept = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
+    expect(((await kept.json()) as { items: unknown[] }).items).toHaveLength(1);
     healed = true;
     const replayed = await post(p.url, `/api/probe/admin/dead-letters/${dead.items[0]!.id}/replay`, operator);
     expect(replayed.status).toBe(202);
+    expect(replayed.body).toMatchObject({ handled: true });
     expect((await handled(p.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 5, 4]);
     const after = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
     expect(((await after.json()) as { items: unknown[] }).items).toEqual([]);

@@ -132,12 +132,13 @@ export class Consumer<DB> implements Subscription {
           }
           const c = this.consumption(envelope);
           const emitted: Parameters<Tx<DB>['emit']>[] = [];
-          const eventTx: Tx<DB> = { db: tx.db, emit: (...args) => void emitted.push(args) };
+          // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing.
+          const eventTx: Tx<DB> = { db: tx.db, emit: (...args) => void emitted.push(args), emitAll: (events) => void emitted.push(...events) };
           await sql`savepoint consume_event`.execute(tx.db);
           try {
             const fresh = await runWithContext(c.ctx, async () => {
               const applied = await this.apply(handler, envelope, eventTx);
-              for (const args of emitted) tx.emit(...args);
+              tx.emitAll(emitted);
               return applied;
             });
             await sql`release savepoint consume_event`.execute(tx.db);
@@ -160,18 +161,18 @@ export class Consumer<DB> implements Subscription {
     }
   }
 
-  /** One event on its own: retried with backoff, then dead-lettered. */
-  async handleOne(envelope: EventEnvelope): Promise<void> {
+  /** One event on its own: retried with backoff, then dead-lettered. Says whether it was handled. */
+  async handleOne(envelope: EventEnvelope): Promise<boolean> {
     const handler = this.handlers.get(envelope.type);
-    if (!handler) return;
+    if (!handler) return true;
     const { span, ctx, record } = this.consumption(envelope);
-    await runWithContext(ctx, async () => {
+    return runWithContext(ctx, async () => {
       const invalid = this.invalidReason(handler, envelope);
       if (invalid) {
         await this.deadLetter(envelope, invalid, 0);
         record('dead-letter', invalid);
         span.end(invalid);
-        return;
+        return false;
       }
       const retry = this.opts.retry ?? defaultRetry;
       for (let attempt = 1; ; attempt++) {
@@ -179,13 +180,13 @@ export class Consumer<DB> implements Subscription {
           const fresh = await this.uow.run((tx) => this.apply(handler, envelope, tx));
           record(fresh ? 'ok' : 'duplicate');
           span.end();
-          return;
+          return true;
         } catch (error) {
           if (attempt >= retry.attempts) {
             await this.deadLetter(envelope, String(error), attempt);
             record('dead-letter', error);
             span.end(error);
-            return;
+            return false;
           }
           record('retry', error);
           await sleep(Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1)));
@@ -257,14 +258,16 @@ export class Consumer<DB> implements Subscription {
     }));
   }
 
-  /** Handles a dead-lettered event again; returns false when there is no such dead letter. */
-  async replay(id: string, tenant?: string): Promise<boolean> {
+  /** Handles a dead-lettered event again: undefined when there is no such dead letter, else whether it was handled now. */
+  async replay(id: string, tenant?: string): Promise<boolean | undefined> {
     let q = this.kitDb.selectFrom('dead_letter').select('envelope').where('id', '=', id);
     if (tenant) q = q.where('tenant', '=', tenant);
     const row = await q.executeTakeFirst();
-    if (!row) return false;
-    await this.kitDb.deleteFrom('dead_letter').where('id', '=', id).execute();
-    await this.handleOne(JSON.parse(row.envelope) as EventEnvelope);
-    return true;
+    if (!row) return undefined;
+    // The dead letter goes only once its event was handled: a replay that fails, or a crash
+    // meanwhile, leaves it to be replayed again (a handled event is then a duplicate, skipped).
+    const handled = await this.handleOne(JSON.parse(row.envelope) as EventEnvelope);
+    if (handled) await this.kitDb.deleteFrom('dead_letter').where('id', '=', id).execute();
+    return handled;
   }
 }

@@ -23,7 +23,7 @@ export class EmbeddedBus implements Bus {
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   /** Prepared once: preparing a statement per call cost more than running it. */
-  private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement };
+  private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement };
 
   constructor(
     dataDir: string,
@@ -52,6 +52,7 @@ export class EmbeddedBus implements Bus {
         for (const e of envelopes) insert.run(e.id, e.type, e.key, e.tenant, JSON.stringify(e));
       }),
       saveCursor: this.file.prepare('insert into bus_cursor (grp, seq) values (?, ?) on conflict (grp) do update set seq = excluded.seq'),
+      cursor: this.file.prepare('select seq from bus_cursor where grp = ?'),
     };
   }
 
@@ -97,7 +98,7 @@ export class EmbeddedBus implements Bus {
   }
 
   private cursor(group: string): number {
-    const row = this.file.prepare('select seq from bus_cursor where grp = ?').get(group) as { seq: number } | undefined;
+    const row = this.statements.cursor.get(group) as { seq: number } | undefined;
     return row?.seq ?? 0;
   }
 
@@ -110,19 +111,19 @@ export class EmbeddedBus implements Bus {
     const next = this.file.prepare(
       `select seq, envelope from bus_log where seq > ? and type in (${sub.types.map(() => '?').join(', ')}) order by seq limit ?`,
     );
-    let cursor = this.cursor(sub.group);
     while (!this.stopping) {
-      const rows = next.all(cursor, ...sub.types, batchSize) as LogRow[];
-      if (rows.length === 0) {
-        await this.idle();
-        continue;
-      }
       try {
+        const cursor = this.cursor(sub.group);
+        const rows = next.all(cursor, ...sub.types, batchSize) as LogRow[];
+        if (rows.length === 0) {
+          await this.idle();
+          continue;
+        }
         await sub.handle(rows.map((row) => JSON.parse(row.envelope) as EventEnvelope));
-        cursor = rows[rows.length - 1]!.seq;
-        this.saveCursor(sub.group, cursor);
+        this.saveCursor(sub.group, rows[rows.length - 1]!.seq);
       } catch (error) {
-        // The handler asked for redelivery (e.g. its database is down): keep order, try again shortly.
+        // The handler asked for redelivery (its database is down), or the log could not be read:
+        // keep order, and try the same batch again shortly. Never let the loop die.
         this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry');
         await this.idle();
       }

@@ -1,8 +1,19 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Bus, Subscription } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
@@ -30,7 +41,7 @@ export interface NatsBusOptions {
 export class NatsBus implements Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
-  private readonly stoppers: (() => Promise<void>)[] = [];
+  private readonly stoppers: (() => Promise<unknown>)[] = [];
   private stopping = false;
 
   private constructor(
@@ -111,40 +122,61 @@ export class NatsBus implements Bus {
   /**
    * JetStream keeps a buffer of messages filled in the background (consume);
    * the loop takes whatever has arrived, up to a batch, handles it as one
-   * batch and acknowledges it. Nothing waits for a batch to fill.
+   * batch and acknowledges it. Nothing waits for a batch to fill. A batch that
+   * fails is tried again, not handed back, so later events never overtake it.
    */
   private async deliver(sub: Subscription): Promise<void> {
-    const consumer = await this.js.consumers.get(this.stream, sub.group);
     const arrived: JsMsg[] = [];
     let wake: (() => void) | undefined;
-    const messages = await consumer.consume({
-      max_messages: this.batchSize * 2,
-      callback: (m) => {
-        arrived.push(m);
-        wake?.();
-      },
-    });
-    this.stoppers.push(() => {
+    let messages: ConsumerMessages | undefined;
+    this.stoppers.push(async () => {
       wake?.();
-      return messages.close().then(() => undefined);
+      await messages?.close();
     });
+    while (!this.stopping && !messages) {
+      try {
+        const consumer = await this.js.consumers.get(this.stream, sub.group);
+        messages = await consumer.consume({
+          max_messages: this.batchSize * 2,
+          callback: (m) => {
+            arrived.push(m);
+            wake?.();
+          },
+        });
+      } catch (error) {
+        this.logger.warn({ err: error, group: sub.group }, 'cannot consume from JetStream yet; will retry');
+        await sleep(1000);
+      }
+    }
+    if (this.stopping) await messages?.close();
     while (!this.stopping) {
       if (!arrived.length) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         continue;
       }
-      const batch = arrived.splice(0, this.batchSize);
-      try {
-        const wanted = batch.map((m) => m.json<EventEnvelope>()).filter((e) => sub.types.includes(e.type));
-        if (wanted.length) await sub.handle(wanted);
-        for (const m of batch) m.ack();
-      } catch (error) {
-        this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will be redelivered');
-        for (const m of batch) m.nak(500);
-      }
+      await this.handleUntilDone(sub, arrived.splice(0, this.batchSize));
     }
     // What arrived but was not handled goes back at once, for another replica or the next start.
     for (const m of arrived.splice(0)) m.nak();
+  }
+
+  private async handleUntilDone(sub: Subscription, batch: JsMsg[]): Promise<void> {
+    const wanted = batch.map((m) => m.json<EventEnvelope>()).filter((e) => sub.types.includes(e.type));
+    for (;;) {
+      try {
+        if (wanted.length) await sub.handle(wanted);
+        for (const m of batch) m.ack();
+        return;
+      } catch (error) {
+        if (this.stopping) {
+          for (const m of batch) m.nak();
+          return;
+        }
+        this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry the batch');
+        for (const m of batch) m.working(); // still ours: do not let JetStream redeliver it elsewhere meanwhile
+        await sleep(500);
+      }
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
@@ -35,7 +36,9 @@ export class Relay {
       this.again = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
+    // The drain belongs to no request: run it outside the context of whoever nudged, so that
+    // request's deadline does not reach the relay's queries.
+    this.draining = outsideContext(() => this.drain()).finally(() => {
       this.draining = undefined;
       if (this.again) {
         this.again = false;

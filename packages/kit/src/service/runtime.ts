@@ -192,8 +192,10 @@ export class ServiceRuntime<DB> {
         transaction: false,
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
         handler: async ({ params }) => {
-          if (!(await this.consumer.replay(params.id))) throw notFound('dead letter', params.id);
-          return { status: 202, body: { replayed: params.id } };
+          const handled = await this.consumer.replay(params.id);
+          if (handled === undefined) throw notFound('dead letter', params.id);
+          // Not handled: it failed again and stays a dead letter, with the new error.
+          return { status: 202, body: { replayed: params.id, handled } };
         },
       },
     ];

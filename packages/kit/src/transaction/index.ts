@@ -14,6 +14,8 @@ import type { Relay } from '../events/relay.js';
 export interface Tx<DB> {
   db: Kysely<DB>;
   emit<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, opts?: { tenant?: string }): void;
+  /** Emits several at once, or none if any is invalid. */
+  emitAll(events: Parameters<Tx<DB>['emit']>[]): void;
 }
 
 export interface UnitOfWork<DB> {
@@ -49,15 +51,22 @@ const MAX_GROUP = 256;
 export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay: Relay, emits: EventDefinition[]): UnitOfWork<DB> {
   const declared = new Set(emits);
 
+  function envelopeOf<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, opts?: { tenant?: string }): EventEnvelope {
+    if (!declared.has(def as EventDefinition)) throw new Error(`${service} emitted ${def.type}, which it does not declare in emits`);
+    const ctx = currentContext();
+    const tenant = opts?.tenant ?? ctx?.tenant;
+    if (!tenant) throw new Error(`${def.type}: no tenant in context; pass opts.tenant`);
+    return createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent });
+  }
+
   function txOn(db: Kysely<DB>, pending: EventEnvelope[]): Tx<DB> {
     return {
       db,
       emit(def, key, data, opts) {
-        if (!declared.has(def as EventDefinition)) throw new Error(`${service} emitted ${def.type}, which it does not declare in emits`);
-        const ctx = currentContext();
-        const tenant = opts?.tenant ?? ctx?.tenant;
-        if (!tenant) throw new Error(`${def.type}: no tenant in context; pass opts.tenant`);
-        pending.push(createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent }));
+        pending.push(envelopeOf(def, key, data, opts));
+      },
+      emitAll(events) {
+        pending.push(...events.map((args) => envelopeOf(...args)));
       },
     };
   }
@@ -145,12 +154,10 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
       });
     },
     readOnly() {
-      return {
-        db: sdb.db,
-        emit(def) {
-          throw new Error(`${def.type} emitted from a read-only handler`);
-        },
+      const refuse = () => {
+        throw new Error('an event was emitted from a read-only handler');
       };
+      return { db: sdb.db, emit: refuse, emitAll: refuse };
     },
   };
 }

@@ -49,6 +49,10 @@ Options:
                         (default ${tmpdir()}); its file system is recorded,
                         since fsync cost depends on it
   -h, --help            this text
+
+Environment:
+  BENCH_SERVICES        services the platform target runs (default: all), e.g.
+                        catalog,inventory,order for the order core alone
 `;
 
 interface Options {

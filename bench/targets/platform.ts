@@ -54,6 +54,8 @@ async function main(): Promise<void> {
       SEED: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNC ?? 'FULL',
+      // Which services run beside order placement (default: all); e.g. catalog,inventory,order to see the core alone.
+      ...(process.env.BENCH_SERVICES ? { SERVICES: process.env.BENCH_SERVICES } : {}),
     },
     '/nonexistent', // no config files: defaults plus the values above
   );

@@ -67,4 +67,11 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     const outbox = await (sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').select('key').orderBy('seq').execute();
     expect(outbox.map((o) => Number(o.key))).toEqual(succeeded);
   });
+
+  it('refuses a unit of work started inside another, instead of waiting forever', async () => {
+    const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
+    const uow = unitOfWork('items', sdb, relay, [Added]);
+    const nested = uow.run(async () => uow.run(async () => 'inner'));
+    await expect(nested).rejects.toThrow('started another');
+  });
 });

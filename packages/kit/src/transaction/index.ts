@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import { currentContext, outsideContext, runWithContext } from '../context/index.js';
@@ -33,6 +34,12 @@ interface Queued<DB> {
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
+
+/**
+ * Marks code running inside a unit of work. A unit that starts another would
+ * wait for the commit of the group it is itself part of, forever; it is refused.
+ */
+const insideUnit = new AsyncLocalStorage<string>();
 
 /** How many units of work may share one commit. */
 const MAX_GROUP = 256;
@@ -100,7 +107,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     const sp = await trx.savepoint(name).execute();
     const own: EventEnvelope[] = [];
     try {
-      const run = () => item.work(txOn(sp, own)).then(async (value) => (await writeOutbox(sp, own), value));
+      const run = () => insideUnit.run(service, () => item.work(txOn(sp, own))).then(async (value) => (await writeOutbox(sp, own), value));
       const value = await (item.ctx ? runWithContext(item.ctx, run) : run());
       await sp.releaseSavepoint(name).execute();
       pending.push(...own);
@@ -148,6 +155,8 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   return {
     run<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
       if (sdb.dialect !== 'sqlite') return runAlone(work);
+      const outer = insideUnit.getStore();
+      if (outer) return Promise.reject(new Error(`a unit of work of ${outer} started another; use the tx it was given`));
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
         if (!committing) void outsideContext(commitGroups);

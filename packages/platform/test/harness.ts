@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { createLogger, type EventTables, type Role } from '@omnishop/kit';
+import SQLite from 'better-sqlite3';
+import { createLogger, type EventEnvelope, type EventTables, type Role } from '@omnishop/kit';
 import { eventually } from '../src/client.js';
 import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
 import { startPlatform, type Platform } from '../src/platform.js';
@@ -147,6 +148,24 @@ export async function settled(t: TestPlatform, timeoutMs = 30_000): Promise<void
     const idle = outboxes.every((o) => Number(o.n) === 0) && Object.values(await t.platform.bus.lag()).every((n) => n === 0);
     return idle ? true : undefined;
   }, 'events to settle', timeoutMs);
+}
+
+/**
+ * The events published so far, oldest first, once everything has settled: of
+ * the given types, and of one key if given. Read from the embedded bus's log.
+ */
+export async function publishedEvents(t: TestPlatform, filter: { types: string[]; key?: string }): Promise<EventEnvelope<Record<string, unknown>>[]> {
+  await settled(t);
+  const bus = new SQLite(join(t.config.dataDir, 'bus.db'), { readonly: true });
+  try {
+    const rows = bus
+      .prepare(`select envelope from bus_log where type in (${filter.types.map(() => '?').join(', ')}) order by seq`)
+      .all(...filter.types) as { envelope: string }[];
+    const events = rows.map((r) => JSON.parse(r.envelope) as EventEnvelope<Record<string, unknown>>);
+    return filter.key === undefined ? events : events.filter((e) => e.key === filter.key);
+  } finally {
+    bus.close();
+  }
 }
 
 /** Waits until an order is in one of the final states and returns it. */

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProblemBody } from '@omnishop/kit';
-import { eventually, finalOrder, newKey, settled, startTestPlatform, stockedSku, type ApiOptions, type ApiResponse, type TestPlatform } from '../../../packages/platform/test/harness.js';
+import { eventually, finalOrder, newKey, publishedEvents, settled, startTestPlatform, stockedSku, type ApiOptions, type ApiResponse, type TestPlatform } from '../../../packages/platform/test/harness.js';
 
 /**
  * Fulfilment over real HTTP: a confirmed order is offered to the stores holding
@@ -47,27 +45,8 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     return id;
   }
 
-  async function published(p: TestPlatform, type: string, orderId: string): Promise<number> {
-    await settled(p);
-    const bus = new SQLite(join(p.config.dataDir, 'bus.db'), { readonly: true });
-    try {
-      return (bus.prepare('select count(*) as n from bus_log where type = ? and key = ?').get(type, orderId) as { n: number }).n;
-    } finally {
-      bus.close();
-    }
-  }
-
-  /** The data of the events of a type the service published for an order, in order. */
-  async function publishedData(p: TestPlatform, type: string, orderId: string): Promise<Record<string, unknown>[]> {
-    await settled(p);
-    const bus = new SQLite(join(p.config.dataDir, 'bus.db'), { readonly: true });
-    try {
-      const rows = bus.prepare('select envelope from bus_log where type = ? and key = ? order by seq').all(type, orderId) as { envelope: string }[];
-      return rows.map((r) => (JSON.parse(r.envelope) as { data: Record<string, unknown> }).data);
-    } finally {
-      bus.close();
-    }
-  }
+  const published = async (p: TestPlatform, type: string, orderId: string) => (await publishedEvents(p, { types: [type], key: orderId })).length;
+  const publishedData = async (p: TestPlatform, type: string, orderId: string) => (await publishedEvents(p, { types: [type], key: orderId })).map((e) => e.data);
 
   it('offers a confirmed order to the store holding its stock, and lists it in that store only', async () => {
     const id = await offeredOrder(t, [skuSh]);

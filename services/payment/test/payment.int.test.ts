@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProblemBody } from '@omnishop/kit';
-import { eventually, newKey, settled, startTestPlatform, type ApiOptions, type ApiResponse, type TestPlatform } from '../../../packages/platform/test/harness.js';
+import { eventually, newKey, publishedEvents, startTestPlatform, type ApiOptions, type ApiResponse, type TestPlatform } from '../../../packages/platform/test/harness.js';
 import { signed, type WalletNotification } from '../domain/notification.js';
 
 /**
@@ -76,16 +74,8 @@ describe('payment: wallet intents with signed callbacks, cash at the till, refun
   const callback = (body: unknown, p = t) => p.api('POST', '/api/payments/callbacks/wallet', { body });
   const statusOf = async (p: TestPlatform, id: string) => (await api(p, 'GET', `/intents/${id}`, await p.token('brand_admin'))).body.status;
 
-  /** How many events of a type the service published for an order, read from the embedded bus log. */
-  async function published(p: TestPlatform, type: string, orderId: string): Promise<number> {
-    await settled(p);
-    const bus = new SQLite(join(p.config.dataDir, 'bus.db'), { readonly: true });
-    try {
-      return (bus.prepare('select count(*) as n from bus_log where type = ? and key = ?').get(type, orderId) as { n: number }).n;
-    } finally {
-      bus.close();
-    }
-  }
+  /** How many events of a type the service published for an order. */
+  const published = async (p: TestPlatform, type: string, orderId: string) => (await publishedEvents(p, { types: [type], key: orderId })).length;
 
   it('captures a wallet payment when the simulated provider calls back', async () => {
     const customer = await fast.token('customer', { subject: 'alice' });

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventEnvelope, ProblemBody } from '@omnishop/kit';
-import { newKey, settled, startTestPlatform, type ApiResponse, type TestPlatform } from '../../../packages/platform/test/harness.js';
+import type { ProblemBody } from '@omnishop/kit';
+import { newKey, publishedEvents, settled, startTestPlatform, type ApiResponse, type TestPlatform } from '../../../packages/platform/test/harness.js';
 
 const DAILY = { open: '10:00', close: '22:00' };
 const WEEK = { mon: DAILY, tue: DAILY, wed: DAILY, thu: DAILY, fri: DAILY, sat: { open: '09:00', close: '23:00' }, sun: { open: '09:00', close: '23:00' } };
@@ -32,16 +30,8 @@ describe('the store service', () => {
 
   const create = (body: unknown, token = admin, key = newKey()) => t.api('POST', '/api/stores', { token, idempotencyKey: key, body });
 
-  /** The store events on the (embedded) bus, oldest first. */
-  function storeEvents(): EventEnvelope<Record<string, unknown>>[] {
-    const bus = new SQLite(join(t.config.dataDir, 'bus.db'), { readonly: true });
-    try {
-      const rows = bus.prepare("select envelope from bus_log where type in ('StoreOpened', 'StoreChanged') order by seq").all() as { envelope: string }[];
-      return rows.map((r) => JSON.parse(r.envelope));
-    } finally {
-      bus.close();
-    }
-  }
+  /** The store events on the bus, oldest first. */
+  const storeEvents = () => publishedEvents(t, { types: ['StoreOpened', 'StoreChanged'] });
 
   beforeAll(async () => {
     t = await startTestPlatform();
@@ -67,7 +57,7 @@ describe('the store service', () => {
       expect(res.headers.get('location')).toBe('/api/stores/ST_HZ_001');
       expect(res.body).toMatchObject({ code: 'ST_HZ_001', type: 'store', city: 'Hangzhou', lat: 30.2741, lng: 120.1551, status: 'active', hours: WEEK });
       await settled(t);
-      const opened = storeEvents().find((e) => e.type === 'StoreOpened' && e.key === 'ST_HZ_001');
+      const opened = (await storeEvents()).find((e) => e.type === 'StoreOpened' && e.key === 'ST_HZ_001');
       expect(opened).toMatchObject({ tenant: 'acme', source: 'store', version: 1 });
       expect(opened?.data).toEqual({ code: 'ST_HZ_001', name: 'Store ST_HZ_001', type: 'store', city: 'Hangzhou', lat: 30.2741, lng: 120.1551 });
     });
@@ -81,7 +71,7 @@ describe('the store service', () => {
       expect(again.status).toBe(201);
       expect(again.body).toEqual(first.body);
       await settled(t);
-      expect(storeEvents().filter((e) => e.key === 'ST_SZ_001')).toHaveLength(1);
+      expect((await storeEvents()).filter((e) => e.key === 'ST_SZ_001')).toHaveLength(1);
     });
 
     it('refuses a second store with a code already taken: 409', async () => {
@@ -143,7 +133,7 @@ describe('the store service', () => {
       expect((await t.api('GET', '/api/stores/ST_CD_001', { token: customer })).body).toMatchObject({ name: 'Chengdu Taikoo Li', status: 'closed' });
 
       await settled(t);
-      const changes = storeEvents().filter((e) => e.type === 'StoreChanged' && e.key === 'ST_CD_001');
+      const changes = (await storeEvents()).filter((e) => e.type === 'StoreChanged' && e.key === 'ST_CD_001');
       expect(changes.map((e) => e.data)).toEqual([
         { code: 'ST_CD_001', name: 'Chengdu Taikoo Li', status: 'active', hours: WEEK },
         { code: 'ST_CD_001', name: 'Chengdu Taikoo Li', status: 'active', hours: { mon: DAILY, sat: { open: '10:00', close: '24:00' } } },

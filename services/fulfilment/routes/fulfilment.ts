@@ -208,50 +208,34 @@ export const bookShipment = route({
   },
 });
 
-export const markShipped = route({
-  method: 'POST',
-  url: '/orders/:orderId/ship',
-  summary: 'The claiming store hands a booked order to the courier',
-  roles: STORE_STAFF,
-  params: OrderId,
-  response: { 200: FulfilmentView },
-  handler: async ({ params, principal }, tx) => {
-    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
-    const shipped = await move(tx, f, 'ship');
-    tx.emit(OrderShipped, f.order_id, { orderId: f.order_id, store, tracking: f.tracking ?? '' });
-    return { status: 200, body: await view(tx, shipped) };
-  },
-});
+/** A step the claiming store takes, with nothing to say but that it happened; `announce` emits what it means. */
+const storeStep = (action: FulfilmentAction, url: string, summary: string, announce: (tx: Tx<T>, f: FulfilmentRow, store: string) => void) =>
+  route({
+    method: 'POST',
+    url,
+    summary,
+    roles: STORE_STAFF,
+    params: OrderId,
+    response: { 200: FulfilmentView },
+    handler: async ({ params, principal }, tx) => {
+      const { f, store } = await claimedByCaller(tx, principal, params.orderId);
+      const moved = await move(tx, f, action);
+      announce(tx, f, store);
+      return { status: 200, body: await view(tx, moved) };
+    },
+  });
 
-export const markReady = route({
-  method: 'POST',
-  url: '/orders/:orderId/ready',
-  summary: 'Click & collect: the claiming store has the order ready for the customer',
-  roles: STORE_STAFF,
-  params: OrderId,
-  response: { 200: FulfilmentView },
-  handler: async ({ params, principal }, tx) => {
-    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
-    const ready = await move(tx, f, 'ready');
-    tx.emit(OrderReadyForPickup, f.order_id, { orderId: f.order_id, store });
-    return { status: 200, body: await view(tx, ready) };
-  },
-});
+export const markShipped = storeStep('ship', '/orders/:orderId/ship', 'The claiming store hands a booked order to the courier', (tx, f, store) =>
+  tx.emit(OrderShipped, f.order_id, { orderId: f.order_id, store, tracking: f.tracking ?? '' }),
+);
 
-export const markCollected = route({
-  method: 'POST',
-  url: '/orders/:orderId/collected',
-  summary: 'Click & collect: the customer collected the order at the claiming store',
-  roles: STORE_STAFF,
-  params: OrderId,
-  response: { 200: FulfilmentView },
-  handler: async ({ params, principal }, tx) => {
-    const { f, store } = await claimedByCaller(tx, principal, params.orderId);
-    const collected = await move(tx, f, 'collect');
-    tx.emit(OrderCollected, f.order_id, { orderId: f.order_id, store });
-    return { status: 200, body: await view(tx, collected) };
-  },
-});
+export const markReady = storeStep('ready', '/orders/:orderId/ready', 'Click & collect: the claiming store has the order ready for the customer', (tx, f, store) =>
+  tx.emit(OrderReadyForPickup, f.order_id, { orderId: f.order_id, store }),
+);
+
+export const markCollected = storeStep('collect', '/orders/:orderId/collected', 'Click & collect: the customer collected the order at the claiming store', (tx, f, store) =>
+  tx.emit(OrderCollected, f.order_id, { orderId: f.order_id, store }),
+);
 
 export const confirmReceived = route({
   method: 'POST',

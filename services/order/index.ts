@@ -1,24 +1,25 @@
 import { defineService } from '@omnishop/kit';
-import type { OrderTables } from './db.js';
-import {
-  onOrderCollected,
-  onOrderReceived,
-  onReservationExpired,
-  onSkuCreated,
-  onSkuPriceChanged,
-  onStockRejected,
-  onStockReserved,
-} from './events/handlers.js';
+import type { OrderTables, SagaOptions } from './db.js';
+import { onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
 import { orderEvents } from './events/index.js';
+import { cancelUnpaidOrders } from './jobs/payment-timeout.js';
 import { migrations } from './migrations/index.js';
-import { cancelOrder, completeOrder, getOrder, listOrders, placeOrder } from './routes/orders.js';
+import { cancelOrder, completeOrder, getOrder, listOrders, placeOrder, recordSale, returnOrder } from './routes/orders.js';
 
-export const orderService = defineService<OrderTables>({
-  name: 'order',
-  prefix: '/api/orders',
-  description: 'Online orders: placement (idempotent), the order state machine, cancellation and completion.',
-  migrations,
-  emits: orderEvents,
-  routes: [placeOrder, listOrders, getOrder, cancelOrder, completeOrder],
-  handlers: [onSkuCreated, onSkuPriceChanged, onStockReserved, onStockRejected, onReservationExpired, onOrderReceived, onOrderCollected],
-});
+export interface OrderOptions extends SagaOptions {
+  /** How often orders awaiting payment past their time are looked for. */
+  paymentCheckMs: number;
+}
+
+export const orderService = (opts: OrderOptions) =>
+  defineService<OrderTables>({
+    name: 'order',
+    prefix: '/api/orders',
+    description:
+      'Orders and their saga: online orders and till sales are placed (idempotent), stock held, coupons redeemed, paid, then fulfilled or handed over; failures compensate. Cancellation, completion and returns.',
+    migrations,
+    emits: orderEvents,
+    routes: [placeOrder, recordSale, listOrders, getOrder, cancelOrder(opts), completeOrder(opts), returnOrder],
+    handlers: [onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts)],
+    jobs: [cancelUnpaidOrders(opts.paymentCheckMs, opts)],
+  });

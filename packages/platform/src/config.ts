@@ -32,6 +32,8 @@ export const PlatformConfigSchema = Type.Object({
   sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),
+  paymentTimeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'how long an order may await payment before it is cancelled; below reservationTtlSeconds' }),
+  paymentCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often orders awaiting payment past their time are looked for' }),
   paymentFailureRate: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'share of wallet payments the simulated provider fails' }),
 });
 
@@ -44,6 +46,11 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   }
   if (config.appEnv === 'production' && config.paymentProviderSecret === DEMO_PAYMENT_PROVIDER_SECRET) {
     throw new ConfigError(['paymentProviderSecret (env PAYMENT_PROVIDER_SECRET): the demo secret may not be used in production; set the one you share with the provider']);
+  }
+  if (config.paymentTimeoutSeconds >= config.reservationTtlSeconds) {
+    throw new ConfigError([
+      `paymentTimeoutSeconds (env PAYMENT_TIMEOUT_SECONDS): ${config.paymentTimeoutSeconds} must be below reservationTtlSeconds (${config.reservationTtlSeconds}), so stock is held for as long as payment may take`,
+    ]);
   }
   return config;
 }

@@ -42,7 +42,7 @@ export function serviceDefinitions(config: PlatformConfig, publicUrl: () => stri
     catalogService,
     storeService,
     inventoryService({ reservationTtlSeconds: config.reservationTtlSeconds, expiryCheckMs: config.expiryCheckMs }),
-    orderService,
+    orderService({ paymentTimeoutSeconds: config.paymentTimeoutSeconds, paymentCheckMs: config.paymentCheckMs }),
     promotionService,
     customerService,
     paymentService({

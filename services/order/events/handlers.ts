@@ -1,7 +1,9 @@
 import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
 import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/events';
 import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/events';
-import { applyCommand, on } from '../db.js';
+import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/events';
+import { CouponsApplied, CouponsRefused } from '@omnishop/promotion/events';
+import { advance, on, type SagaOptions } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
 
 /** The order service keeps its own copy of prices, so placing an order needs no call to the catalogue. */
@@ -19,29 +21,48 @@ export const onSkuPriceChanged = on(SkuPriceChanged, async (event, tx) => {
   await tx.db.updateTable('sku_price').set({ price, currency }).where('tenant', '=', event.tenant).where('sku', '=', sku).execute();
 });
 
-// Stale events (stock reserved for an order already cancelled) find no
-// transition and change nothing; the inventory side settles on the cancel.
-// A hold that ran out before we heard of it confirms nothing: ReservationExpired follows and rejects the order.
-export const onStockReserved = on(StockReserved, async (event, tx) => {
-  if (!holdIsLive(event.data.expiresAt, new Date())) return;
-  await applyCommand(tx, event.tenant, event.data.orderId, 'confirm');
-});
-
-export const onStockRejected = on(StockRejected, async (event, tx) => {
-  await applyCommand(tx, event.tenant, event.data.orderId, 'reject', `${event.data.reason}: ${event.data.sku}`);
-});
-
-/** A pending order whose stock hold ran out is rejected; a confirmed one (a rare race) is cancelled. */
-export const onReservationExpired = on(ReservationExpired, async (event, tx) => {
-  const rejected = await applyCommand(tx, event.tenant, event.data.orderId, 'reject', 'reservation_expired');
-  if (!rejected.ok) await applyCommand(tx, event.tenant, event.data.orderId, 'cancel', 'reservation_expired');
-});
-
-/** The order is handed over when the customer confirms receipt, or collects it in store: its held stock is sold. */
-export const onOrderReceived = on(OrderReceived, async (event, tx) => {
-  await applyCommand(tx, event.tenant, event.data.orderId, 'complete');
-});
-
-export const onOrderCollected = on(OrderCollected, async (event, tx) => {
-  await applyCommand(tx, event.tenant, event.data.orderId, 'complete');
-});
+/**
+ * The saga's answers. Each moves the order one step (see domain/order.ts);
+ * an answer that no longer applies (stock reserved for an order already
+ * cancelled, a second payment callback) changes nothing: the other services
+ * settle on the rejection or cancellation the order emitted.
+ */
+export const sagaHandlers = (opts: SagaOptions) => [
+  // A hold that ran out before we heard of it holds nothing: ReservationExpired follows and rejects the order.
+  on(StockReserved, async (event, tx) => {
+    if (holdIsLive(event.data.expiresAt, new Date())) await advance(tx, event.tenant, event.data.orderId, { kind: 'stock_held' }, opts);
+  }),
+  on(StockRejected, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'stock_refused', reason: `${event.data.reason}: ${event.data.sku}` }, opts);
+  }),
+  on(ReservationExpired, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'hold_expired' }, opts);
+  }),
+  on(CouponsApplied, async (event, tx) => {
+    const { orderId, discount, lines, coupons } = event.data;
+    const moved = await advance(tx, event.tenant, orderId, { kind: 'coupons_redeemed', discount }, opts, lines);
+    if (!moved.ok) return;
+    for (const c of coupons) {
+      await tx.db.updateTable('order_coupon').set({ discount: c.discount }).where('tenant', '=', event.tenant).where('order_id', '=', orderId).where('code', '=', c.code).execute();
+    }
+  }),
+  on(CouponsRefused, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'coupons_refused', reason: `coupon ${event.data.code}: ${event.data.reason}` }, opts);
+  }),
+  on(PaymentCaptured, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'paid' }, opts);
+  }),
+  on(PaymentFailed, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'payment_failed', reason: `payment_failed: ${event.data.reason}` }, opts);
+  }),
+  on(PaymentCancelled, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'payment_failed', reason: 'payment_cancelled' }, opts);
+  }),
+  // Handed over when the customer confirms receipt, or collects it in store: its held stock is sold.
+  on(OrderReceived, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'hand_over' }, opts);
+  }),
+  on(OrderCollected, async (event, tx) => {
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'hand_over' }, opts);
+  }),
+];

@@ -1,4 +1,5 @@
 import { withSequence, type Migrations } from '@omnishop/kit';
+import { sagaMigration } from './0002-saga.js';
 
 export const migrations: Migrations = {
   '0001-order': async (db, dialect) => {
@@ -43,4 +44,5 @@ export const migrations: Migrations = {
       .execute();
     await db.schema.createIndex('order_history_by_order').on('order_history').columns(['tenant', 'order_id', 'seq']).execute();
   },
+  '0002-saga': sagaMigration,
 };

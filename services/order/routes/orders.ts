@@ -1,29 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
-import { conflict, decodeCursor, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
-import { applyCommand, loadOrder, route, type OrderTables } from '../db.js';
-import { priceOrder, type OrderCommand } from '../domain/order.js';
-import { OrderPlaced } from '../events/index.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
+import { badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { linePrices } from '@omnishop/promotion/pricing';
+import { advance, loadOrder, route, type OrderTables, type PaymentMethod, type SagaOptions } from '../db.js';
+import { planReturn, type SagaInput } from '../domain/order.js';
+import { OrderPlaced, OrderReturned, WALK_IN_CUSTOMER } from '../events/index.js';
 
-const Status = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('confirmed'),
-  Type.Literal('rejected'),
-  Type.Literal('cancelled'),
-  Type.Literal('completed'),
-]);
+const Status = Type.Union(
+  (['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'] as const).map((s) => Type.Literal(s)),
+);
+const PaymentMethod = Type.Union([Type.Literal('wallet'), Type.Literal('cash')]);
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const OrderView = Type.Object({
   id: Type.String(),
   customerId: Type.String(),
   channel: Type.String(),
+  store: Nullable(Type.String()),
   status: Status,
-  reason: Type.Union([Type.String(), Type.Null()]),
-  total: Type.Integer(),
+  reason: Nullable(Type.String()),
+  subtotal: Type.Integer({ description: 'before coupons' }),
+  discount: Type.Integer(),
+  total: Type.Integer({ description: 'what is due: the subtotal less coupons' }),
   currency: Type.String(),
-  lines: Type.Array(Type.Object({ sku: Type.String(), qty: Type.Integer(), unitPrice: Type.Integer() })),
-  history: Type.Array(Type.Object({ status: Status, reason: Type.Union([Type.String(), Type.Null()]), at: Type.String() })),
+  paymentMethod: PaymentMethod,
+  lines: Type.Array(Type.Object({ sku: Type.String(), qty: Type.Integer(), unitPrice: Type.Integer(), discount: Type.Integer(), returnedQty: Type.Integer() })),
+  coupons: Type.Array(Type.Object({ code: Type.String(), discount: Nullable(Type.Integer()) })),
+  history: Type.Array(Type.Object({ status: Status, reason: Nullable(Type.String()), at: Type.String() })),
+  returns: Type.Array(
+    Type.Object({ id: Type.String(), location: Type.String(), lines: Type.Array(Type.Object({ sku: Type.String(), qty: Type.Integer() })), amount: Type.Integer(), reason: Type.String(), at: Type.String() }),
+  ),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -32,6 +39,10 @@ const OrderId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 const BUYERS: Role[] = ['customer', 'clerk', 'store_manager', 'brand_admin'];
 const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin', 'operator'];
+const TILL: Role[] = ['clerk', 'store_manager'];
+
+const Lines = Type.Array(Type.Object({ sku: SkuCode, qty: Type.Integer({ minimum: 1, maximum: 999 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 50 });
+const Coupons = Type.Array(Type.String({ pattern: '^[2-9A-HJ-NP-Z]{12}$', description: 'coupon code' }), { maxItems: 10, uniqueItems: true, default: [] });
 
 /** A customer sees only their own orders; staff see every order of their brand. Someone else's order is simply not found. */
 async function visibleOrder(db: Kysely<OrderTables>, principal: Principal, id: string) {
@@ -40,56 +51,120 @@ async function visibleOrder(db: Kysely<OrderTables>, principal: Principal, id: s
   return order;
 }
 
+interface NewOrder {
+  customerId: string;
+  channel: string;
+  lines: Static<typeof Lines>;
+  coupons: string[];
+  paymentMethod: PaymentMethod;
+  store: string | null;
+}
+
+/**
+ * Writes a new order, priced from this service's copy of the catalogue (the
+ * same line rules promotion prices carts by), and emits OrderPlaced: the
+ * saga's first step. Stock and coupons are settled by the answers to it.
+ */
+async function place(tx: Tx<OrderTables>, tenant: string, o: NewOrder) {
+  const prices = new Map(
+    (await tx.db.selectFrom('sku_price').selectAll().where('tenant', '=', tenant).where('sku', 'in', o.lines.map((l) => l.sku)).execute()).map((p) => [p.sku, p]),
+  );
+  const priced = linePrices(o.lines, (sku) => prices.get(sku));
+  if (!priced.ok) throw unprocessable(`body.lines.${priced.error.index}.sku`, priced.error.message);
+  const { lines, currency } = priced.value;
+  const subtotal = lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await tx.db
+    .insertInto('orders')
+    .values({
+      id,
+      tenant,
+      customer_id: o.customerId,
+      channel: o.channel,
+      status: 'pending',
+      subtotal,
+      discount: 0,
+      total: subtotal,
+      currency,
+      payment_method: o.paymentMethod,
+      store: o.store,
+      stock_held: 0,
+      // No coupons: nothing to wait for from promotion.
+      coupons_settled: o.coupons.length ? 0 : 1,
+      payment_due_by: null,
+      reason: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await tx.db
+    .insertInto('order_line')
+    .values(lines.map((l, i) => ({ tenant, order_id: id, line_no: i + 1, sku: l.sku, qty: l.qty, unit_price: l.unitPrice, discount: 0, returned_qty: 0 })))
+    .execute();
+  if (o.coupons.length) await tx.db.insertInto('order_coupon').values(o.coupons.map((code) => ({ tenant, order_id: id, code, discount: null }))).execute();
+  await tx.db.insertInto('order_history').values({ tenant, order_id: id, status: 'pending', reason: null, at: now }).execute();
+  tx.emit(OrderPlaced, id, {
+    orderId: id,
+    customerId: o.customerId,
+    channel: o.channel,
+    lines,
+    total: subtotal,
+    currency,
+    paymentMethod: o.paymentMethod,
+    ...(o.coupons.length ? { coupons: o.coupons } : {}),
+    ...(o.store ? { store: o.store } : {}),
+  });
+  const view = (await loadOrder(tx.db, tenant, id))!;
+  return { status: 201, body: view, headers: { location: `/api/orders/${id}` } };
+}
+
 export const placeOrder = route({
   method: 'POST',
   url: '/',
-  summary: 'Place an online order; stock is reserved asynchronously (watch its status)',
+  summary: 'Place an online order, paid by mobile wallet: stock is held, coupons redeemed, then the payment asked for (watch its status)',
   roles: BUYERS,
   idempotent: true,
   body: Type.Object(
     {
-      lines: Type.Array(
-        Type.Object({ sku: SkuCode, qty: Type.Integer({ minimum: 1, maximum: 999 }) }, { additionalProperties: false }),
-        { minItems: 1, maxItems: 50 },
-      ),
+      lines: Lines,
+      coupons: Coupons,
       channel: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('app'), Type.Literal('marketplace')])),
     },
     { additionalProperties: false },
   ),
   response: { 201: OrderView },
+  handler: async ({ body, principal }, tx) =>
+    place(tx, principal.tenant, { customerId: principal.subject, channel: body.channel ?? 'online', lines: body.lines, coupons: body.coupons, paymentMethod: 'wallet', store: null }),
+});
+
+export const recordSale = route({
+  method: 'POST',
+  url: '/sales',
+  summary: "Ring up a sale at the till: takes the clerk's store's stock, redeems coupons, takes cash or the customer's wallet; handed over once paid",
+  roles: TILL,
+  idempotent: true,
+  body: Type.Object(
+    {
+      lines: Lines,
+      customerId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', description: 'the member buying; absent for a walk-in customer' })),
+      coupons: Coupons,
+      paymentMethod: PaymentMethod,
+    },
+    { additionalProperties: false },
+  ),
+  response: { 201: OrderView },
   handler: async ({ body, principal }, tx) => {
-    const tenant = principal.tenant;
-    const skus = body.lines.map((l) => l.sku);
-    const prices = new Map(
-      (await tx.db.selectFrom('sku_price').selectAll().where('tenant', '=', tenant).where('sku', 'in', skus).execute()).map((p) => [p.sku, p]),
-    );
-    const priced = priceOrder(body.lines, (sku) => prices.get(sku));
-    if (!priced.ok) throw unprocessable(`body.lines.${priced.error.index}.sku`, priced.error.message);
-    const id = randomUUID();
-    const now = new Date().toISOString();
-    const channel = body.channel ?? 'online';
-    const { lines, total, currency } = priced.value;
-    await tx.db
-      .insertInto('orders')
-      .values({ id, tenant, customer_id: principal.subject, channel, status: 'pending', total, currency, reason: null, created_at: now, updated_at: now })
-      .execute();
-    await tx.db.insertInto('order_line').values(lines.map((l, i) => ({ tenant, order_id: id, line_no: i + 1, sku: l.sku, qty: l.qty, unit_price: l.unitPrice }))).execute();
-    await tx.db.insertInto('order_history').values({ tenant, order_id: id, status: 'pending', reason: null, at: now }).execute();
-    tx.emit(OrderPlaced, id, { orderId: id, customerId: principal.subject, channel, lines, total, currency });
-    const view = {
-      id,
-      customerId: principal.subject,
-      channel,
-      status: 'pending' as const,
-      reason: null,
-      total,
-      currency,
-      lines,
-      history: [{ status: 'pending' as const, reason: null, at: now }],
-      createdAt: now,
-      updatedAt: now,
-    };
-    return { status: 201, body: view, headers: { location: `/api/orders/${id}` } };
+    if (!principal.store) throw forbidden('a till sale needs a token of a store (its store claim)');
+    if (body.coupons.length && !body.customerId) throw unprocessable('body.customerId', 'is required when coupons are redeemed: a coupon belongs to a customer');
+    return place(tx, principal.tenant, {
+      customerId: body.customerId ?? WALK_IN_CUSTOMER,
+      channel: 'pos',
+      lines: body.lines,
+      coupons: body.coupons,
+      paymentMethod: body.paymentMethod,
+      store: principal.store,
+    });
   },
 });
 
@@ -109,7 +184,7 @@ export const listOrders = route({
   summary: "Orders, newest first: a customer's own, or all of the brand's for staff",
   roles: [...BUYERS, 'operator'],
   query: Type.Object({ ...PageQuery, status: Type.Optional(Status) }),
-  response: { 200: PageOf(Type.Omit(OrderView, ['lines', 'history'])) },
+  response: { 200: PageOf(Type.Omit(OrderView, ['lines', 'coupons', 'history', 'returns'])) },
   handler: async ({ query, principal }, tx) => {
     const before = decodeCursor<number>(query.cursor, 'number');
     let q = tx.db.selectFrom('orders').selectAll().where('tenant', '=', principal.tenant).orderBy('seq', 'desc').limit(query.limit + 1);
@@ -125,10 +200,14 @@ export const listOrders = route({
           id: o.id,
           customerId: o.customer_id,
           channel: o.channel,
+          store: o.store,
           status: o.status,
           reason: o.reason,
-          total: o.total,
+          subtotal: Number(o.subtotal),
+          discount: Number(o.discount),
+          total: Number(o.total),
           currency: o.currency,
+          paymentMethod: o.payment_method,
           createdAt: o.created_at,
           updatedAt: o.updated_at,
         })),
@@ -138,7 +217,7 @@ export const listOrders = route({
   },
 });
 
-const commandRoute = (command: OrderCommand, url: string, summary: string, roles: Role[]) =>
+const commandRoute = (input: (principal: Principal) => SagaInput, url: string, summary: string, roles: Role[]) => (opts: SagaOptions) =>
   route({
     method: 'POST',
     url,
@@ -148,11 +227,76 @@ const commandRoute = (command: OrderCommand, url: string, summary: string, roles
     response: { 200: OrderView },
     handler: async ({ params, principal }, tx) => {
       await visibleOrder(tx.db, principal, params.id);
-      const moved = await applyCommand(tx, principal.tenant, params.id, command, command === 'cancel' ? `cancelled by ${principal.role}` : null);
+      const moved = await advance(tx, principal.tenant, params.id, input(principal), opts);
       if (!moved.ok) throw conflict('invalid-transition', moved.error);
       return { status: 200, body: await visibleOrder(tx.db, principal, params.id) };
     },
   });
 
-export const cancelOrder = commandRoute('cancel', '/:id/cancel', 'Cancel an order; any stock held for it is given back', [...BUYERS]);
-export const completeOrder = commandRoute('complete', '/:id/complete', 'Mark a confirmed order handed over; its held stock is sold', STAFF);
+export const cancelOrder = commandRoute(
+  (p) => ({ kind: 'cancel', reason: `cancelled by ${p.role}` }),
+  '/:id/cancel',
+  'Cancel an order not yet handed over: its stock and coupons are given back, its payment cancelled or refunded',
+  [...BUYERS],
+);
+export const completeOrder = commandRoute(() => ({ kind: 'hand_over' }), '/:id/complete', 'Mark a paid order handed over; its held stock is sold', STAFF);
+
+export const returnOrder = route({
+  method: 'POST',
+  url: '/:id/returns',
+  summary: 'Take back goods of a completed order at a store: the stock is received there, their share of the payment refunded and the points they earned reversed',
+  roles: ['clerk', 'store_manager', 'brand_admin'],
+  idempotent: true,
+  params: OrderId,
+  body: Type.Object(
+    {
+      lines: Lines,
+      reason: Type.String({ minLength: 1, maxLength: 200 }),
+      location: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'where the goods came back; store staff: their own store (the default)' })),
+    },
+    { additionalProperties: false },
+  ),
+  response: { 201: OrderView },
+  handler: async ({ params, body, principal }, tx) => {
+    const tenant = principal.tenant;
+    const order = await visibleOrder(tx.db, principal, params.id);
+    const location = body.location ?? principal.store;
+    if (!location) throw badRequest('body.location', 'is required: where did the goods come back?');
+    if (principal.store && location !== principal.store) throw forbidden(`store staff take returns at their own store, ${principal.store}`);
+    const plan = planReturn(order.status, order.lines, body.lines);
+    if (!plan.ok) throw plan.error.field === 'path.id' ? conflict('order-not-returnable', `order ${order.id} ${plan.error.message}`) : unprocessable(plan.error.field, plan.error.message);
+    const now = new Date().toISOString();
+    for (const l of plan.value.lines) {
+      const moved = await tx.db
+        .updateTable('order_line')
+        .set({ returned_qty: l.returnedQty })
+        .where('tenant', '=', tenant)
+        .where('order_id', '=', order.id)
+        .where('sku', '=', l.sku)
+        .where('returned_qty', '=', l.returnedQty - l.qty)
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) throw conflict('order-changed', `order ${order.id} had goods returned meanwhile; look again and retry`);
+    }
+    const returnId = randomUUID();
+    const lines = body.lines.map((l) => ({ sku: l.sku, qty: l.qty }));
+    await tx.db
+      .insertInto('order_return')
+      .values({ id: returnId, tenant, order_id: order.id, location, lines: JSON.stringify(lines), amount: plan.value.amount, reason: body.reason, taken_by: principal.subject, created_at: now })
+      .execute();
+    if (plan.value.wholly) {
+      await tx.db.updateTable('orders').set({ status: 'returned', reason: body.reason, updated_at: now }).where('tenant', '=', tenant).where('id', '=', order.id).execute();
+      await tx.db.insertInto('order_history').values({ tenant, order_id: order.id, status: 'returned', reason: body.reason, at: now }).execute();
+    }
+    tx.emit(OrderReturned, order.id, {
+      orderId: order.id,
+      returnId,
+      customerId: order.customerId,
+      location,
+      lines,
+      amount: plan.value.amount,
+      currency: order.currency,
+      reason: body.reason,
+    });
+    return { status: 201, body: await visibleOrder(tx.db, principal, order.id) };
+  },
+});

@@ -1,43 +1,110 @@
 import { describe, expect, it } from 'vitest';
-import { holdIsLive, isFinal, priceOrder, transition, type OrderCommand, type OrderStatus } from '../domain/order.js';
+import { amountDue, holdIsLive, isFinal, planReturn, step, type PaidLine, type SagaInput, type SagaState } from '../domain/order.js';
 
-describe('order state machine', () => {
-  // Every status × every command; null means the command is refused.
-  const TABLE: Record<OrderStatus, Record<OrderCommand, OrderStatus | null>> = {
-    pending: { confirm: 'confirmed', reject: 'rejected', cancel: 'cancelled', complete: null },
-    confirmed: { confirm: null, reject: null, cancel: 'cancelled', complete: 'completed' },
-    rejected: { confirm: null, reject: null, cancel: null, complete: null },
-    cancelled: { confirm: null, reject: null, cancel: null, complete: null },
-    completed: { confirm: null, reject: null, cancel: null, complete: null },
-  };
-  const cases = Object.entries(TABLE).flatMap(([from, row]) =>
-    Object.entries(row).map(([command, to]) => ({ from: from as OrderStatus, command: command as OrderCommand, to })),
-  );
+const placed = (over: Partial<SagaState> = {}): SagaState => ({
+  status: 'pending',
+  channel: 'online',
+  subtotal: 10_000,
+  discount: 0,
+  stockHeld: false,
+  couponsSettled: false,
+  ...over,
+});
 
-  it('covers all 5 statuses × 4 commands', () => {
-    expect(cases).toHaveLength(20);
+/** Runs inputs one after another, as the saga would; a refused input stops the run. */
+function run(state: SagaState, ...inputs: SagaInput[]) {
+  const effects: string[] = [];
+  const statuses: string[] = [];
+  for (const input of inputs) {
+    const next = step(state, input);
+    if (!next.ok) return { state, effects, statuses, refused: next.error };
+    state = next.value.state;
+    effects.push(...next.value.effects);
+    statuses.push(...next.value.statuses.map((s) => s.status));
+  }
+  return { state, effects, statuses, refused: undefined };
+}
+
+describe('order saga', () => {
+  it('asks for payment once stock is held and coupons redeemed, in either order', () => {
+    const a = run(placed(), { kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 2000 });
+    const b = run(placed(), { kind: 'coupons_redeemed', discount: 2000 }, { kind: 'stock_held' });
+    for (const r of [a, b]) {
+      expect(r.state).toMatchObject({ status: 'awaiting_payment', discount: 2000, stockHeld: true, couponsSettled: true });
+      expect(r.effects).toEqual(['PaymentRequested']);
+      expect(amountDue(r.state)).toBe(8000);
+    }
   });
 
-  it.each(cases.filter((c) => c.to !== null))('$command on a $from order makes it $to', ({ from, command, to }) => {
-    expect(transition(from, command)).toEqual({ ok: true, value: to });
+  it('an order without coupons waits for stock alone', () => {
+    const r = run(placed({ couponsSettled: true }), { kind: 'stock_held' });
+    expect(r.state.status).toBe('awaiting_payment');
   });
 
-  it.each(cases.filter((c) => c.to === null))('$command on a $from order is refused, saying why', ({ from, command }) => {
-    expect(transition(from, command)).toEqual({ ok: false, error: `cannot ${command} an order that is ${from}` });
+  it('is confirmed when paid; an online order then waits to be handed over', () => {
+    const r = run(placed({ couponsSettled: true }), { kind: 'stock_held' }, { kind: 'paid' }, { kind: 'hand_over' });
+    expect(r.statuses).toEqual(['awaiting_payment', 'confirmed', 'completed']);
+    expect(r.effects).toEqual(['PaymentRequested', 'OrderConfirmed', 'OrderCompleted']);
   });
 
-  it.each<[OrderStatus, boolean]>([
-    ['pending', false],
-    ['confirmed', false],
-    ['rejected', true],
-    ['cancelled', true],
-    ['completed', true],
-  ])('isFinal(%s) is %s', (status, final) => {
-    expect(isFinal(status)).toBe(final);
+  it('a till sale is handed over as soon as it is paid', () => {
+    const r = run(placed({ channel: 'pos', couponsSettled: true }), { kind: 'stock_held' }, { kind: 'paid' });
+    expect(r.statuses).toEqual(['awaiting_payment', 'confirmed', 'completed']);
+    expect(r.effects).toEqual(['PaymentRequested', 'OrderConfirmed', 'OrderCompleted']);
   });
 
-  it('a final status accepts no command at all', () => {
-    for (const c of cases.filter((c) => isFinal(c.from))) expect(transition(c.from, c.command).ok).toBe(false);
+  it('nothing due after coupons: confirmed without a payment', () => {
+    const r = run(placed(), { kind: 'coupons_redeemed', discount: 99_999 }, { kind: 'stock_held' });
+    expect(r.state).toMatchObject({ status: 'confirmed', discount: 10_000 });
+    expect(r.effects).toEqual(['OrderConfirmed']);
+  });
+
+  it.each<[string, SagaInput[], string, string]>([
+    ['no stock', [{ kind: 'stock_refused', reason: 'insufficient_stock: X' }], 'rejected', 'OrderRejected'],
+    ['a coupon refused after the stock was held', [{ kind: 'stock_held' }, { kind: 'coupons_refused', reason: 'used' }], 'rejected', 'OrderRejected'],
+    ['the hold expired before coupons came', [{ kind: 'stock_held' }, { kind: 'hold_expired' }], 'rejected', 'OrderRejected'],
+    ['the payment failed', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'payment_failed', reason: 'declined' }], 'cancelled', 'OrderCancelled'],
+    ['the payment timed out', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'payment_timed_out' }], 'cancelled', 'OrderCancelled'],
+    ['the hold expired while awaiting payment', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'hold_expired' }], 'cancelled', 'OrderCancelled'],
+    ['the customer cancelled after paying', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'cancel', reason: 'by customer' }], 'cancelled', 'OrderCancelled'],
+  ])('compensates when %s', (_, inputs, status, effect) => {
+    const r = run(placed(), ...inputs);
+    expect(r.refused).toBeUndefined();
+    expect(r.state.status).toBe(status);
+    expect(r.effects.at(-1)).toBe(effect);
+  });
+
+  it.each<[string, SagaInput[], SagaInput]>([
+    ['a second payment capture', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }], { kind: 'paid' }],
+    ['a capture after the order was cancelled', [{ kind: 'cancel', reason: 'x' }], { kind: 'paid' }],
+    ['stock held twice', [{ kind: 'stock_held' }], { kind: 'stock_held' }],
+    ['stock held for a rejected order', [{ kind: 'coupons_refused', reason: 'x' }], { kind: 'stock_held' }],
+    ['payment asked of an order not awaiting it', [], { kind: 'payment_timed_out' }],
+    ['handing over an unpaid order', [], { kind: 'hand_over' }],
+    ['cancelling a completed order', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'hand_over' }], { kind: 'cancel', reason: 'x' }],
+  ])('ignores a late or repeated answer: %s', (_, before, late) => {
+    const r = run(placed(), ...before);
+    const again = step(r.state, late);
+    expect(again.ok).toBe(false);
+  });
+
+  it('final statuses accept no input at all', () => {
+    const inputs: SagaInput[] = [
+      { kind: 'stock_held' },
+      { kind: 'stock_refused', reason: 'x' },
+      { kind: 'hold_expired' },
+      { kind: 'coupons_redeemed', discount: 0 },
+      { kind: 'coupons_refused', reason: 'x' },
+      { kind: 'paid' },
+      { kind: 'payment_failed', reason: 'x' },
+      { kind: 'payment_timed_out' },
+      { kind: 'cancel', reason: 'x' },
+      { kind: 'hand_over' },
+    ];
+    for (const status of ['rejected', 'cancelled', 'completed', 'returned'] as const) {
+      expect(isFinal(status)).toBe(true);
+      for (const input of inputs) expect(step(placed({ status, stockHeld: true, couponsSettled: true }), input).ok, `${input.kind} on ${status}`).toBe(false);
+    }
   });
 });
 
@@ -67,85 +134,33 @@ describe('holdIsLive', () => {
   });
 });
 
-describe('priceOrder', () => {
-  const CATALOGUE: Record<string, { price: number; currency: string }> = {
-    'TS1001-BLK-M': { price: 19_900, currency: 'CNY' },
-    'TS1001-WHT-L': { price: 5_990, currency: 'CNY' },
-    'JK2001-NVY-M': { price: 129_900, currency: 'CNY' },
-    'US9001-RED-S': { price: 2_500, currency: 'USD' },
-  };
-  const priceOf = (sku: string) => CATALOGUE[sku];
+describe('planReturn', () => {
+  // 3 × 33.33 with 10.00 off the line: 89.99 paid for it.
+  const lines: PaidLine[] = [
+    { sku: 'A', qty: 3, unitPrice: 3333, discount: 1000, returnedQty: 0 },
+    { sku: 'B', qty: 1, unitPrice: 5000, discount: 0, returnedQty: 0 },
+  ];
 
-  it('prices each line at the current catalogue price and totals the order in minor units', () => {
-    const result = priceOrder(
-      [
-        { sku: 'TS1001-BLK-M', qty: 2 },
-        { sku: 'TS1001-WHT-L', qty: 3 },
-      ],
-      priceOf,
-    );
-    expect(result).toEqual({
-      ok: true,
-      value: {
-        lines: [
-          { sku: 'TS1001-BLK-M', qty: 2, unitPrice: 19_900 },
-          { sku: 'TS1001-WHT-L', qty: 3, unitPrice: 5_990 },
-        ],
-        total: 2 * 19_900 + 3 * 5_990, // 57_770 fen
-        currency: 'CNY',
-      },
-    });
+  it('refunds each unit its share of what was paid, the last unit taking the rounding', () => {
+    const one = planReturn('completed', lines, [{ sku: 'A', qty: 1 }]);
+    expect(one).toEqual({ ok: true, value: { amount: 2999, lines: [{ sku: 'A', qty: 1, returnedQty: 1 }], wholly: false } });
+    const rest = planReturn('completed', [{ ...lines[0]!, returnedQty: 1 }, lines[1]!], [{ sku: 'A', qty: 2 }]);
+    expect(rest.ok && rest.value.amount).toBe(8999 - 2999);
   });
 
-  it('totals are exact integers even for large orders', () => {
-    const big: Record<string, { price: number; currency: string }> = {};
-    const lines = Array.from({ length: 50 }, (_, i) => {
-      big[`SKU${i}`] = { price: 99_999_999 - i, currency: 'CNY' };
-      return { sku: `SKU${i}`, qty: 999 };
-    });
-    const result = priceOrder(lines, (sku) => big[sku]);
-    const expected = lines.reduce((sum, _l, i) => sum + (99_999_999 - i) * 999, 0);
-    expect(result.ok && result.value.total).toBe(expected);
-    expect(result.ok && Number.isSafeInteger(result.value.total)).toBe(true);
+  it('knows when the whole order came back', () => {
+    const all = planReturn('completed', lines, [{ sku: 'A', qty: 3 }, { sku: 'B', qty: 1 }]);
+    expect(all).toMatchObject({ ok: true, value: { amount: 8999 + 5000, wholly: true } });
   });
 
-  it('takes the currency from the prices', () => {
-    const result = priceOrder([{ sku: 'US9001-RED-S', qty: 1 }], priceOf);
-    expect(result).toMatchObject({ ok: true, value: { currency: 'USD', total: 2_500 } });
-  });
-
-  it('names the index of a line whose SKU the brand does not sell', () => {
-    const result = priceOrder(
-      [
-        { sku: 'TS1001-BLK-M', qty: 1 },
-        { sku: 'XX0000-ZZZ-Q', qty: 1 },
-      ],
-      priceOf,
-    );
-    expect(result).toEqual({ ok: false, error: { index: 1, message: 'is not a SKU of this brand' } });
-  });
-
-  it('rejects a SKU that appears twice, naming the repeated line', () => {
-    const result = priceOrder(
-      [
-        { sku: 'TS1001-BLK-M', qty: 1 },
-        { sku: 'JK2001-NVY-M', qty: 1 },
-        { sku: 'TS1001-BLK-M', qty: 2 },
-      ],
-      priceOf,
-    );
-    expect(result).toEqual({ ok: false, error: { index: 2, message: expect.stringContaining('repeats an earlier line') } });
-  });
-
-  it('rejects mixed currencies, naming the first line in a different currency and both currencies', () => {
-    const result = priceOrder(
-      [
-        { sku: 'TS1001-BLK-M', qty: 1 },
-        { sku: 'TS1001-WHT-L', qty: 1 },
-        { sku: 'US9001-RED-S', qty: 1 },
-      ],
-      priceOf,
-    );
-    expect(result).toEqual({ ok: false, error: { index: 2, message: 'is priced in USD, the order in CNY' } });
+  it.each<[string, Parameters<typeof planReturn>, string]>([
+    ['an order not completed', ['confirmed', lines, [{ sku: 'A', qty: 1 }]], 'path.id'],
+    ['a SKU not in the order', ['completed', lines, [{ sku: 'C', qty: 1 }]], 'body.lines.0.sku'],
+    ['more than is left', ['completed', [{ ...lines[0]!, returnedQty: 2 }], [{ sku: 'A', qty: 2 }]], 'body.lines.0.qty'],
+    ['a line twice', ['completed', lines, [{ sku: 'B', qty: 1 }, { sku: 'B', qty: 1 }]], 'body.lines.1.sku'],
+  ])('refuses %s, naming the field', (_, args, field) => {
+    const r = planReturn(...args);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.field).toBe(field);
   });
 });

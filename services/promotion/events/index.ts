@@ -24,4 +24,23 @@ export const CouponReleased = defineEvent(
   Type.Object({ ...Redemption, reason: Type.String({ description: 'e.g. "order cancelled: cancelled by customer"' }) }),
 );
 
-export const promotionEvents = [CouponRedeemed, CouponReleased];
+export const CouponsApplied = defineEvent(
+  'CouponsApplied',
+  1,
+  "Every coupon an order named was redeemed for it (or it named none): the discount on each line, which the order's amount due subtracts.",
+  Type.Object({
+    orderId: Type.String(),
+    coupons: Type.Array(Type.Object({ code: Type.String(), discount: Type.Integer({ minimum: 0 }) })),
+    lines: Type.Array(Type.Object({ sku: Type.String(), discount: Type.Integer({ minimum: 0, description: "this line's share of the discounts, minor units" }) })),
+    discount: Type.Integer({ minimum: 0, description: 'all discounts together, minor units' }),
+  }),
+);
+
+export const CouponsRefused = defineEvent(
+  'CouponsRefused',
+  1,
+  'A coupon an order named cannot be redeemed for it (unknown, not the customer\'s, used, expired, below its threshold, budget spent); none of its coupons was redeemed.',
+  Type.Object({ orderId: Type.String(), code: Type.String(), reason: Type.String({ description: 'why, in words' }) }),
+);
+
+export const promotionEvents = [CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused];

@@ -1,0 +1,19 @@
+import type { JobDefinition } from '@omnishop/kit';
+import { advance, type OrderTables, type SagaOptions } from '../db.js';
+
+/** Cancels orders whose payment did not arrive in time, a batch per run; the cancellation gives back stock and coupons and cancels the payment. */
+export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 200): JobDefinition<OrderTables> => ({
+  name: 'cancel-unpaid-orders',
+  everyMs,
+  async run(tx) {
+    const due = await tx.db
+      .selectFrom('orders')
+      .select(['tenant', 'id'])
+      .where('status', '=', 'awaiting_payment')
+      .where('payment_due_by', '<=', new Date().toISOString())
+      .orderBy('payment_due_by')
+      .limit(batch)
+      .execute();
+    for (const o of due) await advance(tx, o.tenant, o.id, { kind: 'payment_timed_out' }, opts);
+  },
+});

@@ -1,13 +1,13 @@
 import { defineService } from '@omnishop/kit';
 import type { InventoryTables } from './db.js';
-import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onSkuCreated, reserveForOrder } from './events/handlers.js';
+import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onOrderRejected, onOrderReturned, onSkuCreated, reserveForOrder } from './events/handlers.js';
 import { expireReservations } from './jobs/expire-reservations.js';
 import { inventoryEvents } from './events/index.js';
 import { migrations } from './migrations/index.js';
 import { getLedger, getReservation, getStock, recordStockMovement } from './routes/stock.js';
 
 export interface InventoryOptions {
-  /** How long stock is held for an order that is not yet confirmed. */
+  /** How long stock is held for an order that is not yet paid. */
   reservationTtlSeconds: number;
   /** How often expired reservations are released. */
   expiryCheckMs: number;
@@ -19,8 +19,8 @@ export const inventoryService = (opts: InventoryOptions) =>
     prefix: '/api/inventory',
     description: 'Stock per SKU per location, kept as an append-only ledger of movements; reservations with expiry.',
     migrations,
-  emits: inventoryEvents,
+    emits: inventoryEvents,
     routes: [recordStockMovement, getStock, getLedger, getReservation],
-    handlers: [onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderCompleted],
+    handlers: [onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderRejected, onOrderCompleted, onOrderReturned],
     jobs: [expireReservations(opts.expiryCheckMs)],
   });

@@ -1,8 +1,8 @@
 import type { Generated, Kysely } from 'kysely';
-import { handlerFor, routeFor, type Tx } from '@omnishop/kit';
+import { err, handlerFor, ok, routeFor, type Result, type Tx } from '@omnishop/kit';
 import type { CouponKind, CouponStatus } from './domain/coupon.js';
-import type { OfferedCoupon } from './domain/pricing.js';
-import { CouponReleased } from './events/index.js';
+import { priceCart, type CartLine, type CouponOutcome, type OfferedCoupon } from './domain/pricing.js';
+import { CouponRedeemed, CouponReleased } from './events/index.js';
 
 export interface PromotionTables {
   campaign: { tenant: string; code: string; name: string; starts_at: string; ends_at: string; budget: number; spent: number; created_at: string };
@@ -171,3 +171,84 @@ export async function releaseForOrder(tx: Tx<PromotionTables>, tenant: string, o
     );
   }
 }
+
+export interface Redemption {
+  coupons: { code: string; discount: number }[];
+  /** Each line's share of the discounts. */
+  lines: { sku: string; discount: number }[];
+  discount: number;
+  /** False when every coupon was already redeemed for this order (a retry): nothing changed. */
+  fresh: boolean;
+}
+
+/** Why the order's coupons cannot be redeemed: the first coupon that does not apply, or the order being closed. */
+export type RedemptionRefusal = { kind: 'coupon'; outcome: CouponOutcome } | { kind: 'order_closed' };
+
+/**
+ * Redeems coupons for an order, all or none, at the prices of its lines:
+ * each coupon goes from issued to redeemed, its discount is charged to its
+ * campaign's budget, and CouponRedeemed is emitted. Both writes are
+ * conditional (on the coupon still being issued, on the budget still being
+ * there), so of any number of tills and checkouts redeeming one coupon at
+ * once exactly one wins. A loser whose coupon changed under it throws: its
+ * transaction rolls back whole, and its retry is refused with the reason.
+ * Redeeming again for the same order (a retried request, a redelivered
+ * event) returns the redemption already made.
+ */
+export async function redeemForOrder(
+  tx: Tx<PromotionTables>,
+  tenant: string,
+  order: { orderId: string; customerId: string; lines: CartLine[]; codes: string[] },
+): Promise<Result<Redemption, RedemptionRefusal>> {
+  const { orderId, codes } = order;
+  const held = await heldCoupons(tx.db, tenant, codes);
+  const mine = (code: string) => held.get(code)?.status === 'redeemed' && held.get(code)?.redeemedOrder === orderId;
+  const now = new Date();
+  if (codes.every(mine)) {
+    // Priced as they were, before their redemption: the discounts recorded on the coupons.
+    const coupons = codes.map((code) => ({ code, discount: held.get(code)!.discount ?? 0 }));
+    const asIssued = new Map([...held].map(([code, c]) => [code, { ...c, status: 'issued' as const }]));
+    const priced = priceCart({ lines: order.lines, coupons: codes.map((code) => ({ code, held: asIssued.get(code) })), customerId: order.customerId, now });
+    return ok({ coupons, lines: priced.lines.map((l) => ({ sku: l.sku, discount: l.discount })), discount: coupons.reduce((s, c) => s + c.discount, 0), fresh: false });
+  }
+  if (!(await passGate(tx, tenant, orderId))) return err({ kind: 'order_closed' });
+  const priced = priceCart({ lines: order.lines, coupons: codes.map((code) => ({ code, held: held.get(code) })), customerId: order.customerId, now });
+  const refused = priced.coupons.find((c) => !c.applied);
+  if (refused) return err({ kind: 'coupon', outcome: refused });
+
+  const redeemedAt = now.toISOString();
+  for (const outcome of priced.coupons) {
+    const coupon = held.get(outcome.code)!;
+    const won = await tx.db
+      .updateTable('coupon')
+      .set({ status: 'redeemed', redeemed_order: orderId, redeemed_at: redeemedAt, discount: outcome.discount })
+      .where('tenant', '=', tenant)
+      .where('code', '=', outcome.code)
+      .where('status', '=', 'issued')
+      .executeTakeFirst();
+    if (Number(won.numUpdatedRows) !== 1) throw new CouponChanged(`coupon ${outcome.code} was redeemed meanwhile`);
+    const charged = await tx.db
+      .updateTable('campaign')
+      .set((eb) => ({ spent: eb('spent', '+', outcome.discount) }))
+      .where('tenant', '=', tenant)
+      .where('code', '=', coupon.campaign.code)
+      .where((eb) => eb(eb('spent', '+', outcome.discount), '<=', eb.ref('budget')))
+      .executeTakeFirst();
+    if (Number(charged.numUpdatedRows) !== 1) throw new CouponChanged(`the budget of campaign ${coupon.campaign.code} was spent meanwhile`);
+    tx.emit(
+      CouponRedeemed,
+      outcome.code,
+      { code: outcome.code, template: coupon.template.code, campaign: coupon.campaign.code, customerId: coupon.customerId, orderId, discount: outcome.discount, redeemedAt },
+      { tenant },
+    );
+  }
+  return ok({
+    coupons: priced.coupons.map((c) => ({ code: c.code, discount: c.discount })),
+    lines: priced.lines.map((l) => ({ sku: l.sku, discount: l.discount })),
+    discount: priced.discount,
+    fresh: true,
+  });
+}
+
+/** A coupon or its budget changed between reading and writing: the whole redemption is undone, and a retry decides again. */
+export class CouponChanged extends Error {}

@@ -1,6 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { PromotionTables } from './db.js';
-import { onOrderCancelled, onOrderRejected, onSkuCreated, onSkuPriceChanged } from './events/handlers.js';
+import { onOrderCancelled, onOrderPlaced, onOrderRejected, onSkuCreated, onSkuPriceChanged } from './events/handlers.js';
 import { promotionEvents } from './events/index.js';
 import { migrations } from './migrations/index.js';
 import { createCampaign, createTemplate, getCampaign } from './routes/campaigns.js';
@@ -15,5 +15,5 @@ export const promotionService = defineService<PromotionTables>({
   migrations,
   emits: promotionEvents,
   routes: [createCampaign, getCampaign, createTemplate, issueCoupon, listWallet, priceCart, redeemCoupon],
-  handlers: [onSkuCreated, onSkuPriceChanged, onOrderCancelled, onOrderRejected],
+  handlers: [onSkuCreated, onSkuPriceChanged, onOrderPlaced, onOrderCancelled, onOrderRejected],
 });

@@ -37,6 +37,7 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
       BUS_URL: process.env.OMNISHOP_TEST_NATS ?? 'nats://127.0.0.1:4222',
       BUS_STREAM: `T${randomUUID().replace(/-/g, '').slice(0, 12)}`,
       DATA_DIR: dataDir,
+      PAYMENT_LATENCY_MS: '20',
     };
     const start = async (service: string) => {
       const p = await launch({ ...env, SERVICES: service });
@@ -46,6 +47,8 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
     const catalog = await start('catalog');
     const inventory = [await start('inventory'), await start('inventory')];
     const order = await start('order');
+    // Orders are paid before they are confirmed: the payment process, whose simulated wallet provider calls it back.
+    await start('payment');
     expect((await api(order, 'GET', '/api')).body.services.map((s: { name: string }) => s.name)).toEqual(['order']);
     expect((await api(order, 'GET', '/health/ready')).body.checks).toEqual({ bus: 'ok', order: 'ok' });
 

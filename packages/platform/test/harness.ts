@@ -68,7 +68,15 @@ export async function startTestPlatform(overrides: Record<string, string> = {}):
   const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-test-'));
   const postgres = await freshPostgresDatabase();
   const config = loadPlatformConfig(
-    { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: process.env.OMNISHOP_TEST_LOG_LEVEL ?? 'silent', SEED: 'false', SQLITE_SYNCHRONOUS: 'NORMAL', ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...overrides },
+    {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: process.env.OMNISHOP_TEST_LOG_LEVEL ?? 'silent',
+      SEED: 'false',
+      SQLITE_SYNCHRONOUS: 'NORMAL',
+      // The simulated wallet provider answers quickly, so orders are paid soon after their stock is held.
+      PAYMENT_LATENCY_MS: '20',
+      ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...overrides },
     '/nonexistent',
   );
   const platform = await startPlatform(config, createLogger({ level: config.logLevel }), { retry: { attempts: 3, baseMs: 10, maxMs: 50 } });
@@ -168,10 +176,32 @@ export async function publishedEvents(t: TestPlatform, filter: { types: string[]
   }
 }
 
-/** Waits until an order is in one of the final states and returns it. */
+/** Waits until an order's saga has run its course (paid, refused, cancelled or handed over) and returns it. */
 export async function finalOrder(t: TestPlatform, token: string, id: string, timeoutMs = 30_000) {
   return eventually(async () => {
     const res = await t.api('GET', `/api/orders/${id}`, { token });
     return ['confirmed', 'rejected', 'cancelled', 'completed'].includes(res.body?.status) ? res.body : undefined;
   }, `order ${id} to settle`, timeoutMs);
+}
+
+/** A live campaign with one coupon template, and a coupon of it issued to the customer; returns the coupon and campaign codes. */
+export async function issuedCoupon(
+  t: TestPlatform,
+  customerId: string,
+  terms: Record<string, unknown> = { kind: 'fixed', amount: 2000 },
+  budget = 1_000_000,
+): Promise<{ code: string; campaign: string }> {
+  const admin = await t.token('brand_admin');
+  const unique = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+  const post = async (path: string, body: unknown) => {
+    const res = await t.api('POST', `/api/promotions${path}`, { token: admin, idempotencyKey: newKey(), body });
+    if (res.status !== 201) throw new Error(`${path}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  const campaign = unique('C');
+  await post('/campaigns', { code: campaign, name: 'Singles Day', startsAt: '2020-01-01T00:00:00Z', endsAt: '2099-01-01T00:00:00Z', budget });
+  const template = unique('T');
+  await post('/templates', { code: template, campaign, ...terms });
+  const coupon = await post('/coupons', { template, customerId });
+  return { code: coupon.code as string, campaign };
 }

@@ -1,4 +1,4 @@
-import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
+import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
 import { StockReserved } from '@omnishop/inventory/events';
 import { on, recordOffer } from '../db.js';
 import { transition } from '../domain/fulfilment.js';
@@ -24,10 +24,11 @@ export const onStockReserved = on(StockReserved, async (event, tx) => {
     .execute();
 });
 
-/** A confirmed order is offered to the stores holding its stock (round 1). */
+/** A paid online order is offered to the stores holding its stock (round 1); a till sale was handed over at the till. */
 export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
   const { tenant } = event;
-  const { orderId } = event.data;
+  const { orderId, channel } = event.data;
+  if (isTillSale(channel)) return;
   const existing = await tx.db.selectFrom('fulfilment').select('order_id').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
   if (existing) return;
   const held = await tx.db.selectFrom('reserved_line').select('location').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '@omnishop/kit';
 import { SkuCreated } from '@omnishop/catalog/events';
-import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
-import { allocate, reserve, type ReservationStatus } from '../domain/stock.js';
+import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned } from '@omnishop/order/events';
+import { allocate, receive, reserve, type ReservationStatus } from '../domain/stock.js';
 import { on, recordMovement, settleReservation, type InventoryTables } from '../db.js';
 import { StockRejected, StockReserved } from './index.js';
 
@@ -19,11 +19,11 @@ export const onSkuCreated = on(SkuCreated, async (event, tx) => {
     .execute();
 });
 
-/** Holds stock for every line of a new order, all or nothing. */
+/** Holds stock for every line of a new order, all or nothing; a till sale's at its store only. */
 export const reserveForOrder = (ttlSeconds: number) =>
   on(OrderPlaced, async (event, tx) => {
     const { tenant } = event;
-    const { orderId, lines } = event.data;
+    const { orderId, lines, store } = event.data;
     if (await reservationOf(tx, tenant, orderId)) return;
     const skus = lines.map((l) => l.sku);
     const known = new Set((await tx.db.selectFrom('sku').select('sku').where('tenant', '=', tenant).where('sku', 'in', skus).execute()).map((r) => r.sku));
@@ -32,7 +32,9 @@ export const reserveForOrder = (ttlSeconds: number) =>
       tx.emit(StockRejected, orderId, { orderId, reason: 'unknown_sku', sku: unknown });
       return;
     }
-    const rows = await tx.db.selectFrom('balance').selectAll().where('tenant', '=', tenant).where('sku', 'in', skus).execute();
+    let balances = tx.db.selectFrom('balance').selectAll().where('tenant', '=', tenant).where('sku', 'in', skus);
+    if (store) balances = balances.where('location', '=', store);
+    const rows = await balances.execute();
     const allocation = allocate(lines, (sku) =>
       rows.filter((r) => r.sku === sku).map((r) => ({ location: r.location, balance: { onHand: r.on_hand, reserved: r.reserved } })),
     );
@@ -76,6 +78,22 @@ const sellForOrder = settleOnOrder(['committed'], 'sold');
 export const onOrderCancelled = on(OrderCancelled, (event, tx) =>
   releaseForOrder(event.tenant, event.data.orderId, tx),
 );
+
+/** Rejected after its stock was held (a coupon refused, say): the stock goes back. */
+export const onOrderRejected = on(OrderRejected, (event, tx) =>
+  releaseForOrder(event.tenant, event.data.orderId, tx),
+);
+
+/** Returned goods are stock again, where they came back. */
+export const onOrderReturned = on(OrderReturned, async (event, tx) => {
+  const { tenant } = event;
+  const { location, lines, returnId, orderId } = event.data;
+  for (const line of lines) {
+    const movement = receive(line.qty);
+    if (!movement.ok) throw new Error(`return ${returnId} of order ${orderId}: ${movement.error} quantity for ${line.sku}`);
+    await recordMovement(tx, { tenant, sku: line.sku, location }, movement.value, `return:${returnId}`);
+  }
+});
 
 export const onOrderCompleted = on(OrderCompleted, (event, tx) =>
   sellForOrder(event.tenant, event.data.orderId, tx),

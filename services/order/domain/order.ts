@@ -1,4 +1,5 @@
 import { err, ok, type Result } from '@omnishop/kit';
+import { isTillSale } from '../events/index.js';
 
 /**
  * An order is a saga. It is placed `pending`; it waits for two answers, in
@@ -52,8 +53,6 @@ export interface SagaStep {
   effects: SagaEffect[];
 }
 
-/** A till sale: paid at the till and handed over there. */
-export const isTillSale = (channel: string): boolean => channel === 'pos';
 
 export const isFinal = (status: OrderStatus): boolean => ['rejected', 'cancelled', 'completed', 'returned'].includes(status);
 

@@ -5,7 +5,7 @@ import { badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQu
 import { linePrices } from '@omnishop/promotion/pricing';
 import { advance, loadOrder, route, type OrderTables, type PaymentMethod, type SagaOptions } from '../db.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
-import { OrderPlaced, OrderReturned, WALK_IN_CUSTOMER } from '../events/index.js';
+import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
 
 const Status = Type.Union(
   (['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'] as const).map((s) => Type.Literal(s)),
@@ -159,7 +159,7 @@ export const recordSale = route({
     if (body.coupons.length && !body.customerId) throw unprocessable('body.customerId', 'is required when coupons are redeemed: a coupon belongs to a customer');
     return place(tx, principal.tenant, {
       customerId: body.customerId ?? WALK_IN_CUSTOMER,
-      channel: 'pos',
+      channel: TILL_CHANNEL,
       lines: body.lines,
       coupons: body.coupons,
       paymentMethod: body.paymentMethod,

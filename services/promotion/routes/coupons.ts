@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, type Problem, unprocessable } from '@omnishop/kit';
 import { newCouponCode, wording } from '../domain/coupon.js';
-import { priceCart, type CouponOutcome, type Rejection } from '../domain/pricing.js';
-import { couponsWithTerms, heldCoupons, heldOf, passGate, route, type HeldCoupon } from '../db.js';
-import { CouponRedeemed } from '../events/index.js';
+import type { CouponOutcome, Rejection } from '../domain/pricing.js';
+import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
 
@@ -164,49 +163,18 @@ export const redeemCoupon = route({
     const held = (await heldCoupons(tx.db, tenant, [code])).get(code);
     // To a customer, someone else's coupon does not exist.
     if (!held || (principal.role === 'customer' && held.customerId !== principal.subject)) throw notFound('coupon', code);
-    // A retry for the same order (the till lost the response) gets the redemption it made.
-    if (held.status === 'redeemed' && held.redeemedOrder === body.orderId) return { status: 200, body: redemptionView(held) };
-    if (!(await passGate(tx, tenant, body.orderId))) throw conflict('order-closed', `order ${body.orderId} was cancelled or rejected; no coupon can be redeemed for it`);
-
     const { lines } = await pricedLines(tx.db, tenant, body.lines);
-    const now = new Date();
-    const outcome = priceCart({ lines, coupons: [{ code, held }], customerId: body.customerId, now }).coupons[0]!;
-    if (!outcome.applied) throw REFUSALS[outcome.rejection ?? 'unknown'](outcome);
-
-    // Exactly one redemption wins: the update is conditional on the coupon still being issued.
-    const redeemedAt = now.toISOString();
-    const won = await tx.db
-      .updateTable('coupon')
-      .set({ status: 'redeemed', redeemed_order: body.orderId, redeemed_at: redeemedAt, discount: outcome.discount })
-      .where('tenant', '=', tenant)
-      .where('code', '=', code)
-      .where('status', '=', 'issued')
-      .executeTakeFirst();
-    if (Number(won.numUpdatedRows) !== 1) {
-      const winner = (await heldCoupons(tx.db, tenant, [code])).get(code);
-      if (winner?.status === 'redeemed' && winner.redeemedOrder === body.orderId) return { status: 200, body: redemptionView(winner) };
-      throw conflict('coupon-redeemed', `COUPON ${code} was redeemed meanwhile`);
-    }
-    // The budget, too, is taken only if it is there; failing here undoes the redemption above.
-    const charged = await tx.db
-      .updateTable('campaign')
-      .set((eb) => ({ spent: eb('spent', '+', outcome.discount) }))
-      .where('tenant', '=', tenant)
-      .where('code', '=', held.campaign.code)
-      .where((eb) => eb(eb('spent', '+', outcome.discount), '<=', eb.ref('budget')))
-      .executeTakeFirst();
-    if (Number(charged.numUpdatedRows) !== 1) throw conflict('budget-exhausted', `the budget of campaign ${held.campaign.code} was spent meanwhile`);
-
-    const redeemed = { ...held, status: 'redeemed' as const, redeemedOrder: body.orderId, redeemedAt, discount: outcome.discount };
-    tx.emit(CouponRedeemed, code, {
-      code,
-      template: held.template.code,
-      campaign: held.campaign.code,
-      customerId: held.customerId,
-      orderId: body.orderId,
-      discount: outcome.discount,
-      redeemedAt,
+    const redeemed = await redeemForOrder(tx, tenant, { orderId: body.orderId, customerId: body.customerId, lines, codes: [code] }).catch((e: unknown) => {
+      if (e instanceof CouponChanged) throw conflict('coupon-redeemed', e.message);
+      throw e;
     });
-    return { status: 201, body: redemptionView(redeemed) };
+    if (!redeemed.ok) {
+      const refusal = redeemed.error;
+      if (refusal.kind === 'order_closed') throw conflict('order-closed', `order ${body.orderId} was cancelled or rejected; no coupon can be redeemed for it`);
+      throw REFUSALS[refusal.outcome.rejection ?? 'unknown'](refusal.outcome);
+    }
+    const now = (await heldCoupons(tx.db, tenant, [code])).get(code)!;
+    // A retry for the same order (the till lost the response) gets the redemption it made.
+    return { status: redeemed.value.fresh ? 201 : 200, body: redemptionView(now) };
   },
 });

@@ -52,7 +52,8 @@ Options:
 
 Environment:
   BENCH_SERVICES        services the platform target runs (default: all), e.g.
-                        catalog,inventory,order for the order core alone
+                        catalog,inventory,order,payment for the order core alone
+                        (an order is confirmed once stock is held and it is paid)
 `;
 
 interface Options {
@@ -321,7 +322,7 @@ interface Completion {
 /** Watches pending orders turn into confirmed ones for `settleS` seconds after the load stopped. */
 async function watchCompletion(ready: ReadyLine, stoppedAt: number, settleS: number): Promise<Completion> {
   const sinceStop = () => Math.round((performance.now() - stoppedAt) / 10) / 100;
-  const pick = (t: Tally) => ({ orders: t.total, confirmed: t.byStatus.confirmed ?? 0, pending: t.byStatus.pending ?? 0, rejected: t.byStatus.rejected ?? 0 });
+  const pick = (t: Tally) => ({ orders: t.total, confirmed: t.byStatus.confirmed ?? 0, pending: (t.byStatus.pending ?? 0) + (t.byStatus.awaiting_payment ?? 0), rejected: t.byStatus.rejected ?? 0 });
   const first = await tallyOrders(ready);
   const samples = [{ atS: sinceStop(), confirmed: pick(first).confirmed, pending: pick(first).pending }];
   let last = first;

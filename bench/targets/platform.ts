@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   await eventually(async () => {
     const res = await api<{ status: string }>('GET', `/api/orders/${probe}`, customer);
     if (res.body.status === 'confirmed') return true;
-    if (res.body.status !== 'pending') throw new Error(`probe order ended ${res.body.status}: ${JSON.stringify(res.body)}`);
+    if (!['pending', 'awaiting_payment'].includes(res.body.status)) throw new Error(`probe order ended ${res.body.status}: ${JSON.stringify(res.body)}`);
     return undefined;
   }, 'the probe order to be confirmed', 60_000);
 

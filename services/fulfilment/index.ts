@@ -1,6 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { FulfilmentTables } from './db.js';
-import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
+import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved, onStoreChanged, onStoreOpened } from './events/handlers.js';
 import { fulfilmentEvents } from './events/index.js';
 import { reofferUnclaimed } from './jobs/reoffer.js';
 import { migrations } from './migrations/index.js';
@@ -18,10 +18,10 @@ export const fulfilmentService = (opts: FulfilmentOptions) =>
     name: 'fulfilment',
     prefix: '/api/fulfilment',
     description:
-      'Online-to-offline fulfilment: a confirmed order is offered to the stores holding its stock, claimed by exactly one, shipped or collected; unclaimed offers widen to every store, then to warehouses.',
+      'Online-to-offline fulfilment: a paid online order is offered to the stores holding its stock, claimed by exactly one, shipped or collected; unclaimed offers widen to every store, then to warehouses.',
     migrations,
     emits: fulfilmentEvents,
     routes: fulfilmentRoutes,
-    handlers: [onOrderPlaced, onStockReserved, onOrderConfirmed, onOrderCancelled],
+    handlers: [onStoreOpened, onStoreChanged, onOrderPlaced, onStockReserved, onOrderConfirmed, onOrderCancelled],
     jobs: [reofferUnclaimed(opts.offerCheckMs, opts.claimTimeoutSeconds)],
   });

@@ -33,8 +33,21 @@ export function transition(from: FulfilmentStatus, action: FulfilmentAction): Re
   return to ? ok(to) : err(`an order that is ${from} cannot ${action.replace('_', ' ')}`);
 }
 
-export const isStore = (location: string) => location.startsWith('ST_');
-export const isWarehouse = (location: string) => location.startsWith('WH_');
+export type LocationType = 'store' | 'warehouse';
+
+/** A place an order can be offered to: from the store register (StoreOpened), or known only from a reservation. */
+export interface Location {
+  code: string;
+  /** Undefined for a code the register does not know and whose name says nothing (not ST_ or WH_). */
+  type: LocationType | undefined;
+  active: boolean;
+}
+
+/** A location the register does not (yet) know, typed by the naming the demo brand uses: ST_ stores, WH_ warehouses. */
+export function unregistered(code: string): Location {
+  const type = code.startsWith('ST_') ? 'store' : code.startsWith('WH_') ? 'warehouse' : undefined;
+  return { code, type, active: true };
+}
 
 /** Offer rounds: 1 = stores holding the order's stock, 2 = every store known, 3 = warehouses. */
 export type Round = 1 | 2 | 3;
@@ -42,20 +55,19 @@ export const LAST_ROUND: Round = 3;
 
 /**
  * Who an order is offered to in a round. `orderLocations` are where its stock is held;
- * `knownLocations` every location this service has seen in any reservation of the brand
- * (it keeps no store register of its own: round 2 is "all stores we know of").
- * Round 3 offers the warehouses known, or those holding the order's stock if none are known.
- * Sorted and without duplicates.
+ * `knownLocations` every location of the brand this service knows: the store register
+ * (StoreOpened, StoreChanged) and any location seen in a reservation. Closed stores are
+ * offered nothing. Round 3 offers the warehouses known. Sorted and without duplicates.
  */
-export function offereesFor(round: Round, orderLocations: readonly string[], knownLocations: readonly string[]): string[] {
-  const uniq = (xs: readonly string[]) => [...new Set(xs)].sort();
+export function offereesFor(round: Round, orderLocations: readonly Location[], knownLocations: readonly Location[]): string[] {
+  const pick = (xs: readonly Location[], type: LocationType) => [...new Set(xs.filter((l) => l.active && l.type === type).map((l) => l.code))].sort();
   switch (round) {
     case 1:
-      return uniq(orderLocations.filter(isStore));
+      return pick(orderLocations, 'store');
     case 2:
-      return uniq([...orderLocations, ...knownLocations].filter(isStore));
+      return pick([...orderLocations, ...knownLocations], 'store');
     case 3:
-      return uniq([...orderLocations, ...knownLocations].filter(isWarehouse));
+      return pick([...orderLocations, ...knownLocations], 'warehouse');
   }
 }
 

@@ -188,4 +188,27 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     expect((await api(fast, 'GET', `/orders/${id}`, admin)).body).toMatchObject({ status: 'claimed', round: 3 });
     expect(await published(fast, 'OrderReoffered', id)).toBe(2);
   });
+
+  it('offers an unclaimed order to every store of the register in round 2; of 100 stores claiming at once, exactly one wins', async () => {
+    const admin = await fast.token('brand_admin');
+    const day = { open: '10:00', close: '22:00' };
+    const codes = Array.from({ length: 100 }, (_, i) => `HZ_${String(i).padStart(3, '0')}`);
+    for (const code of codes) {
+      const opened = await fast.api('POST', '/api/stores', {
+        token: admin,
+        idempotencyKey: newKey(),
+        body: { code, name: `Hangzhou ${code}`, type: 'store', city: 'Hangzhou', lat: 30.27, lng: 120.15, hours: { mon: day, sat: day } },
+      });
+      expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    }
+    const sku = await stockedSku(fast, { stock: { ST_SH_001: 1 } });
+    const id = await offeredOrder(fast, [sku], 'carol');
+    await eventually(async () => ((await api(fast, 'GET', `/orders/${id}`, admin)).body.round === 2 ? true : undefined), 'the order to reach round 2');
+    expect((await api(fast, 'GET', `/orders/${id}`, admin)).body.offeredTo).toEqual(expect.arrayContaining(codes));
+    const tokens = await Promise.all(codes.map((store) => clerkOf(fast, store)));
+    const answers = await Promise.all(tokens.map((token) => api(fast, 'POST', `/orders/${id}/claim`, token)));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) expectProblem(a, 409);
+    expect(await published(fast, 'OrderClaimed', id)).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDue, MODE_OF, nextRound, offereesFor, transition, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
+import { isDue, MODE_OF, nextRound, offereesFor, transition, unregistered, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
 
 const ACTIONS: FulfilmentAction[] = ['claim', 'give_back', 'book', 'ship', 'receive', 'ready', 'collect'];
 const STATUSES: FulfilmentStatus[] = ['offered', 'claimed', 'booked', 'shipped', 'received', 'ready', 'collected'];
@@ -38,18 +38,29 @@ describe('fulfilment state machine', () => {
 });
 
 describe('offer rounds', () => {
-  const own = ['ST_SH_001', 'WH_SH', 'ST_SH_001'];
-  const known = ['ST_BJ_001', 'ST_SH_001', 'WH_BJ', 'WH_SH', 'POPUP_1'];
+  const own = ['ST_SH_001', 'WH_SH', 'ST_SH_001'].map(unregistered);
+  const known = [
+    ...['ST_BJ_001', 'ST_SH_001', 'WH_BJ', 'WH_SH', 'POPUP_1'].map(unregistered),
+    { code: 'HANGZHOU_FLAGSHIP', type: 'store' as const, active: true },
+    { code: 'ST_GZ_009', type: 'store' as const, active: false },
+    { code: 'DC_EAST', type: 'warehouse' as const, active: true },
+  ];
 
   it('round 1 offers the stores holding the stock, never warehouses', () => {
     expect(offereesFor(1, own, known)).toEqual(['ST_SH_001']);
-    expect(offereesFor(1, ['WH_SH'], known)).toEqual([]);
+    expect(offereesFor(1, [unregistered('WH_SH')], known)).toEqual([]);
   });
 
-  it('round 2 offers every store known, round 3 every warehouse known', () => {
-    expect(offereesFor(2, own, known)).toEqual(['ST_BJ_001', 'ST_SH_001']);
-    expect(offereesFor(3, own, known)).toEqual(['WH_BJ', 'WH_SH']);
-    expect(offereesFor(3, ['ST_SH_001'], [])).toEqual([]);
+  it('round 2 offers every active store known, round 3 every warehouse known', () => {
+    expect(offereesFor(2, own, known)).toEqual(['HANGZHOU_FLAGSHIP', 'ST_BJ_001', 'ST_SH_001']);
+    expect(offereesFor(3, own, known)).toEqual(['DC_EAST', 'WH_BJ', 'WH_SH']);
+    expect(offereesFor(3, [unregistered('ST_SH_001')], [])).toEqual([]);
+  });
+
+  it('types a location the register does not know by its name, or not at all', () => {
+    expect(unregistered('ST_SH_001').type).toBe('store');
+    expect(unregistered('WH_SH').type).toBe('warehouse');
+    expect(unregistered('POPUP_1').type).toBeUndefined();
   });
 
   it('stops after the third round', () => {

@@ -2,6 +2,7 @@ import { ConfigError, createLogger, onShutdownSignals } from '@omnishop/kit';
 import { loadPlatformConfig } from './config.js';
 import { startPlatform } from './platform.js';
 import { DEMO_TENANT, seedDemo } from './seed.js';
+import { DEMO_CUSTOMER } from './demo-promotions.js';
 
 /** `npm start`: the whole platform in one process, seeded with the demo brand. */
 async function main(): Promise<void> {
@@ -47,7 +48,7 @@ Omnishop is running at ${platform.url}
   OpenAPI        ${platform.runtimes.map((r) => `${platform.url}${r.def.prefix}/openapi.json`).join('\n                 ')}
 
 Demo tokens (brand "${DEMO_TENANT}", valid 12 h; mint others with: npm run token -- --role clerk):
-  customer     ${await mint('demo-customer', 'customer')}
+  customer     ${await mint(DEMO_CUSTOMER, 'customer')}
   brand_admin  ${await mint('demo-admin', 'brand_admin')}
   operator     ${await mint('demo-operator', 'operator')}
 
@@ -56,6 +57,7 @@ Try:
   curl -s '${platform.url}/api/inventory/stock?sku=TS1001-BLK-M' -H "authorization: Bearer $TOKEN"
   curl -s -X POST ${platform.url}/api/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -H "idempotency-key: $(uuidgen || date +%s%N)" -d '{"lines":[{"sku":"TS1001-BLK-M","qty":1}]}'
+  curl -s ${platform.url}/api/promotions/wallet -H "authorization: Bearer $TOKEN"      # the customer's coupons: add "coupons":["<code>"] to an order
 `);
 }
 

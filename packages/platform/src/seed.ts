@@ -1,5 +1,6 @@
 import type { Platform } from './platform.js';
 import { callApi, eventually } from './client.js';
+import { seedPromotions } from './demo-promotions.js';
 import { demoStores, type DemoStore } from './demo-stores.js';
 
 export const DEMO_TENANT = 'demo';
@@ -66,8 +67,8 @@ async function seedStores(platform: Platform, token: string, progress: (line: st
 /**
  * Seeds the demo brand through the public API (so it passes the same
  * validation as any client): a brand profile, stores and warehouses with
- * their terminals and staff, a fashion catalogue in colours and sizes, and
- * stock at warehouses and stores. Every step is idempotent and the brand
+ * their terminals and staff, a fashion catalogue in colours and sizes,
+ * stock at warehouses and stores, and a campaign with coupons. Every step is idempotent and the brand
  * profile is written last, as the mark of a finished seed: a start that finds
  * it skips the seed, and a seed that was interrupted simply runs again.
  */
@@ -110,6 +111,8 @@ export async function seedDemo(platform: Platform, progress: (line: string) => v
     if (Math.floor((i + batch.length) / 50) > Math.floor(i / 50)) progress(`seed: stock received for ${i + batch.length}/${skus.length} SKUs`);
   }
   progress(`seed: ${skus.length * DEMO_LOCATIONS.length} stock receipts at ${DEMO_LOCATIONS.length} locations`);
+  await seedPromotions(platform, token);
+  progress("seed: a Singles' Day campaign, with two coupons in the demo customer's wallet");
   await callApi(platform.app, { method: 'PUT', url: '/api/catalog/brand', token, body: { name: 'Omnishop Demo Fashion' } });
   return true;
 }

@@ -218,6 +218,25 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     }
   });
 
+  it('50 orders naming one coupon at once: exactly one gets it, the others are rejected and their stock released', async () => {
+    const sku = await stockedSku(t, { stock: { [STORE]: 100 } });
+    const { code, campaign } = await issuedCoupon(t, 'ivy', { kind: 'fixed', amount: 1000 });
+    const ivy = await token(t, 'customer', 'ivy');
+    const placed = await Promise.all(
+      Array.from({ length: 50 }, () => t.api('POST', '/api/orders', { token: ivy, idempotencyKey: newKey(), body: { lines: [{ sku, qty: 1 }], coupons: [code] } })),
+    );
+    expect(placed.map((p) => p.status)).toEqual(Array(50).fill(201));
+    const finals = await Promise.all(placed.map((p) => finalOrder(t, ivy, p.body.id)));
+    const winners = finals.filter((o) => o.status === 'confirmed');
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ discount: 1000, total: 8900 });
+    expect(finals.filter((o) => o.status === 'rejected' && o.reason.includes(`coupon ${code}`))).toHaveLength(49);
+    await settled(t);
+    expect(await couponState(t, 'ivy', code)).toMatchObject({ status: 'redeemed', redeemedOrder: winners[0].id });
+    expect(await campaignSpent(t, campaign)).toBe(1000);
+    expect(await stockAt(t, sku)).toEqual({ onHand: 100, reserved: 1, available: 99 });
+  });
+
   it('refuses bad input on placement, sales and returns, naming the field, and writes nothing', async () => {
     const sku = await stockedSku(t, { stock: { [STORE]: 1 } });
     const clerk = await token(t, 'clerk');

@@ -102,6 +102,9 @@ export async function loadOrder(db: Kysely<OrderTables>, tenant: string, id: str
   };
 }
 
+/** Another writer moved the order between our read and our write: an event handler retries; a caller gets a 409. */
+export class OrderChanged extends Error {}
+
 export interface SagaOptions {
   /** How long an order may await payment before it is cancelled. */
   paymentTimeoutSeconds: number;
@@ -159,7 +162,7 @@ export async function advance(
     .where('stock_held', '=', row.stock_held)
     .where('coupons_settled', '=', row.coupons_settled)
     .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw new Error(`order ${id} changed while being updated; retry`);
+  if (Number(updated.numUpdatedRows) !== 1) throw new OrderChanged(`order ${id} changed while being updated; look again and retry`);
   for (const d of lineDiscounts) {
     await tx.db.updateTable('order_line').set({ discount: d.discount }).where('tenant', '=', tenant).where('order_id', '=', id).where('sku', '=', d.sku).execute();
   }

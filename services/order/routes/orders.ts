@@ -3,7 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/promotion/pricing';
-import { advance, loadOrder, route, type OrderTables, type PaymentMethod, type SagaOptions } from '../db.js';
+import { advance, loadOrder, OrderChanged, route, type OrderTables, type PaymentMethod, type SagaOptions } from '../db.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
 import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
 
@@ -227,7 +227,9 @@ const commandRoute = (input: (principal: Principal) => SagaInput, url: string, s
     response: { 200: OrderView },
     handler: async ({ params, principal }, tx) => {
       await visibleOrder(tx.db, principal, params.id);
-      const moved = await advance(tx, principal.tenant, params.id, input(principal), opts);
+      const moved = await advance(tx, principal.tenant, params.id, input(principal), opts).catch((e: unknown) => {
+        throw e instanceof OrderChanged ? conflict('order-changed', e.message) : e;
+      });
       if (!moved.ok) throw conflict('invalid-transition', moved.error);
       return { status: 200, body: await visibleOrder(tx.db, principal, params.id) };
     },

@@ -28,7 +28,7 @@ describe('the platform as an operator meets it', () => {
 
   it('lists its services, and each serves an OpenAPI document of its routes', async () => {
     const index = await t.api('GET', '/api');
-    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment']);
+    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'gateway']);
     for (const s of index.body.services as { openapi: string; api: string }[]) {
       const doc = await t.api('GET', s.openapi);
       expect(doc.status).toBe(200);

@@ -15,7 +15,7 @@ export const AccessRevoked = defineEvent(
   "A user's access tokens issued before `before` are refused from now on, by every service: they signed out, were disabled, changed role, or a refresh token of theirs was used twice (stolen).",
   Type.Object({
     subject: Type.String({ description: 'the user id the tokens were issued to (their sub)' }),
-    before: Type.String({ format: 'date-time', description: 'tokens issued before this instant are refused' }),
+    before: Type.String({ description: 'ISO 8601 instant: tokens issued before it are refused' }),
     reason: Type.Union([Type.Literal('signed-out'), Type.Literal('disabled'), Type.Literal('role-changed'), Type.Literal('refresh-reused')]),
   }),
 );

@@ -11,6 +11,8 @@ export * from './errors/index.js';
 export * from './result/index.js';
 export * from './schema/index.js';
 export * from './auth/index.js';
+export * from './auth/revocation.js';
+export * from './audit/index.js';
 export * from './db/index.js';
 export * from './db/pagination.js';
 export * from './events/envelope.js';

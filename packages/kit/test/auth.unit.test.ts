@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { generateKeyPair, exportSPKI } from 'jose';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
-import { ISSUER, tokenAuthority, type Principal } from '../src/auth/index.js';
+import { DEFAULT_KID, ISSUER, parseSigningKeys, tokenAuthority, type Principal } from '../src/auth/index.js';
 import { Problem } from '../src/errors/index.js';
 
 const SECRET = 'unit-test-signing-key-0123456789abcdef';
@@ -10,15 +11,16 @@ const clerk: Principal = { subject: 'u-42', tenant: 'brand-a', role: 'clerk', st
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Signs arbitrary claims with `secret` (HS256), for tokens mint() would never make. */
-function signed(claims: JWTPayload, opts: { secret?: string; issuer?: string | null; expiresIn?: string } = {}) {
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(opts.expiresIn ?? '1h');
+function signed(claims: JWTPayload, opts: { secret?: string; issuer?: string | null; expiresIn?: string; kid?: string | null } = {}) {
+  const kid = opts.kid === null ? {} : { kid: opts.kid ?? DEFAULT_KID };
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...kid }).setIssuedAt().setExpirationTime(opts.expiresIn ?? '1h');
   if (opts.issuer !== null) jwt = jwt.setIssuer(opts.issuer ?? ISSUER);
   return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
 }
 
 /** The Problem verify() rejects the token with; fails the test if it accepts it. */
-async function rejection(token: string): Promise<Problem> {
-  const error: unknown = await authority.verify(token).then(
+async function rejection(token: string, by = authority): Promise<Problem> {
+  const error: unknown = await by.verify(token).then(
     (principal) => {
       throw new Error(`token was accepted as ${JSON.stringify(principal)}`);
     },
@@ -54,17 +56,18 @@ describe('tokenAuthority', () => {
       await expect(tokenAuthority(SECRET).verify(token)).resolves.toEqual(clerk);
     });
 
-    it('mints an HS256 token from the omnishop issuer that expires after its ttl', async () => {
+    it('mints an HS256 token from the omnishop issuer, naming its key, with an id, that expires after its ttl', async () => {
       const token = await authority.mint(clerk, 120);
-      expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
+      expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: DEFAULT_KID });
       const claims = decodeJwt(token);
       expect(claims).toMatchObject({ iss: 'omnishop', sub: 'u-42', tenant: 'brand-a', role: 'clerk', store: 'S01' });
-      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(120);
+      expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
+      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeCloseTo(120, 0);
     });
 
     it('tokens live one hour by default', async () => {
       const claims = decodeJwt(await authority.mint(clerk));
-      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
+      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeCloseTo(3600, 0);
     });
   });
 
@@ -105,7 +108,23 @@ describe('tokenAuthority', () => {
         iss: ISSUER,
         exp: Math.floor(Date.now() / 1000) + 3600,
       })}.`;
-      expect((await rejection(token)).detail).toBe('token invalid');
+      expect((await rejection(token)).detail).toBe('token algorithm not accepted (only HS256)');
+    });
+
+    it('an RS256 token is refused, also when its public key is tried as the HMAC secret (HS/RS confusion)', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('RS256');
+      const claims = { sub: 'u-42', tenant: 'brand-a', role: 'operator' };
+      const rs = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: DEFAULT_KID }).setIssuer(ISSUER).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+      expect((await rejection(rs)).detail).toBe('token algorithm not accepted (only HS256)');
+      // An authority whose "secret" is a public key (the classic confusion) still refuses the RS256 token.
+      const pem = await exportSPKI(publicKey);
+      expect((await rejection(rs, tokenAuthority(pem))).detail).toBe('token algorithm not accepted (only HS256)');
+    });
+
+    it('a token naming no key, or a key it does not know, is refused', async () => {
+      const claims = { sub: 'u-42', tenant: 'brand-a', role: 'clerk' };
+      expect((await rejection(await signed(claims, { kid: null }))).detail).toBe('token names no signing key (kid)');
+      expect((await rejection(await signed(claims, { kid: 'k9' }))).detail).toBe('token signed with an unknown key');
     });
 
     it('a token from another issuer is rejected, even when signed with our key', async () => {
@@ -135,6 +154,54 @@ describe('tokenAuthority', () => {
 
     it.each(['', 'not-a-jwt', 'a.b.c'])('garbage %j is rejected', async (token) => {
       expect((await rejection(token)).detail).toBe('token invalid');
+    });
+  });
+
+  describe('key rotation', () => {
+    const oldKey = { kid: 'k1', secret: 'the-old-signing-key-0123456789abcdef' };
+    const newKey = { kid: 'k2', secret: 'the-new-signing-key-0123456789abcdef' };
+
+    it('a new key put first signs; tokens of the old key verify until it is removed', async () => {
+      const before = await tokenAuthority([oldKey]).mint(clerk);
+      const rotated = tokenAuthority([newKey, oldKey]);
+      await expect(rotated.verify(before)).resolves.toEqual(clerk);
+      const after = await rotated.mint(clerk);
+      expect(decodeProtectedHeader(after).kid).toBe('k2');
+      const retired = tokenAuthority([newKey]);
+      await expect(retired.verify(after)).resolves.toEqual(clerk);
+      expect((await rejection(before, retired)).detail).toBe('token signed with an unknown key');
+    });
+
+    it('parses kid:secret lists and names what is wrong without the secret', () => {
+      expect(parseSigningKeys(`k2:${newKey.secret},k1:${oldKey.secret}`)).toEqual([newKey, oldKey]);
+      expect(() => parseSigningKeys('k1:short')).toThrow('key k1: secret must be at least 32 characters');
+      expect(() => parseSigningKeys(`no-colon-${newKey.secret}`)).toThrow('key 1: must be kid:secret');
+      expect(() => parseSigningKeys(`k1:${newKey.secret},k1:${oldKey.secret}`)).toThrow('key k1: appears twice');
+    });
+  });
+
+  describe('revocation', () => {
+    it("refuses a subject's tokens issued before the revocation, remembered or not, and accepts later ones", async () => {
+      const auth = tokenAuthority(SECRET);
+      const other: Principal = { ...clerk, subject: 'u-43' };
+      const early = await auth.mint(clerk);
+      await auth.verify(early); // now remembered
+      const bystander = await auth.mint(other);
+      await new Promise((r) => setTimeout(r, 5));
+      auth.revoke({ tenant: clerk.tenant, subject: clerk.subject, before: new Date() });
+      expect((await rejection(early, auth)).detail).toBe('token revoked');
+      await expect(auth.verify(bystander)).resolves.toEqual(other);
+      await expect(auth.verify(await auth.mint(clerk))).resolves.toEqual(clerk);
+    });
+
+    it('the same subject in another tenant is not revoked, and an earlier revocation does not undo a later one', async () => {
+      const auth = tokenAuthority(SECRET);
+      const token = await auth.mint(clerk);
+      auth.revoke({ tenant: 'brand-b', subject: clerk.subject, before: new Date(Date.now() + 1000) });
+      await expect(auth.verify(token)).resolves.toEqual(clerk);
+      auth.revoke({ tenant: clerk.tenant, subject: clerk.subject, before: new Date(Date.now() + 1000) });
+      auth.revoke({ tenant: clerk.tenant, subject: clerk.subject, before: new Date(0) });
+      expect((await rejection(token, auth)).detail).toBe('token revoked');
     });
   });
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, ROLES, tokenAuthority, type Role } from '@omnishop/kit';
-import { loadPlatformConfig } from './config.js';
+import { loadPlatformConfig, signingKeys } from './config.js';
 
 const HELP = `omnishop CLI
 
@@ -10,7 +10,7 @@ Usage:
   npm run cli -- help
 
 Commands:
-  token   Mint an access token signed with the configured key (JWT_SECRET, or the demo key).
+  token   Mint an access token signed with the configured key (the first of JWT_KEYS, else JWT_SECRET, else the demo key).
           --role    one of: ${ROLES.join(', ')}  (required)
           --tenant  brand code the token belongs to (default: demo)
           --sub     subject: the user or customer id (default: cli-<role>)
@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadPlatformConfig();
-  const token = await tokenAuthority(config.jwtSecret).mint(
+  const token = await tokenAuthority(signingKeys(config)).mint(
     { subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) },
     ttl,
   );

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, loadConfig } from '@omnishop/kit';
+import { ConfigError, DEFAULT_KID, loadConfig, parseSigningKeys, type SigningKey } from '@omnishop/kit';
 
 /** The key every fresh checkout signs demo tokens with; a production start refuses it. */
 export const DEMO_JWT_SECRET = 'omnishop-demo-signing-key-do-not-use-in-production';
@@ -17,10 +17,18 @@ export const PlatformConfigSchema = Type.Object({
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',
-    default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment',
+    default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment,gateway',
     description: 'which services this process runs: all of them (embedded) or one (distributed)',
   }),
   jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),
+  jwtKeys: Type.String({ default: '', description: 'signing keys as kid:secret,kid2:secret2 (the first signs, all verify); empty: JWT_SECRET alone' }),
+  accessTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 300, description: 'lifetime of an access token issued at sign-in' }),
+  refreshTokenTtlSeconds: Type.Integer({ minimum: 60, default: 2_592_000, description: 'lifetime of a refresh token' }),
+  upstreams: Type.String({
+    pattern: '^([a-z]+=https?://[^,]+(,[a-z]+=https?://[^,]+)*)?$',
+    default: '',
+    description: 'where a gateway process forwards services it does not run, as order=http://host:port,...',
+  }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
@@ -39,10 +47,22 @@ export const PlatformConfigSchema = Type.Object({
 
 export type PlatformConfig = Static<typeof PlatformConfigSchema>;
 
+/** The keys tokens are signed and verified with: JWT_KEYS, or JWT_SECRET alone under the default kid. */
+export function signingKeys(config: Pick<PlatformConfig, 'jwtKeys' | 'jwtSecret'>): SigningKey[] {
+  if (!config.jwtKeys) return [{ kid: DEFAULT_KID, secret: config.jwtSecret }];
+  try {
+    return parseSigningKeys(config.jwtKeys);
+  } catch (error) {
+    throw new ConfigError([`jwtKeys (env JWT_KEYS): ${(error as Error).message}`]);
+  }
+}
+
 export function loadPlatformConfig(env: Record<string, string | undefined> = process.env, dir = 'config'): PlatformConfig {
   const config = loadConfig(PlatformConfigSchema, { dir, env });
-  if (config.appEnv === 'production' && config.jwtSecret === DEMO_JWT_SECRET) {
-    throw new ConfigError(['jwtSecret (env JWT_SECRET): the demo key may not be used in production; set a secret of your own']);
+  const keys = signingKeys(config);
+  if (config.appEnv === 'production' && keys.some((k) => k.secret === DEMO_JWT_SECRET)) {
+    const setting = config.jwtKeys ? 'jwtKeys (env JWT_KEYS)' : 'jwtSecret (env JWT_SECRET)';
+    throw new ConfigError([`${setting}: the demo key may not be used in production; set a secret of your own`]);
   }
   if (config.appEnv === 'production' && config.paymentProviderSecret === DEMO_PAYMENT_PROVIDER_SECRET) {
     throw new ConfigError(['paymentProviderSecret (env PAYMENT_PROVIDER_SECRET): the demo secret may not be used in production; set the one you share with the provider']);

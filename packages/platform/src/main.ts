@@ -1,5 +1,6 @@
 import { ConfigError, createLogger, onShutdownSignals } from '@omnishop/kit';
 import { loadPlatformConfig } from './config.js';
+import { DEMO_USERS, seedDemoUsers } from './demo-users.js';
 import { startPlatform } from './platform.js';
 import { DEMO_TENANT, seedDemo } from './seed.js';
 import { DEMO_CUSTOMER } from './demo-promotions.js';
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     say(`\nOmnishop is running at ${platform.url} (production: no demo seed, no demo tokens)`);
     return;
   }
+  const signIn = config.seed && platform.runtimes.some((r) => r.name === 'gateway');
+  if (signIn) await seedDemoUsers(platform);
   const mint = (subject: string, role: 'customer' | 'brand_admin' | 'operator') =>
     platform.auth.mint({ subject, tenant: DEMO_TENANT, role }, 12 * 3600);
   say(`
@@ -52,7 +55,17 @@ Demo tokens (brand "${DEMO_TENANT}", valid 12 h; mint others with: npm run token
   brand_admin  ${await mint('demo-admin', 'brand_admin')}
   operator     ${await mint('demo-operator', 'operator')}
 
-Try:
+${
+  signIn
+    ? `Demo users (brand "${DEMO_TENANT}"; username / password):
+${DEMO_USERS.map((u) => `  ${u.role.padEnd(13)}${u.username} / ${u.password}`).join('\n')}
+Sign in for an access token (valid ${config.accessTokenTtlSeconds} s) and a refresh token:
+  curl -s -X POST ${platform.url}/api/auth/token -H 'content-type: application/json' \\
+       -d '{"tenant":"${DEMO_TENANT}","username":"admin","password":"demo-admin-password"}'
+
+`
+    : ''
+}Try:
   curl -s '${platform.url}/api/stores/nearest?lat=31.2304&lng=121.4737&limit=3' -H "authorization: Bearer $TOKEN"
   curl -s '${platform.url}/api/inventory/stock?sku=TS1001-BLK-M' -H "authorization: Bearer $TOKEN"
   curl -s -X POST ${platform.url}/api/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\

@@ -17,12 +17,14 @@ import {
 import { catalogService } from '@omnishop/catalog';
 import { customerService } from '@omnishop/customer';
 import { fulfilmentService } from '@omnishop/fulfilment';
+import { gatewayService } from '@omnishop/gateway';
 import { inventoryService } from '@omnishop/inventory';
 import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
-import type { PlatformConfig } from './config.js';
+import { signingKeys, type PlatformConfig } from './config.js';
+import { registerUpstreams } from './upstreams.js';
 
 export interface Platform {
   app: FastifyInstance;
@@ -37,7 +39,11 @@ export interface Platform {
  * `publicUrl` is where this process answers, for the simulated wallet provider
  * to call back: known only after listen (port 0 in tests), hence a function.
  */
-export function serviceDefinitions(config: PlatformConfig, publicUrl: () => string | undefined = () => undefined) {
+export function serviceDefinitions(
+  config: PlatformConfig,
+  publicUrl: () => string | undefined = () => undefined,
+  auth: TokenAuthority = tokenAuthority(signingKeys(config)),
+) {
   return [
     catalogService,
     storeService,
@@ -52,16 +58,17 @@ export function serviceDefinitions(config: PlatformConfig, publicUrl: () => stri
       baseUrl: publicUrl,
     }),
     fulfilmentService({ claimTimeoutSeconds: config.claimTimeoutSeconds, offerCheckMs: config.offerCheckMs }),
+    gatewayService({ auth, accessTtlSeconds: config.accessTokenTtlSeconds, refreshTtlSeconds: config.refreshTokenTtlSeconds }),
   ];
 }
 
 /** The services this process runs, in the order they start; an unknown name stops start-up. */
-function chosenServices(config: PlatformConfig, publicUrl: () => string | undefined) {
-  const all = serviceDefinitions(config, publicUrl);
+function chosenServices(config: PlatformConfig, publicUrl: () => string | undefined, auth: TokenAuthority) {
+  const all = serviceDefinitions(config, publicUrl, auth);
   const wanted = config.services.split(',');
   const unknown = wanted.filter((name) => !all.some((d) => d.name === name));
   if (unknown.length) throw new ConfigError([`services (env SERVICES): unknown service ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`]);
-  return all.filter((d) => wanted.includes(d.name));
+  return { chosen: all.filter((d) => wanted.includes(d.name)), prefixes: new Map(all.map((d) => [d.name, d.prefix])) };
 }
 
 async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
@@ -80,9 +87,10 @@ async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
  */
 export async function startPlatform(config: PlatformConfig, logger: Logger, opts: { retry?: RetryPolicy } = {}): Promise<Platform> {
   installTracing();
-  const auth = tokenAuthority(config.jwtSecret);
+  // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
+  const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
-  const definitions = chosenServices(config, () => listening.url);
+  const { chosen: definitions, prefixes } = chosenServices(config, () => listening.url, auth);
   const bus = await openBus(config, logger);
   const runtimes = definitions.map(
     (def) =>
@@ -93,6 +101,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
         logger,
         retry: opts.retry,
         sqliteSynchronous: config.sqliteSynchronous,
+        auth,
       }),
   );
   const app = createHttpServer({ logger, auth, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs });
@@ -105,6 +114,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });
   }
+  await registerUpstreams(app, { upstreams: config.upstreams, auth, prefixes, local: runtimes.map((r) => r.name) });
   await bus.start();
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;

@@ -39,8 +39,8 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
       DATA_DIR: dataDir,
       PAYMENT_LATENCY_MS: '20',
     };
-    const start = async (service: string) => {
-      const p = await launch({ ...env, SERVICES: service });
+    const start = async (service: string, more: Record<string, string> = {}) => {
+      const p = await launch({ ...env, SERVICES: service, ...more });
       children.push(p.child);
       return p.url;
     };
@@ -48,7 +48,9 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
     const inventory = [await start('inventory'), await start('inventory')];
     const order = await start('order');
     // Orders are paid before they are confirmed: the payment process, whose simulated wallet provider calls it back.
-    await start('payment');
+    const payment = await start('payment');
+    // The single public entry: sign-in here, every other service forwarded to its own process.
+    const gateway = await start('gateway', { UPSTREAMS: `catalog=${catalog},inventory=${inventory[0]},order=${order},payment=${payment}` });
     expect((await api(order, 'GET', '/api')).body.services.map((s: { name: string }) => s.name)).toEqual(['order']);
     expect((await api(order, 'GET', '/health/ready')).body.checks).toEqual({ bus: 'ok', order: 'ok' });
 
@@ -90,6 +92,25 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
     expect(reserves).toHaveLength(20);
     expect(new Set(reserves.map((m: { reference: string }) => m.reference)).size).toBe(20);
     expect(ledger.body.balance).toEqual({ onHand: 20, reserved: 20, available: 0 });
+
+    // Through the gateway: a user signs in, orders with the token, and signs out; the order process refuses the token then.
+    const created = await api(gateway, 'POST', '/api/auth/users', { token: admin, idempotencyKey: newKey(), body: { username: 'dist-buyer', password: 'distributed-password', role: 'customer' } });
+    expect(created.status).toBe(201);
+    const signedIn = await api(gateway, 'POST', '/api/auth/token', { body: { tenant: 'acme', username: 'dist-buyer', password: 'distributed-password' } });
+    expect(signedIn.status).toBe(200);
+    const token = signedIn.body.accessToken as string;
+    const viaGateway = await api(gateway, 'POST', '/api/orders', { token, idempotencyKey: newKey(), headers: { 'x-request-id': 'via-gateway-1' }, body: { lines: [{ sku, qty: 1 }] } });
+    expect(viaGateway.status).toBe(201);
+    expect(viaGateway.headers.get('x-request-id')).toBe('via-gateway-1');
+    expect((await api(order, 'GET', `/api/orders/${viaGateway.body.id}`, { token })).body.customerId).toBe(created.body.id);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const refusedAtGateway = await api(gateway, 'GET', '/api/orders', { token: forged });
+    expect(refusedAtGateway.status).toBe(401);
+    expect(refusedAtGateway.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await api(gateway, 'POST', '/api/auth/signout', { token })).status).toBe(204);
+    expect((await api(gateway, 'GET', '/api/orders', { token })).status).toBe(401);
+    // AccessRevoked reaches the order process over JetStream.
+    await eventually(async () => ((await api(order, 'GET', '/api/orders', { token })).status === 401 ? true : undefined), 'the order process to refuse the revoked token');
 
     for (const c of children) c.kill('SIGTERM');
     expect(await Promise.all(children.map(exited))).toEqual(children.map(() => 0));

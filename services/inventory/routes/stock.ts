@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
+import { audit, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
@@ -66,6 +66,7 @@ export const recordStockMovement = route({
     const movement = body.kind === 'receive' ? receive(body.qty) : adjust(await balanceAt(tx.db, tenant, body.sku, body.location), body.qty);
     if (!movement.ok) throw unprocessable('body.qty', REJECTIONS[movement.error]);
     const recorded = await recordMovement(tx, at, movement.value, body.reason ? `${body.kind}:${body.reason}` : body.kind);
+    if (body.kind === 'adjust') await audit(tx.db, { action: 'stock.adjust', target: `${body.sku} at ${body.location}: ${body.qty}` });
     return {
       status: 201,
       body: { movement: movementView(recorded.movement), balance: { location: body.location, ...recorded.balance, available: available(recorded.balance) } },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { conflict, forbidden, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
+import { audit, conflict, forbidden, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
 import { planRefund, refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from '../events/index.js';
@@ -120,6 +120,7 @@ export const refundIntent = route({
       refundedTotal: plan.value.refunded,
       reason: body.reason,
     });
+    await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${body.amount} ${intent.currency}, refund ${refundId}` });
     const updated = { ...intent, status: plan.value.status, refunded: plan.value.refunded, updated_at: now };
     return { status: 201, body: { id: refundId, amount: body.amount, reason: body.reason, createdAt: now, intent: intentView(updated) } };
   },

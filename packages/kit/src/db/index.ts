@@ -123,6 +123,8 @@ export async function migrate<DB>(sdb: ServiceDatabase<DB>, service: string, mig
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => all },
+    // The kit adds tables of its own (0000-kit-*) to services whose own migrations already ran.
+    allowUnorderedMigrations: true,
     // Each service keeps its migration history in its own schema.
     ...(sdb.dialect === 'postgres' ? { migrationTableSchema: service } : {}),
   });

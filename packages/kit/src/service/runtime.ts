@@ -2,10 +2,13 @@ import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { Role } from '../auth/index.js';
+import { audit, auditMigrations, auditPage, AuditRecordView } from '../audit/index.js';
+import type { Role, TokenAuthority } from '../auth/index.js';
+import { loadRevocations, revocationHandler, revocationMigrations, type RevocationTables } from '../auth/revocation.js';
 import { currentContext } from '../context/index.js';
 import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
 import { notFound } from '../errors/index.js';
+import { PageOf, PageQuery } from '../schema/index.js';
 import type { Bus } from '../events/bus.js';
 import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
 import type { EventDefinition } from '../events/envelope.js';
@@ -44,6 +47,10 @@ export interface RuntimeOptions {
   retry?: RetryPolicy;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   relayIntervalMs?: number;
+  /** The authority this process verifies tokens with: the runtime keeps it in step with revocations (AccessRevoked). */
+  auth?: TokenAuthority;
+  /** How often revocations recorded by other replicas of this service are read; 5 s by default. */
+  revocationRefreshMs?: number;
 }
 
 const IdempotencyHeaders = Type.Object({
@@ -51,6 +58,7 @@ const IdempotencyHeaders = Type.Object({
 });
 
 const OPERATOR: readonly Role[] = ['operator'];
+const AUDITORS: readonly Role[] = ['brand_admin', 'operator'];
 
 /**
  * A service, running: its database (migrated at start), outbox relay,
@@ -65,6 +73,7 @@ export class ServiceRuntime<DB> {
   readonly uow: UnitOfWork<DB>;
   readonly consumer: Consumer<DB>;
   private readonly jobs: JobScheduler<DB>;
+  private revocationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly def: ServiceDefinition<DB>,
@@ -81,13 +90,16 @@ export class ServiceRuntime<DB> {
     });
     this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? []);
-    this.consumer = new Consumer(def.name, def.handlers ?? [], this.uow, logger, { retry: opts.retry });
+    // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
+    const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
+    this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry });
     this.jobs = new JobScheduler(def.name, def.jobs ?? [], this.uow, logger);
   }
 
   /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
   async start(): Promise<void> {
-    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...this.def.migrations });
+    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...revocationMigrations, ...auditMigrations, ...this.def.migrations });
+    await this.keepRevocationsInStep();
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);
     this.jobs.start();
@@ -95,9 +107,24 @@ export class ServiceRuntime<DB> {
 
   /** Jobs stop, the outbox is flushed to the bus, the database closes. Call after the bus stopped delivering. */
   async stop(): Promise<void> {
+    clearInterval(this.revocationTimer);
     await this.jobs.stop();
     await this.relay.stop();
     await this.sdb.close();
+  }
+
+  /**
+   * Replicas of a service share one consumer group, so only one of them handles
+   * a given AccessRevoked; the others read what it recorded, now and every few seconds.
+   */
+  private async keepRevocationsInStep(): Promise<void> {
+    const auth = this.opts.auth;
+    if (!auth) return;
+    const db = this.sdb.db as unknown as Kysely<RevocationTables>;
+    const load = () => loadRevocations(db, auth);
+    await load();
+    this.revocationTimer = setInterval(() => void load().catch((error: unknown) => this.opts.logger.warn({ err: error, service: this.name }, 'revocations not re-read; trying again shortly')), this.opts.revocationRefreshMs ?? 5000);
+    this.revocationTimer.unref();
   }
 
   ping(): Promise<void> {
@@ -167,7 +194,7 @@ export class ServiceRuntime<DB> {
     });
   }
 
-  /** Every service lists and replays its dead letters the same way. */
+  /** Every service lists and replays its dead letters, and shows its audit log, the same way. */
   private adminRoutes(): RouteDefinition<DB>[] {
     return [
       {
@@ -194,8 +221,21 @@ export class ServiceRuntime<DB> {
         handler: async ({ params }) => {
           const handled = await this.consumer.replay(params.id);
           if (handled === undefined) throw notFound('dead letter', params.id);
+          await this.uow.run((tx) => audit(tx.db, { action: 'dead-letter.replay', target: params.id, outcome: handled ? 'ok' : 'failed' }));
           // Not handled: it failed again and stays a dead letter, with the new error.
           return { status: 202, body: { replayed: params.id, handled } };
+        },
+      },
+      {
+        method: 'GET',
+        url: '/admin/audit',
+        summary: "Security-relevant actions in this service, oldest first: a brand_admin sees their brand's, an operator every brand's",
+        roles: AUDITORS,
+        query: Type.Object(PageQuery),
+        response: { 200: PageOf(AuditRecordView) },
+        handler: async ({ query, principal }, tx) => {
+          const tenant = principal.role === 'operator' ? undefined : principal.tenant;
+          return { status: 200, body: await auditPage(tx.db, { tenant, limit: query.limit, cursor: query.cursor }) };
         },
       },
     ];

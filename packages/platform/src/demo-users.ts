@@ -1,0 +1,27 @@
+import type { Role } from '@omnishop/kit';
+import { callApi } from './client.js';
+import type { Platform } from './platform.js';
+import { DEMO_TENANT } from './seed.js';
+
+/** One user per role in the demo brand, with demo passwords; a production start creates none. */
+export const DEMO_USERS: { username: string; password: string; role: Role; store?: string }[] = [
+  { username: 'customer', password: 'demo-customer-password', role: 'customer' },
+  { username: 'clerk', password: 'demo-clerk-password', role: 'clerk', store: 'ST_SH_001' },
+  { username: 'manager', password: 'demo-manager-password', role: 'store_manager', store: 'ST_SH_001' },
+  { username: 'admin', password: 'demo-admin-password', role: 'brand_admin' },
+  { username: 'operator', password: 'demo-operator-password', role: 'operator' },
+];
+
+/** Creates the demo users through the gateway's API; fixed idempotency keys make a second run a no-op. */
+export async function seedDemoUsers(platform: Platform): Promise<void> {
+  // Only an operator makes an operator; the brand admin makes the rest.
+  const tokens = {
+    operator: await platform.auth.mint({ subject: 'seed', tenant: DEMO_TENANT, role: 'operator' }, 600),
+    brand_admin: await platform.auth.mint({ subject: 'seed', tenant: DEMO_TENANT, role: 'brand_admin' }, 600),
+  };
+  for (const user of DEMO_USERS) {
+    const token = user.role === 'operator' ? tokens.operator : tokens.brand_admin;
+    const res = await callApi(platform.app, { method: 'POST', url: '/api/auth/users', token, idempotencyKey: `seed-user-${user.username}`, body: user });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`seeding user ${user.username} failed: ${JSON.stringify(res.body)}`);
+  }
+}

@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newKey, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
+
+/** Services other than the gateway audit their security-relevant actions in their own database too. */
+describe('audit outside the gateway', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await startTestPlatform({ SERVICES: 'catalog,inventory' });
+  });
+  afterAll(() => t?.stop());
+
+  it('a stock adjustment is audited with who, what and the request id; a receipt is not', async () => {
+    const sku = await stockedSku(t, { stock: { WH1: 10 } });
+    const admin = await t.token('brand_admin', { subject: 'ada' });
+    const adjusted = await t.api('POST', '/api/inventory/movements', {
+      token: admin,
+      idempotencyKey: newKey(),
+      headers: { 'x-request-id': 'adjust-1' },
+      body: { sku, location: 'WH1', kind: 'adjust', qty: -2, reason: 'damaged' },
+    });
+    expect(adjusted.status).toBe(201);
+    const audit = await t.api('GET', '/api/inventory/admin/audit', { token: admin });
+    expect(audit.body.items).toEqual([
+      { tenant: 'acme', actor: { subject: 'ada', role: 'brand_admin' }, action: 'stock.adjust', target: `${sku} at WH1: -2`, outcome: 'ok', requestId: 'adjust-1', at: expect.any(String) },
+    ]);
+  });
+});

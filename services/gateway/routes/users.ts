@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import { audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
+import { route, userOf, userView } from '../db.js';
+import { hashPassword } from '../domain/password.js';
+import { revokeAccess, type GatewayOptions } from './session.js';
+import { Username } from './token.js';
+
+const ADMINS = ['brand_admin', 'operator'] as const;
+const UserRole = Type.Union(['customer', 'clerk', 'store_manager', 'brand_admin', 'operator'].map((r) => Type.Literal(r)));
+const StoreCode = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.]*$', description: 'the store a clerk or store manager works at' });
+const UserId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+const UserView = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: UserRole,
+  store: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+/**
+ * Who may hold which role: a brand admin runs their brand's people but makes
+ * no operators (those run the platform); store staff belong to a store.
+ */
+function checkAssignment(principal: Principal, role: Role, store: string | undefined): void {
+  if (role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator makes an operator');
+  const atStore = role === 'clerk' || role === 'store_manager';
+  if (atStore && !store) throw unprocessable('body.store', `is required for a ${role}`);
+  if (!atStore && store) throw unprocessable('body.store', `is only for clerks and store managers, not a ${role}`);
+}
+
+export const createUser = route({
+  method: 'POST',
+  url: '/users',
+  summary: 'Add a user to the brand, with a role and a password of at least 10 characters',
+  roles: ADMINS,
+  idempotent: true,
+  body: Type.Object(
+    { username: Username, password: Type.String({ minLength: 10, maxLength: 1024 }), role: UserRole, store: Type.Optional(StoreCode) },
+    { additionalProperties: false },
+  ),
+  response: { 201: UserView },
+  handler: async ({ body, principal }, tx) => {
+    const role = body.role as Role;
+    checkAssignment(principal, role, body.store);
+    const taken = await tx.db.selectFrom('app_user').select('id').where('tenant', '=', principal.tenant).where('username', '=', body.username).executeTakeFirst();
+    if (taken) throw conflict('username-taken', `username ${body.username} is taken in this brand`);
+    const now = nowIso();
+    const row = {
+      id: randomUUID(),
+      tenant: principal.tenant,
+      username: body.username,
+      password_hash: await hashPassword(body.password),
+      role,
+      store: body.store ?? null,
+      status: 'active' as const,
+      failed_attempts: 0,
+      locked_until: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await tx.db.insertInto('app_user').values(row).execute();
+    await audit(tx.db, { action: 'user.create', target: `${row.id} (${row.username}, ${role})` });
+    return { status: 201, body: userView(row) };
+  },
+});
+
+export const listUsers = route({
+  method: 'GET',
+  url: '/users',
+  summary: "The brand's users, oldest first",
+  roles: ADMINS,
+  query: Type.Object(PageQuery),
+  response: { 200: PageOf(UserView) },
+  handler: async ({ query, principal }, tx) => {
+    const after = decodeCursor<string>(query.cursor, 'string');
+    let q = tx.db.selectFrom('app_user').selectAll().where('tenant', '=', principal.tenant).orderBy('id').limit(query.limit + 1);
+    if (after !== undefined) q = q.where('id', '>', after);
+    const page = toPage(await q.execute(), query.limit, (r) => r.id);
+    return { status: 200, body: { items: page.items.map(userView), nextCursor: page.nextCursor } };
+  },
+});
+
+export const changeRole = (opts: GatewayOptions) =>
+  route({
+    method: 'PUT',
+    url: '/users/:id/role',
+    summary: "Change a user's role (and store); the tokens they hold are refused from now on, and they sign in again",
+    roles: ADMINS,
+    params: UserId,
+    body: Type.Object({ role: UserRole, store: Type.Optional(StoreCode) }, { additionalProperties: false }),
+    response: { 200: UserView },
+    handler: async ({ params, body, principal }, tx) => {
+      const role = body.role as Role;
+      const user = await userOf(tx.db, principal.tenant, params.id);
+      checkAssignment(principal, role, body.store);
+      if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator changes an operator');
+      const updated = { ...user, role, store: body.store ?? null, updated_at: nowIso() };
+      await tx.db.updateTable('app_user').set({ role, store: updated.store, updated_at: updated.updated_at }).where('id', '=', user.id).execute();
+      // Tokens carry the role: every token issued with the old one goes, and the user signs in again.
+      await revokeAccess(tx, opts.auth, user, 'role-changed');
+      await audit(tx.db, { action: 'user.role-change', target: `${user.id}: ${user.role} -> ${role}` });
+      return { status: 200, body: userView(updated) };
+    },
+  });
+
+export const disableUser = (opts: GatewayOptions) =>
+  route({
+    method: 'POST',
+    url: '/users/:id/disable',
+    summary: 'Disable a user: they cannot sign in, and every token they hold is refused from now on',
+    roles: ADMINS,
+    params: UserId,
+    response: { 200: UserView },
+    handler: async ({ params, principal }, tx) => {
+      const user = await userOf(tx.db, principal.tenant, params.id);
+      if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator disables an operator');
+      const updated = { ...user, status: 'disabled' as const, updated_at: nowIso() };
+      await tx.db.updateTable('app_user').set({ status: 'disabled', updated_at: updated.updated_at }).where('id', '=', user.id).execute();
+      await revokeAccess(tx, opts.auth, user, 'disabled');
+      await audit(tx.db, { action: 'user.disable', target: user.id });
+      return { status: 200, body: userView(updated) };
+    },
+  });

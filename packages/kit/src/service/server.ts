@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
+import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
 import { installPipeline, requestId } from './pipeline.js';
 import { problemErrorHandler } from './problems.js';
 
@@ -9,6 +10,8 @@ export interface HttpServerOptions {
   auth: TokenAuthority;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /** Per-client and per-brand limits; none when left out. */
+  rateLimit?: RateLimitOptions;
 }
 
 /** One HTTP server with the pipeline installed; services are registered on it as plugins. */
@@ -26,5 +29,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     frameworkErrors: problemErrorHandler(opts.logger),
   });
   installPipeline(app, opts);
+  // After the pipeline's hooks, so the limits count verified subjects and tenants.
+  if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
   return app;
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
 import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
 import { installPipeline, requestId } from './pipeline.js';
-import { problemErrorHandler } from './problems.js';
+import { clientErrorHandler, problemErrorHandler } from './problems.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -27,6 +27,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true },
     // Errors the router raises before any route matches (a bad %-escape, an over-long path parameter) are problems too.
     frameworkErrors: problemErrorHandler(opts.logger),
+    clientErrorHandler,
   });
   installPipeline(app, opts);
   // After the pipeline's hooks, so the limits count verified subjects and tenants.

@@ -26,6 +26,7 @@ const ROOT = resolve(BENCH_DIR, '..');
 const require = createRequire(import.meta.url);
 
 const HELP = `Usage: npm run bench -- [options]
+       npm run bench fuzz -- [options]   (the fuzz run; see npm run bench fuzz -- --help)
 
 Measures req/s of POST /api/orders on the real embedded platform beside a bare
 Fastify POST route and the kit's request pipeline in front of the same answer
@@ -581,7 +582,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().catch(async (error: unknown) => {
+// `npm run bench fuzz -- [options]`: the fuzz benchmark (bench/fuzz.ts) instead of order placement.
+const run = process.argv[2] === 'fuzz' ? () => import('./fuzz.js').then((fuzz) => fuzz.main(process.argv.slice(3))) : main;
+
+run().catch(async (error: unknown) => {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     say(`${(error as Error).message}\n\n${HELP}`);
     await cleanUp();

@@ -54,6 +54,9 @@ async function main(): Promise<void> {
       SEED: 'false',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNC ?? 'FULL',
+      // One customer places every order: the per-client limit would measure itself, not placement.
+      RATE_LIMIT_CLIENT_MAX: '0',
+      RATE_LIMIT_BRAND_MAX: '0',
       // Which services run beside order placement (default: all); e.g. catalog,inventory,order to see the core alone.
       ...(process.env.BENCH_SERVICES ? { SERVICES: process.env.BENCH_SERVICES } : {}),
     },

@@ -32,3 +32,4 @@ export * from './service/pipeline.js';
 export * from './service/problems.js';
 export * from './service/server.js';
 export * from './service/runtime.js';
+export * from './rate-limit/index.js';

@@ -104,7 +104,13 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
         auth,
       }),
   );
-  const app = createHttpServer({ logger, auth, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs });
+  const app = createHttpServer({
+    logger,
+    auth,
+    bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+    rateLimit: { windowMs: config.rateLimitWindowMs, clientMax: config.rateLimitClientMax, brandMax: config.rateLimitBrandMax },
+  });
   let closing = false;
   registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])) }, () => closing);
   app.get('/api', { schema: { hide: true } }, async () => ({

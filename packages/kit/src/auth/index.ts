@@ -116,7 +116,7 @@ export function tokenAuthority(keys: string | readonly SigningKey[]): TokenAutho
         .setSubject(p.subject)
         .setIssuer(ISSUER)
         .setJti(randomUUID())
-        .setExpirationTime(Math.floor(now / 1000) + ttlSeconds)
+        .setExpirationTime(Math.round(now / 1000 + ttlSeconds))
         .sign(signingKey);
     },
     revoke({ tenant, subject, before }) {

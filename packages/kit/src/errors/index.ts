@@ -76,4 +76,9 @@ export const unauthorized = (detail: string) =>
     headers: { 'www-authenticate': 'Bearer' },
   });
 
+/** Refused for what is asked of whom: another store, someone else's order. A role a route does not name is `roleForbidden`. */
 export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', { detail });
+
+/** The caller's role is not one the route names: its own problem type, so a client (and the role matrix test) can tell it from `forbidden`. */
+export const roleForbidden = (detail: string) => new Problem(403, 'role-forbidden', 'Forbidden for this role', { detail });
+

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Role, TokenAuthority } from '../auth/index.js';
 import { deadlineSignal, runWithContext, type RequestContext } from '../context/index.js';
-import { forbidden, unauthorized } from '../errors/index.js';
+import { roleForbidden, unauthorized } from '../errors/index.js';
 import { behaviourLog } from '../log/index.js';
 import { startSpan, type ActiveSpan } from '../trace/index.js';
 import { notFoundHandler, problemErrorHandler } from './problems.js';
@@ -115,7 +115,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
       ctx.principal = principal;
       ctx.tenant = principal.tenant;
     }
-    if (!roles.includes(principal.role)) throw forbidden(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}`);
+    if (!roles.includes(principal.role)) throw roleForbidden(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}`);
   });
 
   // 5. validation: Fastify checks params, query, headers and body against the route's schemas.

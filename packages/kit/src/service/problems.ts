@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Problem, type FieldError } from '../errors/index.js';
@@ -69,4 +71,27 @@ export function problemErrorHandler(logger: Logger) {
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   const problem = new Problem(404, 'not-found', 'Not found', { detail: `no route ${request.method} ${request.url.split('?')[0]}` });
   return reply.code(404).type('application/problem+json').send(problem.toBody(request.url));
+}
+
+/** What Node's HTTP parser refuses before Fastify sees a request: the parser's error code → the problem. */
+const PARSER_PROBLEMS: Record<string, () => Problem> = {
+  HPE_HEADER_OVERFLOW: () => new Problem(431, 'headers-too-large', 'Request header fields too large', { detail: 'the request line and headers together exceed the size this server reads' }),
+  ERR_HTTP_REQUEST_TIMEOUT: () => new Problem(408, 'request-timeout', 'Request timeout', { detail: 'the request did not arrive in time' }),
+};
+
+/**
+ * Answers a request the HTTP parser could not read (headers too large, a
+ * malformed request line, too slow) with a problem too, then closes the
+ * connection, saying so, so a client's keep-alive pool does not reuse it.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem = PARSER_PROBLEMS[error.code ?? '']?.() ?? new Problem(400, 'bad-request', 'Bad request', { detail: 'the request could not be read as HTTP' });
+  const body = JSON.stringify(problem.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -17,6 +17,7 @@ import { eventMigrations } from '../events/tables.js';
 import { claimKey, idempotencyMigrations, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
 import { JobScheduler, type JobDefinition } from '../jobs/index.js';
 import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
+import { accessDescription, openApiTransform } from './openapi.js';
 import type { RouteConfig } from './pipeline.js';
 import type { RouteDefinition, RouteResult } from './route.js';
 import type { Kysely } from 'kysely';
@@ -60,6 +61,18 @@ const IdempotencyHeaders = Type.Object({
 const OPERATOR: readonly Role[] = ['operator'];
 const AUDITORS: readonly Role[] = ['brand_admin', 'operator'];
 
+/** The dead-letter admin routes every service has, without their handlers: for documents that list routes without running a service. */
+export const ADMIN_ROUTES = {
+  deadLetters: { method: 'GET', url: '/admin/dead-letters', summary: 'List events this service failed to handle', roles: OPERATOR },
+  replay: { method: 'POST', url: '/admin/dead-letters/:id/replay', summary: 'Handle a dead-lettered event again', roles: OPERATOR },
+  audit: {
+    method: 'GET',
+    url: '/admin/audit',
+    summary: "Security-relevant actions in this service, oldest first: a brand_admin sees their brand's, an operator every brand's",
+    roles: AUDITORS,
+  },
+} as const satisfies Record<string, Pick<RouteDefinition<unknown>, 'method' | 'url' | 'summary' | 'roles'>>;
+
 /**
  * A service, running: its database (migrated at start), outbox relay,
  * consumer group, jobs, and a Fastify plugin with its routes, its OpenAPI
@@ -74,6 +87,8 @@ export class ServiceRuntime<DB> {
   readonly consumer: Consumer<DB>;
   private readonly jobs: JobScheduler<DB>;
   private revocationTimer: NodeJS.Timeout | undefined;
+  /** Every route it serves: its own and the admin routes. */
+  readonly routes: RouteDefinition<DB>[];
 
   constructor(
     readonly def: ServiceDefinition<DB>,
@@ -94,6 +109,7 @@ export class ServiceRuntime<DB> {
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
     this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry });
     this.jobs = new JobScheduler(def.name, def.jobs ?? [], this.uow, logger);
+    this.routes = [...def.routes, ...this.adminRoutes()];
   }
 
   /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
@@ -137,8 +153,9 @@ export class ServiceRuntime<DB> {
         info: { title: `Omnishop ${this.name}`, description: this.def.description, version: '1.0.0' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
+      transform: openApiTransform,
     });
-    for (const route of [...this.def.routes, ...this.adminRoutes()]) this.mount(app, route);
+    for (const route of this.routes) this.mount(app, route);
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   };
 
@@ -153,6 +170,8 @@ export class ServiceRuntime<DB> {
       config,
       schema: {
         summary: route.summary,
+        description: accessDescription(route.roles),
+        'x-roles': route.roles,
         tags: [this.name],
         security: isPublic ? [] : [{ bearer: [] }],
         ...(route.body ? { body: route.body } : {}),
@@ -198,10 +217,7 @@ export class ServiceRuntime<DB> {
   private adminRoutes(): RouteDefinition<DB>[] {
     return [
       {
-        method: 'GET',
-        url: '/admin/dead-letters',
-        summary: 'List events this service failed to handle',
-        roles: OPERATOR,
+        ...ADMIN_ROUTES.deadLetters,
         query: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           after: Type.Optional(Type.String({ maxLength: 300 })),
@@ -212,10 +228,7 @@ export class ServiceRuntime<DB> {
         },
       },
       {
-        method: 'POST',
-        url: '/admin/dead-letters/:id/replay',
-        summary: 'Handle a dead-lettered event again',
-        roles: OPERATOR,
+        ...ADMIN_ROUTES.replay,
         transaction: false,
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
         handler: async ({ params }) => {
@@ -227,10 +240,7 @@ export class ServiceRuntime<DB> {
         },
       },
       {
-        method: 'GET',
-        url: '/admin/audit',
-        summary: "Security-relevant actions in this service, oldest first: a brand_admin sees their brand's, an operator every brand's",
-        roles: AUDITORS,
+        ...ADMIN_ROUTES.audit,
         query: Type.Object(PageQuery),
         response: { 200: PageOf(AuditRecordView) },
         handler: async ({ query, principal }, tx) => {

@@ -1,14 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
+import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
 import { installPipeline, requestId } from './pipeline.js';
-import { problemErrorHandler } from './problems.js';
+import { clientErrorHandler, problemErrorHandler } from './problems.js';
 
 export interface HttpServerOptions {
   logger: Logger;
   auth: TokenAuthority;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /** Per-client and per-brand limits; none when left out. */
+  rateLimit?: RateLimitOptions;
 }
 
 /** One HTTP server with the pipeline installed; services are registered on it as plugins. */
@@ -24,7 +27,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true },
     // Errors the router raises before any route matches (a bad %-escape, an over-long path parameter) are problems too.
     frameworkErrors: problemErrorHandler(opts.logger),
+    clientErrorHandler,
   });
   installPipeline(app, opts);
+  // After the pipeline's hooks, so the limits count verified subjects and tenants.
+  if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
   return app;
 }

@@ -1,6 +1,6 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { handlerFor, notFound, nowIso, routeFor, type Tx } from '@omnishop/kit';
-import { tierFor, type PointsEntry, type PointsReason, type Standing, type Tier } from './domain/points.js';
+import { tierFor, type Paid, type PointsEntry, type PointsReason, type Standing, type Tier } from './domain/points.js';
 
 export interface CustomerTables {
   /** A customer of the brand; `id` is their token subject. The name is unknown until they give it. */
@@ -13,12 +13,14 @@ export interface CustomerTables {
     order_id: string | null;
     delta: number;
     reason: PointsReason;
-    /** Why, for a reversal or adjustment. */
+    /** Why, for a reversal (the refund's reason) or adjustment. */
     note: string | null;
     at: string;
   };
-  /** Replica of OrderPlaced: who placed each order and for how much. */
+  /** Replica of OrderConfirmed: who each paid order is for (WALK_IN_CUSTOMER for a till sale to a non-member), and what was paid. */
   order_total: { tenant: string; order_id: string; customer_id: string; total: number };
+  /** Each refund of an order's payment, with everything refunded on it once the refund was made. */
+  order_refund: { tenant: string; refund_id: string; order_id: string; refunded_total: number };
 }
 
 export type MemberRow = Selectable<CustomerTables['member']>;
@@ -68,7 +70,25 @@ export async function standingFor(db: Db, tenant: string, memberId: string, orde
     .where('order_id', '=', orderId)
     .execute();
   const { balance } = await pointsOf(db, tenant, memberId);
-  return { balance, earned: ofOrder.find((e) => e.reason === 'earned')?.delta, reversed: ofOrder.some((e) => e.reason === 'reversed') };
+  return { balance, earned: ofOrder.find((e) => e.reason === 'earned')?.delta, held: ofOrder.reduce((sum, e) => sum + e.delta, 0) };
+}
+
+/** The replica of a paid order: who it is for and what was paid; undefined until its OrderConfirmed is seen. */
+export const paidOrder = (db: Db, tenant: string, orderId: string) =>
+  db.selectFrom('order_total').selectAll().where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+
+/**
+ * What was paid for an order and refunded of it so far. Refunds may be seen
+ * out of order, so the most refunded total seen counts, not the latest.
+ */
+export async function paidFor(db: Db, tenant: string, order: { order_id: string; total: number }): Promise<Paid> {
+  const refunds = await db
+    .selectFrom('order_refund')
+    .select((eb) => eb.fn.max<number | string | null>('refunded_total').as('refunded'))
+    .where('tenant', '=', tenant)
+    .where('order_id', '=', order.order_id)
+    .executeTakeFirst();
+  return { paid: Number(order.total), refunded: Number(refunds?.refunded ?? 0) };
 }
 
 /**
@@ -86,6 +106,3 @@ export async function recordEntry(tx: Tx<CustomerTables>, tenant: string, member
   await tx.db.updateTable('member').set({ tier }).where('tenant', '=', tenant).where('id', '=', memberId).execute();
   return { entry: row, ...points, tier };
 }
-
-/** A unique-key violation: a concurrent writer recorded the same order's entry first. */
-export const isDuplicate = (e: unknown): boolean => ['SQLITE_CONSTRAINT_UNIQUE', '23505'].includes((e as { code?: string }).code ?? '');

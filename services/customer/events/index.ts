@@ -13,7 +13,7 @@ const After = {
 export const PointsEarned = defineEvent(
   'PointsEarned',
   1,
-  "A completed order earned its customer loyalty points (1 per yuan of the order total); the customer became a member on their first.",
+  "A completed order earned its customer loyalty points (1 per yuan paid, after coupons, less any share refunded before it completed); the customer became a member on their first.",
   Type.Object({
     memberId: Type.String({ description: "the customer (their token subject)" }),
     orderId: Type.String(),
@@ -25,12 +25,12 @@ export const PointsEarned = defineEvent(
 export const PointsReversed = defineEvent(
   'PointsReversed',
   1,
-  "An order's points were taken back (a refund): what it earned, or what was left if the member had less.",
+  "A refund took back its share of an order's points: in all, an order's refunds take back floor(P × refunded / paid), P being the points its paid total earns, but never more than the member has left.",
   Type.Object({
     memberId: Type.String(),
     orderId: Type.String(),
-    points: Type.Integer({ minimum: 0, description: 'points taken back' }),
-    reason: Type.String({ description: 'why, as given by whoever reversed it' }),
+    points: Type.Integer({ minimum: 1, description: 'points taken back by this refund' }),
+    reason: Type.String({ description: "the refund's reason" }),
     ...After,
   }),
 );

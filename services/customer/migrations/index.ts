@@ -1,4 +1,5 @@
 import { withSequence, type Migrations } from '@omnishop/kit';
+import { refundsMigration } from './0002-refunds.js';
 
 export const migrations: Migrations = {
   '0001-customer': async (db, dialect) => {
@@ -13,6 +14,7 @@ export const migrations: Migrations = {
       .execute();
     // Append-only: the balance is the sum of a member's entries. The unique key makes an
     // order earn once and reverse once, even if two writers race (adjustments have no order).
+    // 0002 keeps "earn once"; an order is then reversed once per refund.
     await withSequence(db.schema.createTable('points_entry'), 'seq', dialect)
       .addColumn('tenant', 'text', (c) => c.notNull())
       .addColumn('member_id', 'text', (c) => c.notNull())
@@ -24,7 +26,8 @@ export const migrations: Migrations = {
       .addUniqueConstraint('points_once_per_order', ['tenant', 'order_id', 'reason'])
       .execute();
     await db.schema.createIndex('points_entry_by_member').on('points_entry').columns(['tenant', 'member_id', 'seq']).execute();
-    // A copy of each order's customer and total from OrderPlaced: OrderCompleted carries only the id.
+    // A copy of each order's customer and total: OrderCompleted carries only the id. Filled from
+    // OrderPlaced until 0002; since then from OrderConfirmed, whose total is what was paid.
     await db.schema
       .createTable('order_total')
       .addColumn('tenant', 'text', (c) => c.notNull())
@@ -34,4 +37,5 @@ export const migrations: Migrations = {
       .addPrimaryKeyConstraint('order_total_pk', ['tenant', 'order_id'])
       .execute();
   },
+  '0002-refunds': refundsMigration,
 };

@@ -1,15 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { conflict, decodeCursor, Name, nowIso, PageQuery, toPage, unprocessable, type Role } from '@omnishop/kit';
-import { reversal, type ReverseRejection } from '../domain/points.js';
-import { isDuplicate, memberOf, pointsOf, recordEntry, route, standingFor, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
-import { PointsReversed, TierSchema } from '../events/index.js';
+import { decodeCursor, Name, nowIso, PageQuery, toPage, type Role } from '@omnishop/kit';
+import { memberOf, pointsOf, route, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
+import { TierSchema } from '../events/index.js';
 
 const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin'];
 
 /** A member is named by the customer's token subject: printable, no spaces. */
 const MemberId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', description: 'the customer (their token subject)' }) });
-const OrderId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\w.:-]+$', description: 'the order whose points are taken back' });
 
 const MemberView = Type.Object({
   id: Type.String(),
@@ -100,59 +98,4 @@ export const getMember = route({
   params: MemberId,
   response: { 200: MemberView },
   handler: async ({ params, principal }, tx) => ({ status: 200, body: await memberView(tx.db, await memberOf(tx.db, principal.tenant, params.id)) }),
-});
-
-const NOT_REVERSIBLE: Record<ReverseRejection, string> = {
-  not_earned: 'earned this member no points',
-  already_reversed: 'had its points reversed already',
-};
-
-/**
- * Takes back the points an order earned, e.g. for a refund. Orders cannot be cancelled once completed,
- * so no event triggers this today; a refund service will emit one and its handler will call the same
- * domain rule. Repeating it for the same order returns the reversal already made (200), like a
- * redelivered event would change nothing.
- */
-export const reversePoints = route({
-  method: 'POST',
-  url: '/members/:id/points/reverse',
-  summary: "Take back an order's points (a refund): what it earned, never below a zero balance",
-  roles: ['brand_admin'],
-  params: MemberId,
-  body: Type.Object({ orderId: OrderId, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-  response: { 200: Type.Object({ entry: EntryView, member: MemberView }), 201: Type.Object({ entry: EntryView, member: MemberView }) },
-  handler: async ({ params, body, principal }, tx) => {
-    const member = await memberOf(tx.db, principal.tenant, params.id);
-    const result = reversal(await standingFor(tx.db, member.tenant, member.id, body.orderId), body.orderId);
-    if (!result.ok) {
-      if (result.error === 'already_reversed') {
-        const earlier = await tx.db
-          .selectFrom('points_entry')
-          .selectAll()
-          .where('tenant', '=', member.tenant)
-          .where('member_id', '=', member.id)
-          .where('order_id', '=', body.orderId)
-          .where('reason', '=', 'reversed')
-          .executeTakeFirstOrThrow();
-        return { status: 200, body: { entry: entryView(earlier), member: await memberView(tx.db, member) } };
-      }
-      throw unprocessable('body.orderId', NOT_REVERSIBLE[result.error]);
-    }
-    let after;
-    try {
-      after = await recordEntry(tx, member.tenant, member.id, result.value, body.reason);
-    } catch (e) {
-      if (isDuplicate(e)) throw conflict('points-changed', `order ${body.orderId} was reversed meanwhile; repeat to see the reversal`);
-      throw e;
-    }
-    tx.emit(PointsReversed, member.id, {
-      memberId: member.id,
-      orderId: body.orderId,
-      points: -result.value.delta,
-      reason: body.reason,
-      balance: after.balance,
-      tier: after.tier,
-    });
-    return { status: 201, body: { entry: entryView(after.entry), member: await memberView(tx.db, { ...member, tier: after.tier }) } };
-  },
 });

@@ -6,6 +6,7 @@ import {
   earning,
   lifetimeOf,
   pointsFor,
+  pointsKept,
   reversal,
   standingOf,
   tierFor,
@@ -13,7 +14,8 @@ import {
   type Standing,
 } from '../domain/points.js';
 
-const standing = (over: Partial<Standing> = {}): Standing => ({ balance: 0, earned: undefined, reversed: false, ...over });
+const standing = (over: Partial<Standing> = {}): Standing => ({ balance: 0, earned: undefined, held: 0, ...over });
+const paid = (total: number, refunded = 0) => ({ paid: total, refunded });
 
 describe('pointsFor', () => {
   it.each([
@@ -46,32 +48,72 @@ describe('tierFor', () => {
   });
 });
 
+describe('pointsKept', () => {
+  it.each([
+    [12_345, 0, 123],
+    [12_345, 12_345, 0],
+    [12_345, 6_000, 64], // 123 - floor(123 × 6000 / 12345) = 123 - 59
+    [12_345, 99_999, 0],
+    [12_345, -5, 123],
+    [99, 0, 0],
+    [0, 0, 0],
+  ])('an order paid %i fen, %i of it refunded, keeps %i points', (total, refunded, kept) => {
+    expect(pointsKept(total, refunded)).toBe(kept);
+  });
+});
+
 describe('earning', () => {
-  it('a completed order earns floor(total / 100) points', () => {
-    expect(earning(standing(), 'o1', 12_345)).toEqual({ ok: true, value: { orderId: 'o1', delta: 123, reason: 'earned' } });
+  it('a completed order earns floor(paid / 100) points', () => {
+    expect(earning(standing(), 'o1', paid(12_345))).toEqual({ ok: true, value: { orderId: 'o1', delta: 123, reason: 'earned' } });
+  });
+
+  it('what was refunded before it completed is not earned', () => {
+    expect(earning(standing(), 'o1', paid(12_345, 6_000))).toEqual({ ok: true, value: { orderId: 'o1', delta: 64, reason: 'earned' } });
+    expect(earning(standing(), 'o1', paid(12_345, 12_345))).toEqual({ ok: false, error: 'nothing_to_earn' });
   });
 
   it('an order earns once', () => {
-    expect(earning(standing({ earned: 123 }), 'o1', 12_345)).toEqual({ ok: false, error: 'already_earned' });
+    expect(earning(standing({ earned: 123, held: 123 }), 'o1', paid(12_345))).toEqual({ ok: false, error: 'already_earned' });
   });
 
   it('an order under one yuan earns nothing, and no entry', () => {
-    expect(earning(standing(), 'o1', 99)).toEqual({ ok: false, error: 'nothing_to_earn' });
+    expect(earning(standing(), 'o1', paid(99))).toEqual({ ok: false, error: 'nothing_to_earn' });
   });
 });
 
 describe('reversal', () => {
-  it('takes back what the order earned', () => {
-    expect(reversal(standing({ balance: 500, earned: 120 }), 'o1')).toEqual({ ok: true, value: { orderId: 'o1', delta: -120, reason: 'reversed' } });
+  const earned = (over: Partial<Standing> = {}) => standing({ balance: 500, earned: 123, held: 123, ...over });
+
+  it('a partial refund takes back its share, rounded down', () => {
+    expect(reversal(earned(), 'o1', paid(12_345, 6_000))).toEqual({ ok: true, value: { orderId: 'o1', delta: -59, reason: 'reversed' } });
   });
 
-  it('never takes the balance below zero: only what is left', () => {
-    expect(reversal(standing({ balance: 30, earned: 120 }), 'o1')).toEqual({ ok: true, value: { orderId: 'o1', delta: -30, reason: 'reversed' } });
+  it('a later refund takes what its cumulative total adds: at a full refund, exactly what was earned', () => {
+    expect(reversal(earned({ balance: 441, held: 64 }), 'o1', paid(12_345, 12_345))).toEqual({ ok: true, value: { orderId: 'o1', delta: -64, reason: 'reversed' } });
   });
 
-  it('an order that earned nothing, or was reversed already, cannot be reversed', () => {
-    expect(reversal(standing({ balance: 30 }), 'o1')).toEqual({ ok: false, error: 'not_earned' });
-    expect(reversal(standing({ balance: 30, earned: 120, reversed: true }), 'o1')).toEqual({ ok: false, error: 'already_reversed' });
+  it('thirds refunded one by one take 33, 33 and 34 of 100 points', () => {
+    let s = standing({ balance: 100, earned: 100, held: 100 });
+    const taken = [3_333, 6_666, 10_000].map((refunded) => {
+      const r = reversal(s, 'o1', paid(10_000, refunded));
+      if (!r.ok) throw new Error(r.error);
+      s = { ...s, balance: s.balance + r.value.delta, held: s.held + r.value.delta };
+      return -r.value.delta;
+    });
+    expect(taken).toEqual([33, 33, 34]);
+  });
+
+  it('never takes the balance below zero; what it could not take, the next refund of the order takes', () => {
+    expect(reversal(earned({ balance: 30 }), 'o1', paid(12_345, 6_000))).toEqual({ ok: true, value: { orderId: 'o1', delta: -30, reason: 'reversed' } });
+    // The member earned more since; the full refund takes the 29 still due and the 64 kept till now.
+    expect(reversal(earned({ balance: 200, held: 93 }), 'o1', paid(12_345, 12_345))).toEqual({ ok: true, value: { orderId: 'o1', delta: -93, reason: 'reversed' } });
+  });
+
+  it('reverses nothing for an order that earned nothing, once the share is taken, or from an empty balance', () => {
+    expect(reversal(standing({ balance: 30 }), 'o1', paid(12_345, 6_000))).toEqual({ ok: false, error: 'not_earned' });
+    expect(reversal(earned({ held: 64 }), 'o1', paid(12_345, 6_000))).toEqual({ ok: false, error: 'nothing_due' });
+    expect(reversal(earned({ held: 64 }), 'o1', paid(12_345, 3_000))).toEqual({ ok: false, error: 'nothing_due' });
+    expect(reversal(earned({ balance: 0 }), 'o1', paid(12_345, 6_000))).toEqual({ ok: false, error: 'nothing_left' });
   });
 });
 
@@ -85,49 +127,77 @@ describe('adjustment', () => {
 });
 
 describe('the ledger', () => {
-  it('standingOf reads what an order earned and whether it was reversed', () => {
+  it('standingOf reads what an order earned and what it holds after reversals', () => {
     const entries: PointsEntry[] = [
       { orderId: 'a', delta: 100, reason: 'earned' },
       { orderId: 'b', delta: 50, reason: 'earned' },
-      { orderId: 'a', delta: -100, reason: 'reversed' },
+      { orderId: 'a', delta: -30, reason: 'reversed' },
+      { orderId: 'a', delta: -70, reason: 'reversed' },
       { orderId: null, delta: 7, reason: 'adjusted' },
     ];
-    expect(standingOf(entries, 'a')).toEqual({ balance: 57, earned: 100, reversed: true });
-    expect(standingOf(entries, 'b')).toEqual({ balance: 57, earned: 50, reversed: false });
+    expect(standingOf(entries, 'a')).toEqual({ balance: 57, earned: 100, held: 0 });
+    expect(standingOf(entries, 'b')).toEqual({ balance: 57, earned: 50, held: 50 });
+    expect(standingOf(entries, 'c')).toEqual({ balance: 57, earned: undefined, held: 0 });
     expect(lifetimeOf(entries)).toBe(50);
   });
 
-  type Op = { kind: 'earn'; order: number; total: number } | { kind: 'reverse'; order: number } | { kind: 'adjust'; delta: number };
-  const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('earn' as const), order: fc.integer({ min: 0, max: 9 }), total: fc.integer({ min: 0, max: 1_000_000 }) }),
-    fc.record({ kind: fc.constant('reverse' as const), order: fc.integer({ min: 0, max: 9 }) }),
-    fc.record({ kind: fc.constant('adjust' as const), delta: fc.integer({ min: -20_000, max: 20_000 }) }),
-  );
+  const ORDERS = 5;
+  type Op = { kind: 'complete'; order: number } | { kind: 'refund'; order: number; amount: number } | { kind: 'adjust'; delta: number };
+  const order = fc.integer({ min: 0, max: ORDERS - 1 });
+  const ops = (spends: boolean): fc.Arbitrary<Op[]> =>
+    fc.array(
+      fc.oneof(
+        fc.record({ kind: fc.constant('complete' as const), order }),
+        fc.record({ kind: fc.constant('refund' as const), order, amount: fc.integer({ min: 1, max: 400_000 }) }),
+        fc.record({ kind: fc.constant('adjust' as const), delta: fc.integer({ min: spends ? -20_000 : 1, max: 20_000 }) }),
+      ),
+      { maxLength: 60 },
+    );
+  const totals = fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: ORDERS, maxLength: ORDERS });
 
-  it('whatever happens, the balance is the sum of the entries, never negative, and each order earns and reverses at most once', () => {
+  /** Plays completions, refunds (each adding to its order's refunded total, up to what was paid) and adjustments through the rules. */
+  function play(paidTotals: number[], operations: Op[]) {
+    const entries: PointsEntry[] = [];
+    const refunded = paidTotals.map(() => 0);
+    for (const o of operations) {
+      const id = o.kind === 'adjust' ? '' : `o${o.order}`;
+      if (o.kind === 'refund') refunded[o.order] = Math.min(paidTotals[o.order]!, refunded[o.order]! + o.amount);
+      const s = standingOf(entries, id);
+      const result =
+        o.kind === 'adjust'
+          ? adjustment(balanceOf(entries), o.delta)
+          : (o.kind === 'complete' ? earning : reversal)(s, id, paid(paidTotals[o.order]!, refunded[o.order]!));
+      if (!result.ok) continue;
+      entries.push(result.value);
+      expect(balanceOf(entries)).toBeGreaterThanOrEqual(0);
+    }
+    return { entries, refunded };
+  }
+
+  it('whatever happens, the balance is never negative, an order earns once, and keeps between its due and what it earned', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
-        const entries: PointsEntry[] = [];
-        let balance = 0;
-        for (const o of ops) {
-          const orderId = o.kind === 'adjust' ? '' : `o${o.order}`;
-          const s = standingOf(entries, orderId);
-          const result =
-            o.kind === 'earn' ? earning(s, orderId, o.total) : o.kind === 'reverse' ? reversal(s, orderId) : adjustment(balance, o.delta);
-          if (!result.ok) continue;
-          entries.push(result.value);
-          balance += result.value.delta;
-          expect(balance).toBe(balanceOf(entries));
-          expect(balance).toBeGreaterThanOrEqual(0);
-        }
-        for (let n = 0; n < 10; n++) {
-          const ofOrder = entries.filter((e) => e.orderId === `o${n}`);
-          const earned = ofOrder.filter((e) => e.reason === 'earned');
-          const reversed = ofOrder.filter((e) => e.reason === 'reversed');
+      fc.property(totals, ops(true), (paidTotals, operations) => {
+        const { entries, refunded } = play(paidTotals, operations);
+        for (let n = 0; n < ORDERS; n++) {
+          const earned = entries.filter((e) => e.orderId === `o${n}` && e.reason === 'earned');
           expect(earned.length).toBeLessThanOrEqual(1);
-          expect(reversed.length).toBeLessThanOrEqual(earned.length);
-          // A reversal takes back at most what its order earned.
-          if (reversed[0]) expect(-reversed[0].delta).toBeLessThanOrEqual(earned[0]!.delta);
+          const { held } = standingOf(entries, `o${n}`);
+          if (earned[0]) {
+            expect(held).toBeLessThanOrEqual(earned[0].delta);
+            expect(held).toBeGreaterThanOrEqual(pointsKept(paidTotals[n]!, refunded[n]!));
+          } else expect(held).toBe(0);
+        }
+      }),
+    );
+  });
+
+  it('with no points spent, a completed order holds exactly what its refunds leave it, whether they came before or after completion', () => {
+    fc.assert(
+      fc.property(totals, ops(false), (paidTotals, operations) => {
+        const { entries, refunded } = play(paidTotals, operations);
+        for (let n = 0; n < ORDERS; n++) {
+          const completed = operations.some((o) => o.kind === 'complete' && o.order === n);
+          expect(standingOf(entries, `o${n}`).held).toBe(completed ? pointsKept(paidTotals[n]!, refunded[n]!) : 0);
         }
       }),
     );

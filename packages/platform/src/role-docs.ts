@@ -32,6 +32,8 @@ export const OWNERSHIP: Record<string, string> = {
   'GET /api/orders': 'customer: own orders only',
   'GET /api/orders/{id}': 'customer: own orders only (404)',
   'POST /api/orders/{id}/cancel': 'customer: own orders only (404)',
+  'POST /api/orders/sales': "clerk, store_manager: at their own store (the token's store; none: 403)",
+  'POST /api/orders/{id}/returns': 'clerk, store_manager: at their own store only (403); brand_admin names the location',
   'POST /api/promotions/price': 'customer: only for themselves (`customerId` of another: 403)',
   'GET /api/promotions/wallet': 'customer: own wallet only (`customerId` of another: 403)',
   'POST /api/promotions/coupons/{code}/redeem': 'customer: own coupons only (404)',

@@ -2,8 +2,8 @@ import swagger from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { Role } from '../auth/index.js';
-import { currentContext } from '../context/index.js';
+import type { Principal, Role } from '../auth/index.js';
+import { acrossTenants, currentContext, PLATFORM_TENANT } from '../context/index.js';
 import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 import type { Bus } from '../events/bus.js';
@@ -51,6 +51,14 @@ const IdempotencyHeaders = Type.Object({
 });
 
 const OPERATOR: readonly Role[] = ['operator'];
+
+/**
+ * Dead letters are kept per brand like any row: an operator of one brand sees and replays
+ * only that brand's; a platform operator (tenant PLATFORM_TENANT) looks after every brand's.
+ */
+function asOperator<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
+  return principal.tenant === PLATFORM_TENANT ? acrossTenants("a platform operator looks after every brand's dead letters", fn) : fn();
+}
 
 /**
  * A service, running: its database (migrated at start), outbox relay,
@@ -168,7 +176,7 @@ export class ServiceRuntime<DB> {
   }
 
   /** Every service lists and replays its dead letters the same way. */
-  private adminRoutes(): RouteDefinition<DB>[] {
+  adminRoutes(): RouteDefinition<DB>[] {
     return [
       {
         method: 'GET',
@@ -179,8 +187,8 @@ export class ServiceRuntime<DB> {
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           after: Type.Optional(Type.String({ maxLength: 300 })),
         }),
-        handler: async ({ query }) => {
-          const items = await this.consumer.deadLetters({ limit: query.limit, after: query.after });
+        handler: async ({ query, principal }) => {
+          const items = await asOperator(principal, () => this.consumer.deadLetters({ limit: query.limit, after: query.after }));
           return { status: 200, body: { items, nextAfter: items.length === query.limit ? (items.at(-1)?.id ?? null) : null } };
         },
       },
@@ -191,8 +199,8 @@ export class ServiceRuntime<DB> {
         roles: OPERATOR,
         transaction: false,
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
-        handler: async ({ params }) => {
-          const handled = await this.consumer.replay(params.id);
+        handler: async ({ params, principal }) => {
+          const handled = await asOperator(principal, () => this.consumer.replay(params.id));
           if (handled === undefined) throw notFound('dead letter', params.id);
           // Not handled: it failed again and stays a dead letter, with the new error.
           return { status: 202, body: { replayed: params.id, handled } };

@@ -11,7 +11,6 @@ import {
   ColumnNode,
   IdentifierNode,
   ListNode,
-  OperationNodeTransformer,
   OperatorNode,
   ParensNode,
   PrimitiveValueListNode,
@@ -27,7 +26,6 @@ import {
   type KyselyPlugin,
   type OperationNode,
   type PluginTransformQueryArgs,
-  type QueryId,
   type PluginTransformResultArgs,
   type QueryResult,
   type RootOperationNode,
@@ -60,12 +58,56 @@ const withWhere = <N extends { where?: WhereNode }>(node: N, conditions: Conditi
  * filled in, or is refused when it names another; an upsert never updates
  * another tenant's row.
  */
-class TenantScoper extends OperationNodeTransformer {
-  /** Set for each query just before its (synchronous) transform. */
+/** Nodes with no query inside: not walked into (a value may even be an object that looks like a node). */
+const LEAVES = new Set(['ValueNode', 'PrimitiveValueListNode', 'IdentifierNode', 'ColumnNode', 'TableNode', 'ReferenceNode', 'OperatorNode', 'SelectAllNode']);
+
+class TenantScoper {
+  /** Set for each query just before its (synchronous) rewrite. */
   tenant: string | undefined;
 
-  constructor(private readonly tables: ReadonlySet<string>) {
-    super();
+  constructor(private readonly tables: ReadonlySet<string>) {}
+
+  /**
+   * Scopes every query node in the tree, innermost first. Unlike Kysely's
+   * OperationNodeTransformer, which copies (and freezes) every node of every
+   * query, it copies only the nodes on the way to a query it changed: this
+   * runs on every query the platform makes.
+   */
+  scope<N extends OperationNode>(node: N): N {
+    if (LEAVES.has(node.kind)) return node;
+    const fields = node as unknown as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key in fields) {
+      const value = fields[key];
+      if (!value || typeof value !== 'object') continue;
+      let scoped: unknown = value;
+      if (Array.isArray(value)) {
+        let items: unknown[] | undefined;
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i] as OperationNode;
+          if (!item || typeof item !== 'object' || typeof item.kind !== 'string') continue;
+          const next = this.scope(item);
+          if (next !== item) (items ??= value.slice())[i] = next;
+        }
+        if (items) scoped = items;
+      } else if (typeof (value as OperationNode).kind === 'string') {
+        scoped = this.scope(value as OperationNode);
+      }
+      if (scoped !== value) (copy ??= { ...fields })[key] = scoped;
+    }
+    const walked = (copy ?? node) as unknown as OperationNode;
+    switch (walked.kind) {
+      case 'SelectQueryNode':
+        return this.scopeSelect(walked as SelectQueryNode) as unknown as N;
+      case 'UpdateQueryNode':
+        return this.scopeUpdate(walked as UpdateQueryNode) as unknown as N;
+      case 'DeleteQueryNode':
+        return this.scopeDelete(walked as DeleteQueryNode) as unknown as N;
+      case 'InsertQueryNode':
+        return this.scopeInsert(walked as InsertQueryNode) as unknown as N;
+      default:
+        return walked as N;
+    }
   }
 
   /** The reference to the tenant column of a FROM/JOIN item, if it is a tenant table; subqueries scope themselves. */
@@ -122,15 +164,13 @@ class TenantScoper extends OperationNodeTransformer {
     }
   }
 
-  protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
-    const scoped = super.transformSelectQuery(node, queryId);
+  private scopeSelect(scoped: SelectQueryNode): SelectQueryNode {
     const where = this.conditions(scoped.from?.froms);
     const joins = this.scopeJoins(scoped.joins, where);
     return withWhere({ ...scoped, ...(joins ? { joins } : {}) }, where);
   }
 
-  protected override transformUpdateQuery(node: UpdateQueryNode, queryId?: QueryId): UpdateQueryNode {
-    const scoped = super.transformUpdateQuery(node, queryId);
+  private scopeUpdate(scoped: UpdateQueryNode): UpdateQueryNode {
     const targets = scoped.table ? (ListNode.is(scoped.table) ? scoped.table.items : [scoped.table]) : [];
     for (const target of targets) {
       const column = this.tenantOf(target);
@@ -141,15 +181,13 @@ class TenantScoper extends OperationNodeTransformer {
     return withWhere({ ...scoped, ...(joins ? { joins } : {}) }, where);
   }
 
-  protected override transformDeleteQuery(node: DeleteQueryNode, queryId?: QueryId): DeleteQueryNode {
-    const scoped = super.transformDeleteQuery(node, queryId);
+  private scopeDelete(scoped: DeleteQueryNode): DeleteQueryNode {
     const where = [...this.conditions(scoped.from.froms), ...this.conditions(scoped.using?.tables)];
     const joins = this.scopeJoins(scoped.joins, where);
     return withWhere({ ...scoped, ...(joins ? { joins } : {}) }, where);
   }
 
-  protected override transformInsertQuery(node: InsertQueryNode, queryId?: QueryId): InsertQueryNode {
-    const scoped = super.transformInsertQuery(node, queryId);
+  private scopeInsert(scoped: InsertQueryNode): InsertQueryNode {
     const into = scoped.into;
     if (!into || !this.tables.has(into.table.identifier.name)) return scoped;
     const table = into.table.identifier.name;
@@ -213,7 +251,7 @@ export class TenantScopePlugin implements KyselyPlugin {
     if (ctx?.acrossTenants) return node;
     if (!this.scoper) throw new TenantScopeError('the tenant tables are not known yet: migrate the database first');
     this.scoper.tenant = ctx?.tenant;
-    return this.scoper.transformNode(node);
+    return this.scoper.scope(node);
   }
 
   async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {

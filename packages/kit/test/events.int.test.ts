@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  acrossTenants,
   createHttpServer,
   createLogger,
   defineEvent,
@@ -106,6 +107,8 @@ const post = async (url: string, path: string, token: string, body?: unknown) =>
 };
 
 const handled = (rt: ServiceRuntime<ProbeTables>) => rt.sdb.db.selectFrom('handled').selectAll().orderBy('seq').execute();
+const kitTable = (rt: ServiceRuntime<ProbeTables>, table: 'outbox' | 'processed_event') =>
+  acrossTenants('the test reads what the kit keeps', () => (rt.sdb.db as unknown as Kysely<EventTables>).selectFrom(table).selectAll().execute());
 
 async function until(check: () => Promise<boolean>) {
   const deadline = Date.now() + 10_000;
@@ -171,7 +174,7 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     await until(async () => (await handled(first.runtime)).length === 3);
     await until(async () => Object.values(await first.bus.lag()).every((n) => n === 0));
     // Deliver an already-handled event again, as a bus may after a crash.
-    const [envelopeRow] = await (first.runtime.sdb.db as unknown as Kysely<EventTables>).selectFrom('processed_event').selectAll().execute();
+    const [envelopeRow] = (await kitTable(first.runtime, 'processed_event')) as EventTables['processed_event'][];
     const redelivered = { id: envelopeRow!.event_id, type: 'Noted', version: 1, source: 'probe', key: 'k', tenant: 't1', time: '', headers: {}, data: { n: 1, failTimes: 0 } };
     await first.runtime.consumer.handle([redelivered]);
     expect(await handled(first.runtime)).toHaveLength(3);
@@ -195,7 +198,7 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
     await post(p.url, '/api/probe/notes', admin, { notes: [{ key: 'k', n: 1, failTimes: 0 }] });
     await new Promise((r) => setTimeout(r, 100));
-    const outbox = await (p.runtime.sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').selectAll().execute();
+    const outbox = await kitTable(p.runtime, 'outbox');
     expect(outbox).toHaveLength(1);
     expect(await handled(p.runtime)).toHaveLength(0);
     p.bus.publish = publish;

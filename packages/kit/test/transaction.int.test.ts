@@ -64,7 +64,9 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toContain('Error: unit 3 fails after writing');
     const rows = (await sdb.db.selectFrom('item').select('id').orderBy('id').execute()).map((r) => r.id);
     expect(rows).toEqual(succeeded);
-    const outbox = await (sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').select('key').orderBy('seq').execute();
+    const outbox = await runWithContext({ service: 'items', requestId: 'check', tenant: 'acme', signal: deadlineSignal(5000) }, () =>
+      (sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').select('key').orderBy('seq').execute(),
+    );
     expect(outbox.map((o) => Number(o.key))).toEqual(succeeded);
   });
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
-import { createLogger, type EventEnvelope, type EventTables, type Role } from '@omnishop/kit';
+import { acrossTenants, createLogger, type EventEnvelope, type EventTables, type Role } from '@omnishop/kit';
 import { eventually } from '../src/client.js';
 import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
 import { startPlatform, type Platform } from '../src/platform.js';
@@ -150,8 +150,10 @@ export async function stockedSku(
 export async function settled(t: TestPlatform, timeoutMs = 30_000): Promise<void> {
   await eventually(async () => {
     for (const r of t.platform.runtimes) await r.relay.flush();
-    const outboxes = await Promise.all(
-      t.platform.runtimes.map((r) => (r.sdb.db as never as Kysely<EventTables>).selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
+    const outboxes = await acrossTenants('the test waits for every brand\'s events', () =>
+      Promise.all(
+        t.platform.runtimes.map((r) => (r.sdb.db as never as Kysely<EventTables>).selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
+      ),
     );
     const idle = outboxes.every((o) => Number(o.n) === 0) && Object.values(await t.platform.bus.lag()).every((n) => n === 0);
     return idle ? true : undefined;

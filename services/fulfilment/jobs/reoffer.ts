@@ -10,6 +10,7 @@ import { OrderReoffered } from '../events/index.js';
 export const reofferUnclaimed = (everyMs: number, timeoutSeconds: number, batch = 200): JobDefinition<FulfilmentTables> => ({
   name: 'reoffer-unclaimed',
   everyMs,
+  acrossTenants: "unclaimed offers of every brand time out on the same clock; each is re-offered within its own brand",
   async run(tx) {
     const now = new Date();
     const cutoff = new Date(now.getTime() - timeoutSeconds * 1000).toISOString();

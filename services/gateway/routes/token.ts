@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { audit, ROLES } from '@omnishop/kit';
+import { acrossTenants, actForTenant, audit, ROLES } from '@omnishop/kit';
 import { route } from '../db.js';
 import { afterFailure, afterSuccess, isLocked } from '../domain/lockout.js';
 import { decoyHash, verifyPassword } from '../domain/password.js';
@@ -24,6 +24,8 @@ export const signIn = (opts: GatewayOptions) =>
     response: { 200: TokenPair },
     handler: async ({ body }, tx) => {
       const now = new Date();
+      // Whoever it turns out to be, sign-in works within the brand named.
+      actForTenant(body.tenant);
       const user = await tx.db.selectFrom('app_user').selectAll().where('tenant', '=', body.tenant).where('username', '=', body.username).executeTakeFirst();
       // An unknown user costs a hash check too, so timing does not tell who exists.
       const matches = await verifyPassword(body.password, user?.password_hash ?? (await decoyHash()));
@@ -57,7 +59,11 @@ export const refresh = (opts: GatewayOptions) =>
     handler: async ({ body }, tx) => {
       const now = new Date();
       const hash = refreshTokenHash(body.refreshToken);
-      const stored = await tx.db.selectFrom('refresh_token').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+      // The token is the only key: found in whichever brand holds it, which the rest of the exchange then works in.
+      const stored = await acrossTenants('a refresh token names no brand; its unguessable hash finds the one it belongs to', () =>
+        tx.db.selectFrom('refresh_token').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
+      );
+      if (stored) actForTenant(stored.tenant);
       const verdict = judgeRefresh(stored && { usedAt: stored.used_at, revokedAt: stored.revoked_at, expiresAt: stored.expires_at }, now);
       if (!stored || verdict === 'unknown') return refusal('refresh token unknown');
       const user = await tx.db.selectFrom('app_user').selectAll().where('tenant', '=', stored.tenant).where('id', '=', stored.user_id).executeTakeFirst();

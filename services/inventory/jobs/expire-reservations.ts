@@ -6,6 +6,7 @@ import { ReservationExpired } from '../events/index.js';
 export const expireReservations = (everyMs: number, batch = 200): JobDefinition<InventoryTables> => ({
   name: 'expire-reservations',
   everyMs,
+  acrossTenants: "reservations of every brand expire on the same clock; each is settled and announced for its own brand",
   async run(tx) {
     const due = await tx.db
       .selectFrom('reservation')

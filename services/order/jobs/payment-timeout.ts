@@ -5,6 +5,7 @@ import { advance, type OrderTables, type SagaOptions } from '../db.js';
 export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 200): JobDefinition<OrderTables> => ({
   name: 'cancel-unpaid-orders',
   everyMs,
+  acrossTenants: "orders of every brand await payment on the same clock; each is cancelled within its own brand",
   async run(tx) {
     const due = await tx.db
       .selectFrom('orders')

@@ -1,4 +1,4 @@
-import { currentContext, notFound, Problem, unprocessable } from '@omnishop/kit';
+import { actForTenant, notFound, Problem, unprocessable } from '@omnishop/kit';
 import { transition } from '../domain/intent.js';
 import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
 import { route } from '../db.js';
@@ -33,8 +33,7 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
       if (!verified.ok) throw REJECTIONS[verified.error]();
       const n = verified.value;
       const tenant = n.tenant;
-      const ctx = currentContext();
-      if (ctx) ctx.tenant = tenant;
+      actForTenant(tenant);
       const intent = await tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('id', '=', n.intentId).executeTakeFirst();
       if (!intent || intent.method !== 'wallet') throw notFound('payment intent', n.intentId);
       if (Number(intent.amount) !== n.amount || intent.currency !== n.currency) throw unprocessable('body.amount', `does not match the intent: ${intent.amount} ${intent.currency}`);

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/index.js';
 
 /**
@@ -11,8 +12,10 @@ export interface RequestContext {
   service: string;
   /** Request id for requests, event id for consumed events, run id for jobs. */
   requestId: string;
-  /** The brand whose data this work may touch; undefined only for cross-tenant jobs. */
+  /** The brand whose data this work may touch; the data layer scopes every query to it (see db/tenant-scope). */
   tenant?: string;
+  /** Why this work may touch every brand's rows; set only by acrossTenants(). */
+  acrossTenants?: string;
   principal?: Principal;
   /** W3C traceparent of the span doing the work, passed on to events and downstream calls. */
   traceparent?: string;
@@ -34,6 +37,36 @@ export function currentContext(): RequestContext | undefined {
 /** Runs `fn` outside any request's context: for shared work (a group commit) that no one request owns. */
 export function outsideContext<T>(fn: () => T): T {
   return storage.exit(fn);
+}
+
+const NEVER = new AbortController().signal;
+
+/**
+ * A public route (no token) names the brand it works for once it has
+ * authenticated its caller some other way (a signed callback, a password, a
+ * refresh token): from then on the data layer scopes its queries to it.
+ */
+export function actForTenant(tenant: string): void {
+  const ctx = storage.getStore();
+  if (!ctx) throw new Error('actForTenant outside any request or event');
+  ctx.tenant = tenant;
+}
+
+/**
+ * The tenant of platform staff (an operator looking after every brand), never a brand's:
+ * work for it sees every brand's dead letters. Any other tenant is one brand.
+ */
+export const PLATFORM_TENANT = 'platform';
+
+/**
+ * Runs `fn` with brand scoping lifted, for work that truly spans brands (a
+ * job sweeping every brand's due rows, the outbox relay). The only way past
+ * the data layer's brand isolation; the reason says why, and `grep
+ * acrossTenants` finds every use.
+ */
+export function acrossTenants<T>(reason: string, fn: () => T): T {
+  const outer = storage.getStore() ?? { service: 'platform', requestId: randomUUID(), signal: NEVER };
+  return storage.run({ ...outer, tenant: undefined, acrossTenants: reason }, fn);
 }
 
 /** A signal that fires after `ms`, or earlier when `parent` fires. */

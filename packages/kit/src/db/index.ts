@@ -17,8 +17,11 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
-import { currentContext } from '../context/index.js';
+import { acrossTenants, currentContext } from '../context/index.js';
 import { Problem } from '../errors/index.js';
+import { TenantScopePlugin } from './tenant-scope.js';
+
+export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -26,6 +29,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface ServiceDatabase<DB> {
   db: Kysely<DB>;
   dialect: Dialect;
+  /** Scopes every query to the context's tenant; learns the tenant tables when migrations have run. */
+  tenantScope: TenantScopePlugin;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -84,10 +89,12 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
     const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: 10 });
     // Unhandled, an idle connection's error would crash the process.
     pool.on('error', (error) => opts.onConnectionError?.(error));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin()] });
+    const tenantScope = new TenantScopePlugin();
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin(), tenantScope] });
     return {
       db,
       dialect: 'postgres',
+      tenantScope,
       ping: async () => void (await sql`select 1`.execute(db)),
       close: () => db.destroy(),
     };
@@ -99,10 +106,12 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   file.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), plugins: [new DeadlinePlugin()] });
+  const tenantScope = new TenantScopePlugin();
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), plugins: [new DeadlinePlugin(), tenantScope] });
   return {
     db,
     dialect: 'sqlite',
+    tenantScope,
     ping: async () => void (await sql`select 1`.execute(db)),
     close: () => db.destroy(),
   };
@@ -114,8 +123,19 @@ export type MigrationStep = (db: AnyDb, dialect: Dialect) => Promise<void>;
 /** Named migration steps; they run in name order, each once. */
 export type Migrations = Record<string, MigrationStep>;
 
-/** Applies every pending migration; returns the names applied. Runs at each start. */
-export async function migrate<DB>(sdb: ServiceDatabase<DB>, service: string, migrations: Migrations): Promise<string[]> {
+/**
+ * Applies every pending migration; returns the names applied. Runs at each start.
+ * Then reads which tables have a tenant column: from there on, queries on them are scoped.
+ */
+export function migrate<DB>(sdb: ServiceDatabase<DB>, service: string, migrations: Migrations): Promise<string[]> {
+  return acrossTenants('schema migrations span every brand', async () => {
+    const applied = await applyMigrations(sdb, service, migrations);
+    await sdb.tenantScope.learn(sdb.db as unknown as AnyDb, sdb.dialect);
+    return applied;
+  });
+}
+
+async function applyMigrations<DB>(sdb: ServiceDatabase<DB>, service: string, migrations: Migrations): Promise<string[]> {
   const db = sdb.db as unknown as AnyDb;
   if (sdb.dialect === 'postgres') await sql`create schema if not exists ${sql.id(service)}`.execute(db);
   const all: Record<string, Migration> = {};

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { outsideContext } from '../context/index.js';
+import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
@@ -38,7 +38,7 @@ export class Relay {
     }
     // The drain belongs to no request: run it outside the context of whoever nudged, so that
     // request's deadline does not reach the relay's queries.
-    this.draining = outsideContext(() => this.drain()).finally(() => {
+    this.draining = outsideContext(() => acrossTenants("the relay publishes every brand's events", () => this.drain())).finally(() => {
       this.draining = undefined;
       if (this.again) {
         this.again = false;

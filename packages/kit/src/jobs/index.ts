@@ -13,6 +13,11 @@ import type { Tx, UnitOfWork } from '../transaction/index.js';
 export interface JobDefinition<DB> {
   name: string;
   everyMs: number;
+  /**
+   * Jobs run for no one brand: without this, any query on a brand's table is refused.
+   * A job that sweeps every brand's rows says why here (it runs inside acrossTenants).
+   */
+  acrossTenants?: string;
   run(tx: Tx<DB>): Promise<void>;
 }
 
@@ -51,7 +56,14 @@ export class JobScheduler<DB> {
     let status = 'ok';
     let error: unknown;
     await runWithContext(
-      { service: this.service, requestId, traceparent: span.traceparent, traceId: span.traceId, signal: deadlineSignal(Math.max(job.everyMs, 30_000)) },
+      {
+        service: this.service,
+        requestId,
+        acrossTenants: job.acrossTenants,
+        traceparent: span.traceparent,
+        traceId: span.traceId,
+        signal: deadlineSignal(Math.max(job.everyMs, 30_000)),
+      },
       async () => {
         try {
           await this.uow.run((tx) => job.run(tx));

@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { audit, auditMigrations, auditPage, AuditRecordView } from '../audit/index.js';
-import type { Role, TokenAuthority } from '../auth/index.js';
+import type { Principal, Role, TokenAuthority } from '../auth/index.js';
 import { loadRevocations, revocationHandler, revocationMigrations, type RevocationTables } from '../auth/revocation.js';
-import { currentContext } from '../context/index.js';
+import { acrossTenants, currentContext, PLATFORM_TENANT } from '../context/index.js';
 import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 import { PageOf, PageQuery } from '../schema/index.js';
@@ -74,6 +74,14 @@ export const ADMIN_ROUTES = {
 } as const satisfies Record<string, Pick<RouteDefinition<unknown>, 'method' | 'url' | 'summary' | 'roles'>>;
 
 /**
+ * Dead letters are kept per brand like any row: an operator of one brand sees and replays
+ * only that brand's; a platform operator (tenant PLATFORM_TENANT) looks after every brand's.
+ */
+function asOperator<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
+  return principal.tenant === PLATFORM_TENANT ? acrossTenants("a platform operator looks after every brand's dead letters", fn) : fn();
+}
+
+/**
  * A service, running: its database (migrated at start), outbox relay,
  * consumer group, jobs, and a Fastify plugin with its routes, its OpenAPI
  * document and its dead-letter admin routes. The same runtime serves the
@@ -137,7 +145,7 @@ export class ServiceRuntime<DB> {
     const auth = this.opts.auth;
     if (!auth) return;
     const db = this.sdb.db as unknown as Kysely<RevocationTables>;
-    const load = () => loadRevocations(db, auth);
+    const load = () => acrossTenants('every brand\'s revocations apply to the tokens this process verifies', () => loadRevocations(db, auth));
     await load();
     this.revocationTimer = setInterval(() => void load().catch((error: unknown) => this.opts.logger.warn({ err: error, service: this.name }, 'revocations not re-read; trying again shortly')), this.opts.revocationRefreshMs ?? 5000);
     this.revocationTimer.unref();
@@ -214,7 +222,7 @@ export class ServiceRuntime<DB> {
   }
 
   /** Every service lists and replays its dead letters, and shows its audit log, the same way. */
-  private adminRoutes(): RouteDefinition<DB>[] {
+  adminRoutes(): RouteDefinition<DB>[] {
     return [
       {
         ...ADMIN_ROUTES.deadLetters,
@@ -222,8 +230,8 @@ export class ServiceRuntime<DB> {
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           after: Type.Optional(Type.String({ maxLength: 300 })),
         }),
-        handler: async ({ query }) => {
-          const items = await this.consumer.deadLetters({ limit: query.limit, after: query.after });
+        handler: async ({ query, principal }) => {
+          const items = await asOperator(principal, () => this.consumer.deadLetters({ limit: query.limit, after: query.after }));
           return { status: 200, body: { items, nextAfter: items.length === query.limit ? (items.at(-1)?.id ?? null) : null } };
         },
       },
@@ -231,8 +239,8 @@ export class ServiceRuntime<DB> {
         ...ADMIN_ROUTES.replay,
         transaction: false,
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
-        handler: async ({ params }) => {
-          const handled = await this.consumer.replay(params.id);
+        handler: async ({ params, principal }) => {
+          const handled = await asOperator(principal, () => this.consumer.replay(params.id));
           if (handled === undefined) throw notFound('dead letter', params.id);
           await this.uow.run((tx) => audit(tx.db, { action: 'dead-letter.replay', target: params.id, outcome: handled ? 'ok' : 'failed' }));
           // Not handled: it failed again and stays a dead letter, with the new error.

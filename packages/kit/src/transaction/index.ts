@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { ControlledTransaction, Kysely } from 'kysely';
-import { currentContext, outsideContext, runWithContext } from '../context/index.js';
-import type { ServiceDatabase } from '../db/index.js';
+import { acrossTenants, currentContext, outsideContext, runWithContext } from '../context/index.js';
+import { TenantScopeError, type ServiceDatabase } from '../db/index.js';
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
 import type { Relay } from '../events/relay.js';
@@ -63,6 +63,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     const ctx = currentContext();
     const tenant = opts?.tenant ?? ctx?.tenant;
     if (!tenant) throw new Error(`${def.type}: no tenant in context; pass opts.tenant`);
+    if (ctx?.tenant && tenant !== ctx.tenant) throw new TenantScopeError(`${def.type}: work for one brand emitted an event for another`);
     return createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent });
   }
 
@@ -81,10 +82,9 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[]): Promise<void> {
     if (!pending.length) return;
     const now = new Date().toISOString();
-    await (db as unknown as Kysely<EventTables>)
-      .insertInto('outbox')
-      .values(pending.map((e) => ({ id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), created_at: now })))
-      .execute();
+    const rows = pending.map((e) => ({ id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), created_at: now }));
+    // A consumer's batch commits events of several brands at once; each event's brand was checked when it was emitted.
+    await acrossTenants('one commit may carry events of several brands', () => (db as unknown as Kysely<EventTables>).insertInto('outbox').values(rows).execute());
   }
 
   async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {

@@ -49,6 +49,7 @@ export function serviceDefinitions(config: PlatformConfig, publicUrl: () => stri
       providerSecret: config.paymentProviderSecret,
       latencyMs: config.paymentLatencyMs,
       failureRate: config.paymentFailureRate,
+      renotifyMs: config.paymentRenotifyMs,
       baseUrl: publicUrl,
     }),
     fulfilmentService({ claimTimeoutSeconds: config.claimTimeoutSeconds, offerCheckMs: config.offerCheckMs }),

@@ -23,6 +23,8 @@ export const renotifyPendingPayments = (provider: SimulatedWalletProvider, opts:
       .where('status', '=', 'created')
       .where('method', '=', 'wallet')
       .where('notify_asked_at', '<=', askedBefore)
+      .where('provider_ref', 'is not', null)
+      .$narrowType<{ provider_ref: string }>()
       .orderBy('notify_asked_at')
       .limit(batch)
       .execute();
@@ -35,7 +37,7 @@ export const renotifyPendingPayments = (provider: SimulatedWalletProvider, opts:
         .where('status', '=', 'created')
         .where('notify_asked_at', '=', p.notify_asked_at)
         .executeTakeFirst();
-      if (Number(asked.numUpdatedRows) !== 1 || !p.provider_ref) continue;
+      if (Number(asked.numUpdatedRows) !== 1) continue;
       provider.notifyAgain({ tenant: p.tenant, intentId: p.id, providerRef: p.provider_ref, amount: Number(p.amount), currency: p.currency });
     }
   },

@@ -1,10 +1,12 @@
 import { defineService } from '@omnishop/kit';
 import type { PaymentTables } from './db.js';
+import { sagaHandlers } from './events/handlers.js';
 import { paymentEvents } from './events/index.js';
+import { renotifyPendingPayments } from './jobs/renotify.js';
 import { migrations } from './migrations/index.js';
 import { SimulatedWalletProvider } from './provider/wallet-provider.js';
 import { walletCallback } from './routes/callbacks.js';
-import { cancelIntent, createIntent, getIntent, refundIntent } from './routes/intents.js';
+import { cancelIntent, getIntent, listIntents, refundIntent } from './routes/intents.js';
 
 export const PAYMENT_PREFIX = '/api/payments';
 
@@ -23,8 +25,12 @@ export interface PaymentOptions {
   baseUrl: string | (() => string | undefined);
   /** How old (or how far ahead) a notification's timestamp may be; default 5 minutes. */
   callbackWindowMs?: number;
-  /** Decides failures instead of Math.random, for tests. */
-  random?: () => number;
+  /**
+   * How often wallet payments still pending are looked for; the provider is
+   * asked to notify again about those it was last asked about more than
+   * latencyMs + renotifyMs ago (its notification was lost, say in a crash).
+   */
+  renotifyMs: number;
 }
 
 export const paymentService = (opts: PaymentOptions) => {
@@ -35,21 +41,22 @@ export const paymentService = (opts: PaymentOptions) => {
     failureRate: opts.failureRate,
     baseUrl: typeof baseUrl === 'function' ? baseUrl : () => baseUrl,
     callbackPath: `${PAYMENT_PREFIX}/callbacks/wallet`,
-    random: opts.random,
   });
   return defineService<PaymentTables>({
     name: 'payment',
     prefix: PAYMENT_PREFIX,
     description:
-      'Payment intents for orders: by mobile wallet, through the simulated wallet provider that is part of the product (it calls back asynchronously with an HMAC-signed notification, after a configurable latency and with a configurable failure rate), or in cash at the till; refunds up to what was captured. Forged, stale and replayed callbacks are refused; each intent is captured at most once.',
+      'Payment intents for orders, created by the order saga (PaymentRequested) and cancelled or refunded when the order is cancelled or its goods returned: by mobile wallet, through the simulated wallet provider that is part of the product (it calls back asynchronously with an HMAC-signed notification, after a configurable latency and with a configurable failure rate), or in cash at the till; refunds up to what was captured. Forged, stale and replayed callbacks are refused; each intent is captured at most once.',
     migrations,
     emits: paymentEvents,
     routes: [
-      createIntent(provider),
+      listIntents,
       getIntent,
       refundIntent,
       cancelIntent,
       walletCallback({ secret: opts.providerSecret, windowMs: opts.callbackWindowMs ?? 5 * 60_000 }),
     ],
+    handlers: sagaHandlers(provider),
+    jobs: [renotifyPendingPayments(provider, { latencyMs: opts.latencyMs, everyMs: opts.renotifyMs })],
   });
 };

@@ -45,6 +45,7 @@ export const PlatformConfigSchema = Type.Object({
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),
   paymentTimeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'how long an order may await payment before it is cancelled; below reservationTtlSeconds' }),
   paymentCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often orders awaiting payment past their time are looked for' }),
+  paymentRenotifyMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often the wallet provider is asked again for notifications pending longer than its latency plus this' }),
   paymentFailureRate: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'share of wallet payments the simulated provider fails' }),
 });
 

@@ -55,6 +55,7 @@ export function serviceDefinitions(
       providerSecret: config.paymentProviderSecret,
       latencyMs: config.paymentLatencyMs,
       failureRate: config.paymentFailureRate,
+      renotifyMs: config.paymentRenotifyMs,
       baseUrl: publicUrl,
     }),
     fulfilmentService({ claimTimeoutSeconds: config.claimTimeoutSeconds, offerCheckMs: config.offerCheckMs }),

@@ -46,3 +46,20 @@ export function planRefund(
   if (!Number.isInteger(amount) || amount < 1 || amount > refundable(intent)) return err('exceeds_refundable');
   return ok({ status: to.value, refunded: intent.refunded + amount });
 }
+
+/** The statuses of an order's one live payment (the others leave room for another attempt). */
+export const LIVE_STATUSES: readonly IntentStatus[] = ['created', ...CAPTURED_STATUSES];
+
+/** What cancelling its order does to a payment: cancel it before capture, refund what is left of it after, or nothing. */
+export type Compensation = { kind: 'cancel' } | { kind: 'refund'; amount: number } | { kind: 'none' };
+
+export function compensation(intent: { status: IntentStatus; amount: number; refunded: number }): Compensation {
+  if (transition(intent.status, 'cancel').ok) return { kind: 'cancel' };
+  const left = refundable(intent);
+  return left > 0 ? { kind: 'refund', amount: left } : { kind: 'none' };
+}
+
+/** What a return refunds: what the goods are worth, but never more than is left to refund. */
+export function returnRefund(intent: { status: IntentStatus; amount: number; refunded: number }, worth: number): number {
+  return Math.min(Math.max(0, worth), refundable(intent));
+}

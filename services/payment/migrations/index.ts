@@ -48,4 +48,13 @@ export const migrations: Migrations = {
       .execute();
     await db.schema.createIndex('refund_by_intent').on('refund').columns(['tenant', 'intent_id']).execute();
   },
+  '0002-saga': async (db) => {
+    // The renotify job looks for wallet intents the provider was asked about too long ago.
+    await db.schema.alterTable('payment_intent').addColumn('notify_asked_at', 'text').execute();
+    await sql`update payment_intent set notify_asked_at = created_at where method = 'wallet'`.execute(db);
+    await db.schema.createIndex('payment_intent_awaiting_notification').on('payment_intent').columns(['status', 'notify_asked_at']).execute();
+    // A refund the saga owes (for a return, for a cancelled order) is made once: keyed, so a second is refused.
+    await db.schema.alterTable('refund').addColumn('refund_key', 'text').execute();
+    await db.schema.createIndex('refund_once_per_key').on('refund').columns(['tenant', 'refund_key']).unique().execute();
+  },
 };

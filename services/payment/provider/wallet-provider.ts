@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { httpClient, outsideContext, type HttpClient } from '@omnishop/kit';
 import { signed, type WalletNotification } from '../domain/notification.js';
 
@@ -11,8 +11,13 @@ import { signed, type WalletNotification } from '../domain/notification.js';
  * under the shared secret, success or failure by failureRate. Like a real
  * provider it redelivers a notification that got no answer or a 404 (the
  * intent's transaction may not have committed yet), and stops at a 2xx or at
- * 409 (already delivered). Swapping in a real provider means replacing this
- * module and keeping the callback route.
+ * 409 (already delivered). It keeps nothing but timers in memory, so when the
+ * process dies the notifications it still owed are lost; like a real provider
+ * it sends one again when asked (notifyAgain: the payment service's
+ * renotify job asks for intents that waited too long), with a fresh
+ * notification id and the same outcome, which it derives from the reference.
+ * Swapping in a real provider means replacing this module and keeping the
+ * callback route.
  */
 export interface WalletProviderOptions {
   secret: string;
@@ -26,8 +31,6 @@ export interface WalletProviderOptions {
   callbackPath: string;
   /** Deliveries of one notification before the provider gives up. */
   attempts?: number;
-  /** Math.random unless a test wants to choose. */
-  random?: () => number;
 }
 
 export interface ChargeRequest {
@@ -35,6 +38,21 @@ export interface ChargeRequest {
   intentId: string;
   amount: number;
   currency: string;
+}
+
+/** What the provider notifies about a payment it accepted. */
+export interface ChargeNotice extends ChargeRequest {
+  providerRef: string;
+}
+
+/**
+ * Whether the simulated provider fails a payment: decided by a hash of its
+ * (random) reference, uniform over [0, 1) against the failure rate, so the
+ * provider answers the same each time it is asked, across restarts.
+ */
+export function simulatedOutcome(providerRef: string, failureRate: number): 'success' | 'failure' {
+  const draw = createHash('sha256').update(providerRef).digest().readUInt32BE(0) / 2 ** 32;
+  return draw < failureRate ? 'failure' : 'success';
 }
 
 export class SimulatedWalletProvider {
@@ -45,13 +63,22 @@ export class SimulatedWalletProvider {
   /** Accepts a charge and returns the provider's reference; the outcome comes later, by callback. */
   charge(req: ChargeRequest): string {
     const providerRef = `WLT${randomUUID().replace(/-/g, '').slice(0, 20).toUpperCase()}`;
-    const outcome = (this.opts.random ?? Math.random)() < this.opts.failureRate ? 'failure' : 'success';
-    // The provider is another system: its callback carries none of the request's context or deadline.
-    outsideContext(() => this.later(() => this.deliver({ ...req, providerRef, outcome }, 1)));
+    this.schedule({ ...req, providerRef }, this.opts.latencyMs);
     return providerRef;
   }
 
-  private later(fn: () => Promise<void>, ms = this.opts.latencyMs): void {
+  /** Sends the notification of a payment it accepted once more, at once: the one it owed may have been lost. */
+  notifyAgain(notice: ChargeNotice): void {
+    this.schedule(notice, 0);
+  }
+
+  private schedule(notice: ChargeNotice, ms: number): void {
+    const outcome = simulatedOutcome(notice.providerRef, this.opts.failureRate);
+    // The provider is another system: its callback carries none of the request's context or deadline.
+    outsideContext(() => this.later(() => this.deliver({ ...notice, outcome }, 1), ms));
+  }
+
+  private later(fn: () => Promise<void>, ms: number): void {
     // unref: a pending callback never keeps a stopping process alive.
     setTimeout(() => void fn().catch(() => undefined), ms).unref();
   }
@@ -63,7 +90,7 @@ export class SimulatedWalletProvider {
     return this.client.http;
   }
 
-  private async deliver(c: ChargeRequest & { providerRef: string; outcome: 'success' | 'failure' }, attempt: number): Promise<void> {
+  private async deliver(c: ChargeNotice & { outcome: 'success' | 'failure' }, attempt: number): Promise<void> {
     const notification: WalletNotification = {
       notificationId: randomUUID(),
       tenant: c.tenant,

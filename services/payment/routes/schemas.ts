@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Currency, type Role } from '@omnishop/kit';
+import type { Role } from '@omnishop/kit';
 import type { IntentRow } from '../db.js';
 
 export const OrderId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\w.:-]+$', description: 'the order the payment is for' });
@@ -9,9 +9,7 @@ export const Amount = Type.Integer({ minimum: 1, maximum: 100_000_000, descripti
 export const Method = Type.Union([Type.Literal('wallet'), Type.Literal('cash')]);
 export const Status = Type.Union(['created', 'captured', 'failed', 'refunded', 'cancelled'].map((s) => Type.Literal(s)));
 
-/** The till: cash is taken by store staff only. */
-export const POS: Role[] = ['clerk', 'store_manager'];
-/** Who pays or takes a payment: the customer at the web checkout, and staff. */
+/** Who follows or cancels a payment: the customer at the web checkout, and staff. */
 export const PAYERS: Role[] = ['customer', 'clerk', 'store_manager', 'brand_admin'];
 export const READERS: Role[] = [...PAYERS, 'operator'];
 export const REFUNDERS: Role[] = ['store_manager', 'brand_admin'];
@@ -41,11 +39,6 @@ export const intentView = (r: IntentRow) => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
-
-export const CreateIntentBody = Type.Object(
-  { orderId: OrderId, amount: Amount, currency: Type.Optional(Currency), method: Method },
-  { additionalProperties: false },
-);
 
 export const SignedNotificationBody = Type.Object(
   {

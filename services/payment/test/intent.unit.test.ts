@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRefund, refundable, transition, type IntentAction, type IntentStatus } from '../domain/intent.js';
+import { compensation, planRefund, refundable, returnRefund, transition, type IntentAction, type IntentStatus } from '../domain/intent.js';
 
 describe('payment intent state machine', () => {
   it('moves a created intent to captured, failed or cancelled, and nowhere else', () => {
@@ -36,5 +36,27 @@ describe('payment intent state machine', () => {
       expect(refundable({ status, amount: 100, refunded: 0 })).toBe(0);
       expect(planRefund({ status, amount: 100, refunded: 0 }, 50)).toEqual({ ok: false, error: 'not_captured' });
     }
+  });
+
+  it('compensates a cancelled order: cancels a pending payment, refunds what is left of a captured one', () => {
+    expect(compensation({ status: 'created', amount: 100, refunded: 0 })).toEqual({ kind: 'cancel' });
+    expect(compensation({ status: 'captured', amount: 100, refunded: 0 })).toEqual({ kind: 'refund', amount: 100 });
+    expect(compensation({ status: 'refunded', amount: 100, refunded: 30 })).toEqual({ kind: 'refund', amount: 70 });
+    for (const settled of [
+      { status: 'refunded' as const, amount: 100, refunded: 100 },
+      { status: 'failed' as const, amount: 100, refunded: 0 },
+      { status: 'cancelled' as const, amount: 100, refunded: 0 },
+    ]) {
+      expect(compensation(settled), settled.status).toEqual({ kind: 'none' });
+    }
+  });
+
+  it('refunds a return what its goods are worth, capped by what is left to refund', () => {
+    const captured = { status: 'captured' as const, amount: 10_000, refunded: 0 };
+    expect(returnRefund(captured, 3000)).toBe(3000);
+    expect(returnRefund({ ...captured, status: 'refunded', refunded: 8000 }, 3000)).toBe(2000);
+    expect(returnRefund({ ...captured, status: 'refunded', refunded: 10_000 }, 3000)).toBe(0);
+    expect(returnRefund(captured, 0)).toBe(0);
+    expect(returnRefund({ ...captured, status: 'created' }, 3000)).toBe(0);
   });
 });

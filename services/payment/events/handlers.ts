@@ -1,0 +1,48 @@
+import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/events';
+import { compensation, returnRefund } from '../domain/intent.js';
+import { on } from '../db.js';
+import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../payments.js';
+import type { SimulatedWalletProvider } from '../provider/wallet-provider.js';
+
+/** A write that lost a race with another on the same intent: the handler retries and decides again on what it finds. */
+const retryIfChanged = (r: { ok: true } | { ok: false; error: string }, what: string): void => {
+  if (!r.ok && r.error === 'changed') throw new Error(`${what}: the payment changed meanwhile; retry`);
+};
+
+/**
+ * The payment service's part of the order saga: it takes the payment the
+ * order asks for, and gives it back when the order is cancelled or its goods
+ * returned. Intents are created here only.
+ */
+export const sagaHandlers = (provider: SimulatedWalletProvider) => [
+  on(PaymentRequested, async (event, tx) => {
+    const { orderId, customerId, amount, currency, method } = event.data;
+    // The saga asks once per order: an order with any intent, even a failed one, was answered already and is not charged again.
+    const earlier = await tx.db.selectFrom('payment_intent').select('id').where('tenant', '=', event.tenant).where('order_id', '=', orderId).executeTakeFirst();
+    if (earlier) return;
+    // A walk-in customer is nobody's account: no customer token may see that payment.
+    await takePayment(tx, provider, { tenant: event.tenant, orderId, customerId: customerId === WALK_IN_CUSTOMER ? null : customerId, amount, currency, method });
+  }),
+
+  // Cancelled before capture: the payment is cancelled. Captured (the customer cancelled a paid order, or the capture raced the cancellation): refunded in full.
+  on(OrderCancelled, async (event, tx) => {
+    const { orderId, reason } = event.data;
+    const intent = await liveIntentOf(tx, event.tenant, orderId);
+    if (!intent) return;
+    const owed = compensation(balanceOf(intent));
+    if (owed.kind === 'cancel') retryIfChanged(await cancelPayment(tx, intent), `cancel payment of order ${orderId}`);
+    if (owed.kind === 'refund') {
+      retryIfChanged(await refundPayment(tx, intent, { amount: owed.amount, reason: `order cancelled: ${reason}`, key: `cancel:${orderId}` }), `refund order ${orderId}`);
+    }
+  }),
+
+  // Goods came back: what they are worth is refunded, once per return.
+  on(OrderReturned, async (event, tx) => {
+    const { orderId, returnId, amount, reason } = event.data;
+    const intent = await liveIntentOf(tx, event.tenant, orderId);
+    if (!intent) return;
+    const refund = returnRefund(balanceOf(intent), amount);
+    if (refund === 0) return;
+    retryIfChanged(await refundPayment(tx, intent, { amount: refund, reason: `return ${returnId}: ${reason}`, key: `return:${returnId}` }), `refund return ${returnId}`);
+  }),
+];

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { err, ok, type Result, type Tx } from '@omnishop/kit';
+import { LIVE_STATUSES, planRefund, type PaymentMethod, type RefundRejection } from './domain/intent.js';
+import type { IntentRow, PaymentTables, RefundRow } from './db.js';
+import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
+import type { SimulatedWalletProvider } from './provider/wallet-provider.js';
+
+/**
+ * The writes on payment intents, each with the event it emits, shared by the
+ * routes (staff), the saga's handlers and the jobs. Each update is
+ * conditional on what was read, so two writers racing on one intent cannot
+ * both win: the loser is told it `changed` and decides (409, or retry).
+ */
+
+type PaymentTx = Tx<PaymentTables>;
+
+/** The order's live payment (pending or captured), if it has one. */
+export async function liveIntentOf(tx: PaymentTx, tenant: string, orderId: string): Promise<IntentRow | undefined> {
+  return tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('order_id', '=', orderId).where('status', 'in', LIVE_STATUSES).executeTakeFirst();
+}
+
+/** What the domain's rules need of an intent: bigint columns come back as strings on PostgreSQL. */
+export const balanceOf = (intent: IntentRow) => ({ status: intent.status, amount: Number(intent.amount), refunded: Number(intent.refunded) });
+
+export interface PaymentRequest {
+  tenant: string;
+  orderId: string;
+  /** Who may see it; null for a walk-in customer. */
+  customerId: string | null;
+  amount: number;
+  currency: string;
+  method: PaymentMethod;
+}
+
+/**
+ * Takes the payment for an order: the wallet provider is asked to charge (it
+ * calls back with the outcome), or the cash is in hand and captured at once.
+ * A second live intent for the order is refused by the partial unique index.
+ */
+export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvider, req: PaymentRequest): Promise<IntentRow> {
+  const { tenant, orderId, amount, currency } = req;
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  const cash = req.method === 'cash';
+  const row: IntentRow = {
+    id,
+    tenant,
+    order_id: orderId,
+    customer_id: req.customerId,
+    amount,
+    refunded: 0,
+    currency,
+    method: req.method,
+    status: cash ? 'captured' : 'created',
+    provider_ref: cash ? null : provider.charge({ tenant, intentId: id, amount, currency }),
+    notify_asked_at: cash ? null : now,
+    created_at: now,
+    updated_at: now,
+  };
+  await tx.db.insertInto('payment_intent').values(row).execute();
+  if (cash) tx.emit(PaymentCaptured, orderId, { intentId: id, orderId, amount, currency, method: 'cash', providerRef: null, capturedAt: now }, { tenant });
+  return row;
+}
+
+/** Cancels a payment not yet captured (the caller checked it is `created`); a late provider callback then changes nothing. */
+export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<Result<IntentRow, 'changed'>> {
+  const now = new Date().toISOString();
+  const moved = await tx.db
+    .updateTable('payment_intent')
+    .set({ status: 'cancelled', updated_at: now })
+    .where('tenant', '=', intent.tenant)
+    .where('id', '=', intent.id)
+    .where('status', '=', 'created')
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) return err('changed');
+  tx.emit(PaymentCancelled, intent.order_id, { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency }, { tenant: intent.tenant });
+  return ok({ ...intent, status: 'cancelled', updated_at: now });
+}
+
+export interface RefundOrder {
+  amount: number;
+  reason: string;
+  /** Makes the refund one of a kind: a second with the same key is `already_refunded`. */
+  key?: string;
+}
+
+/** Gives back part or all of a captured payment, never more than is left of it. */
+export async function refundPayment(
+  tx: PaymentTx,
+  intent: IntentRow,
+  order: RefundOrder,
+): Promise<Result<{ refund: RefundRow; intent: IntentRow }, RefundRejection | 'changed' | 'already_refunded'>> {
+  const key = order.key ?? null;
+  if (key !== null) {
+    const before = await tx.db.selectFrom('refund').select('id').where('tenant', '=', intent.tenant).where('refund_key', '=', key).executeTakeFirst();
+    if (before) return err('already_refunded');
+  }
+  const plan = planRefund(balanceOf(intent), order.amount);
+  if (!plan.ok) return plan;
+  const now = new Date().toISOString();
+  const moved = await tx.db
+    .updateTable('payment_intent')
+    .set({ status: plan.value.status, refunded: plan.value.refunded, updated_at: now })
+    .where('tenant', '=', intent.tenant)
+    .where('id', '=', intent.id)
+    .where('status', '=', intent.status)
+    .where('refunded', '=', intent.refunded)
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) return err('changed');
+  // The unique key is the last guard: a concurrent refund for the same key fails here, and its transaction with it.
+  const refund: RefundRow = { id: randomUUID(), tenant: intent.tenant, intent_id: intent.id, amount: order.amount, reason: order.reason, refund_key: key, created_at: now };
+  await tx.db.insertInto('refund').values(refund).execute();
+  tx.emit(
+    PaymentRefunded,
+    intent.order_id,
+    {
+      intentId: intent.id,
+      orderId: intent.order_id,
+      amount: order.amount,
+      currency: intent.currency,
+      refundId: refund.id,
+      refundedTotal: plan.value.refunded,
+      reason: order.reason,
+    },
+    { tenant: intent.tenant },
+  );
+  return ok({ refund, intent: { ...intent, status: plan.value.status, refunded: plan.value.refunded, updated_at: now } });
+}

@@ -68,7 +68,7 @@ export const ADMIN_ROUTES = {
   audit: {
     method: 'GET',
     url: '/admin/audit',
-    summary: "Security-relevant actions in this service, oldest first: a brand_admin sees their brand's, an operator every brand's",
+    summary: "Security-relevant actions in this service, oldest first: a brand's admin and operator see that brand's, a platform operator every brand's",
     roles: AUDITORS,
   },
 } as const satisfies Record<string, Pick<RouteDefinition<unknown>, 'method' | 'url' | 'summary' | 'roles'>>;
@@ -78,7 +78,7 @@ export const ADMIN_ROUTES = {
  * only that brand's; a platform operator (tenant PLATFORM_TENANT) looks after every brand's.
  */
 function asOperator<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
-  return principal.tenant === PLATFORM_TENANT ? acrossTenants("a platform operator looks after every brand's dead letters", fn) : fn();
+  return principal.tenant === PLATFORM_TENANT ? acrossTenants("a platform operator looks after every brand's dead letters and audit", fn) : fn();
 }
 
 /**
@@ -252,8 +252,8 @@ export class ServiceRuntime<DB> {
         query: Type.Object(PageQuery),
         response: { 200: PageOf(AuditRecordView) },
         handler: async ({ query, principal }, tx) => {
-          const tenant = principal.role === 'operator' ? undefined : principal.tenant;
-          return { status: 200, body: await auditPage(tx.db, { tenant, limit: query.limit, cursor: query.cursor }) };
+          const tenant = principal.tenant === PLATFORM_TENANT ? undefined : principal.tenant;
+          return { status: 200, body: await asOperator(principal, () => auditPage(tx.db, { tenant, limit: query.limit, cursor: query.cursor })) };
         },
       },
     ];

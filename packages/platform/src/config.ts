@@ -43,7 +43,7 @@ export const PlatformConfigSchema = Type.Object({
   sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),
-  paymentTimeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'how long an order may await payment before it is cancelled; below reservationTtlSeconds' }),
+  paymentTimeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'how long an order may await payment before it is cancelled (sooner if its stock hold, reservationTtlSeconds, runs out first)' }),
   paymentCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often orders awaiting payment past their time are looked for' }),
   paymentRenotifyMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often the wallet provider is asked again for notifications pending longer than its latency plus this' }),
   paymentFailureRate: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'share of wallet payments the simulated provider fails' }),
@@ -70,11 +70,6 @@ export function loadPlatformConfig(env: Record<string, string | undefined> = pro
   }
   if (config.appEnv === 'production' && config.paymentProviderSecret === DEMO_PAYMENT_PROVIDER_SECRET) {
     throw new ConfigError(['paymentProviderSecret (env PAYMENT_PROVIDER_SECRET): the demo secret may not be used in production; set the one you share with the provider']);
-  }
-  if (config.paymentTimeoutSeconds >= config.reservationTtlSeconds) {
-    throw new ConfigError([
-      `paymentTimeoutSeconds (env PAYMENT_TIMEOUT_SECONDS): ${config.paymentTimeoutSeconds} must be below reservationTtlSeconds (${config.reservationTtlSeconds}), so stock is held for as long as payment may take`,
-    ]);
   }
   return config;
 }

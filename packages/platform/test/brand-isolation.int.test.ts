@@ -74,7 +74,9 @@ describe('brand isolation: brand B probes every route with brand A ids and finds
     const placed = (await post('/api/orders', alice, { lines: [{ sku, qty: 1 }] })) as { id: string };
     expect((await finalOrder(t, alice, placed.id)).status).toBe('confirmed');
     await eventually(async () => ((await t.api('GET', `/api/fulfilment/orders/${placed.id}`, { token: admin })).status === 200 ? true : undefined), 'the order to be offered');
-    const intent = (await post('/api/payments/intents', clerk, { orderId: `ORD-${randomUUID()}`, amount: 1234, method: 'cash' })) as { id: string };
+    const intent = (await t.api('GET', `/api/payments/intents?orderId=${placed.id}`, { token: admin })).body.items[0] as { id: string };
+    const sale = (await post('/api/orders/sales', clerk, { lines: [{ sku, qty: 1 }], paymentMethod: 'cash' })) as { id: string };
+    expect((await finalOrder(t, clerk, sale.id)).status).toBe('completed');
     const customerService = t.platform.runtimes.find((r) => r.name === 'customer')!;
     const broken: EventEnvelope = {
       id: randomUUID(),
@@ -94,8 +96,8 @@ describe('brand isolation: brand B probes every route with brand A ids and finds
     Object.assign(ids, {
       sku: [sku],
       code: [style, store, campaign, template, coupon.code],
-      id: [placed.id, intent.id, customer, staff.id, deadLetter],
-      orderId: [placed.id],
+      id: [placed.id, sale.id, intent.id, customer, staff.id, deadLetter],
+      orderId: [placed.id, sale.id],
       customerId: [customer],
       template: [template],
       campaign: [campaign],

@@ -15,13 +15,14 @@ const STORE = 'STMATRIX';
 const PROBLEM = 'https://omnishop.dev/problems/';
 
 let t: TestPlatform;
-const tokens = {} as Record<Role, string>;
+
+/** A fresh token each call: calling sign-out revokes every token issued to its caller before it. */
+const tokenOf = (role: Role) => t.token(role, { subject: `matrix-${role}`, store: role === 'clerk' || role === 'store_manager' ? STORE : undefined });
 
 beforeAll(async () => {
   t = await startTestPlatform();
-  for (const role of ROLES) tokens[role] = await t.token(role, { subject: `matrix-${role}`, store: role === 'clerk' || role === 'store_manager' ? STORE : undefined });
   const opened = await t.api('POST', '/api/stores', {
-    token: tokens.brand_admin,
+    token: await tokenOf('brand_admin'),
     idempotencyKey: newKey(),
     body: { code: STORE, name: 'Matrix', type: 'store', city: 'Shanghai', lat: 31.23, lng: 121.47, hours: {} },
   });
@@ -70,7 +71,7 @@ describe('the role matrix', () => {
       expect(anonymous.status, `${route.key} without a token`).toBe(401);
       expectProblem(anonymous, 401, 'unauthorized');
       for (const role of ROLES) {
-        const res = await call(route, tokens[role], seed);
+        const res = await call(route, await tokenOf(role), seed);
         const what = `${route.key} as ${role} → ${res.status} ${JSON.stringify(res.body)}`;
         expect(res.status, what).toBeLessThan(500);
         if (!allows(route, role)) {
@@ -91,7 +92,7 @@ describe('the role matrix', () => {
   it('a store manager of another store is refused by the ownership rule, not the role check', async () => {
     const other = await t.token('store_manager', { store: 'ELSEWHERE' });
     expectProblem(await t.api('GET', `/api/stores/${STORE}/staff`, { token: other }), 403, 'forbidden');
-    expect((await t.api('GET', `/api/stores/${STORE}/staff`, { token: tokens.store_manager })).status).toBe(200);
+    expect((await t.api('GET', `/api/stores/${STORE}/staff`, { token: await tokenOf('store_manager') })).status).toBe(200);
   });
 
   it('each OpenAPI operation names its roles (x-roles), and a limit with a default is not required', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type ServiceDatabase } from '@omnishop/kit';
+import { acrossTenants, migrate, openDatabase, type ServiceDatabase } from '@omnishop/kit';
 import type { CustomerTables } from '../db.js';
 import { migrations } from '../migrations/index.js';
 import { freshPostgresDatabase } from '../../../packages/platform/test/harness.js';
@@ -40,7 +40,8 @@ describe('customer migrations: 0002-refunds on an existing database', () => {
     at: '2026-01-01T00:00:00.000Z',
   });
 
-  it('keeps the ledger and its sequence, lets an order be reversed once per refund, and still earns it once', async () => {
+  // The test builds and reads the database itself, not as any one brand's work.
+  it('keeps the ledger and its sequence, lets an order be reversed once per refund, and still earns it once', () => acrossTenants('a migration test reads every row', async () => {
     const sdb = await databaseAt0001();
     const { db, dialect } = sdb;
     await db.insertInto('member').values({ tenant: 'acme', id: 'carol', name: null, tier: 'bronze', joined_at: '2026-01-01T00:00:00.000Z' }).execute();
@@ -61,5 +62,5 @@ describe('customer migrations: 0002-refunds on an existing database', () => {
     await expect(db.insertInto('order_refund').values({ tenant: 'acme', refund_id: 'r1', order_id: 'o2', refunded_total: 2_000 }).execute()).rejects.toThrow();
     // Started again, nothing is left to apply.
     expect(await migrate(sdb, 'customer', migrations)).toEqual([]);
-  });
+  }));
 });

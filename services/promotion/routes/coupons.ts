@@ -165,7 +165,7 @@ export const redeemCoupon = route({
     if (!held || (principal.role === 'customer' && held.customerId !== principal.subject)) throw notFound('coupon', code);
     const { lines } = await pricedLines(tx.db, tenant, body.lines);
     const redeemed = await redeemForOrder(tx, tenant, { orderId: body.orderId, customerId: body.customerId, lines, codes: [code] }).catch((e: unknown) => {
-      if (e instanceof CouponChanged) throw conflict('coupon-redeemed', e.message);
+      if (e instanceof CouponChanged) throw conflict(e.what, e.message);
       throw e;
     });
     if (!redeemed.ok) {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import {
+  closeGracefully,
   createHttpServer,
   EmbeddedBus,
   installTracing,
@@ -134,7 +135,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
     runtimes,
     async stop() {
       closing = true;
-      await app.close(); // stop accepting; in-flight requests finish
+      await closeGracefully(app); // stop accepting; in-flight requests finish
       await bus.stop(); // consumers finish the event in hand
       for (const r of runtimes) await r.stop(); // jobs stop, outboxes flush, databases close
       await bus.close();

@@ -40,7 +40,7 @@ export const OWNERSHIP: Record<string, string> = {
   'GET /api/customers/me': 'customer: own membership (the token subject)',
   'PUT /api/customers/me': 'customer: own membership (the token subject)',
   'GET /api/customers/me/points': 'customer: own points (the token subject)',
-  'POST /api/payments/intents': 'customer: pays own orders; cash only by clerk, store_manager (403)',
+  'GET /api/payments/intents': "customer: own orders' payments only (another's: an empty list)",
   'GET /api/payments/intents/{id}': 'customer: own payments only (404)',
   'POST /api/payments/intents/{id}/cancel': 'customer: own payments only (404)',
   'GET /api/fulfilment/offers': "clerk, store_manager: offers to the store on their token; a token naming no store: 403",

@@ -34,3 +34,17 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
   return app;
 }
+
+/**
+ * Stops accepting, lets requests in flight finish, and closes keep-alive
+ * connections as soon as they fall idle, including those that were busy when
+ * closing began (Fastify's close otherwise waits out their keep-alive timeout).
+ */
+export async function closeGracefully(app: FastifyInstance, pollMs = 100): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), pollMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
+}

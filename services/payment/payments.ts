@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { err, ok, type Result, type Tx } from '@omnishop/kit';
+import { audit, err, ok, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import type { IntentRow, PaymentTables, RefundRow } from './db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
@@ -124,5 +124,7 @@ export async function refundPayment(
     },
     { tenant: intent.tenant },
   );
+  // Every refund is audited: by hand (the caller is the actor), or by the saga for a cancellation or a return.
+  await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${order.amount} ${intent.currency}, refund ${refund.id} (${order.reason})` });
   return ok({ refund, intent: { ...intent, status: plan.value.status, refunded: plan.value.refunded, updated_at: now } });
 }

@@ -3,7 +3,7 @@ import { loadPlatformConfig } from './config.js';
 import { DEMO_USERS, seedDemoUsers } from './demo-users.js';
 import { startPlatform } from './platform.js';
 import { DEMO_TENANT, seedDemo } from './seed.js';
-import { DEMO_CUSTOMER } from './demo-promotions.js';
+import { DEMO_CUSTOMER, fillDemoWallet } from './demo-promotions.js';
 
 /** `npm start`: the whole platform in one process, seeded with the demo brand. */
 async function main(): Promise<void> {
@@ -41,7 +41,10 @@ async function main(): Promise<void> {
     return;
   }
   const signIn = config.seed && platform.runtimes.some((r) => r.name === 'gateway');
-  if (signIn) await seedDemoUsers(platform);
+  const users = signIn ? await seedDemoUsers(platform) : new Map<string, string>();
+  // The banner's customer is the one who signs in as "customer", with coupons in their wallet.
+  const customer = users.get('customer') ?? DEMO_CUSTOMER;
+  if (config.seed && platform.runtimes.some((r) => r.name === 'promotion')) await fillDemoWallet(platform, DEMO_TENANT, customer);
   const mint = (subject: string, role: 'customer' | 'brand_admin' | 'operator') =>
     platform.auth.mint({ subject, tenant: DEMO_TENANT, role }, 12 * 3600);
   say(`
@@ -50,26 +53,26 @@ Omnishop is running at ${platform.url}
   health         ${platform.url}/health/ready
   OpenAPI        ${platform.runtimes.map((r) => `${platform.url}${r.def.prefix}/openapi.json`).join('\n                 ')}
 
-Demo tokens (brand "${DEMO_TENANT}", valid 12 h; mint others with: npm run token -- --role clerk):
-  customer     ${await mint(DEMO_CUSTOMER, 'customer')}
-  brand_admin  ${await mint('demo-admin', 'brand_admin')}
-  operator     ${await mint('demo-operator', 'operator')}
+Demo tokens (brand "${DEMO_TENANT}", valid 12 h; mint others with: npm run token -- --role clerk --store ST_SH_001):
+  customer     ${await mint(customer, 'customer')}
+  brand_admin  ${await mint(users.get('admin') ?? 'demo-admin', 'brand_admin')}
+  operator     ${await mint(users.get('operator') ?? 'demo-operator', 'operator')}
 
 ${
   signIn
     ? `Demo users (brand "${DEMO_TENANT}"; username / password):
-${DEMO_USERS.map((u) => `  ${u.role.padEnd(13)}${u.username} / ${u.password}`).join('\n')}
+${DEMO_USERS.map((u) => `  ${u.role.padEnd(15)}${u.username} / ${u.password}`).join('\n')}
 Sign in for an access token (valid ${config.accessTokenTtlSeconds} s) and a refresh token:
   curl -s -X POST ${platform.url}/api/auth/token -H 'content-type: application/json' \\
        -d '{"tenant":"${DEMO_TENANT}","username":"admin","password":"demo-admin-password"}'
 
 `
     : ''
-}Try:
+}Try (TOKEN=the customer token above):
   curl -s '${platform.url}/api/stores/nearest?lat=31.2304&lng=121.4737&limit=3' -H "authorization: Bearer $TOKEN"
   curl -s '${platform.url}/api/inventory/stock?sku=TS1001-BLK-M' -H "authorization: Bearer $TOKEN"
   curl -s -X POST ${platform.url}/api/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-       -H "idempotency-key: $(uuidgen || date +%s%N)" -d '{"lines":[{"sku":"TS1001-BLK-M","qty":1}]}'
+       -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" -d '{"lines":[{"sku":"TS1001-BLK-M","qty":1}]}'
   curl -s ${platform.url}/api/promotions/wallet -H "authorization: Bearer $TOKEN"      # the customer's coupons: add "coupons":["<code>"] to an order
 `);
 }

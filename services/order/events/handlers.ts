@@ -47,7 +47,7 @@ export const sagaHandlers = (opts: SagaOptions) => [
     }
   }),
   on(CouponsRefused, async (event, tx) => {
-    await advance(tx, event.tenant, event.data.orderId, { kind: 'coupons_refused', reason: `coupon ${event.data.code}: ${event.data.reason}` }, opts);
+    await advance(tx, event.tenant, event.data.orderId, { kind: 'coupons_refused', reason: event.data.reason }, opts);
   }),
   on(PaymentCaptured, async (event, tx) => {
     await advance(tx, event.tenant, event.data.orderId, { kind: 'paid' }, opts);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { audit, badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/promotion/pricing';
 import { advance, loadOrder, OrderChanged, route, type OrderTables, type PaymentMethod, type SagaOptions } from '../db.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
@@ -289,6 +289,7 @@ export const returnOrder = route({
       await tx.db.updateTable('orders').set({ status: 'returned', reason: body.reason, updated_at: now }).where('tenant', '=', tenant).where('id', '=', order.id).execute();
       await tx.db.insertInto('order_history').values({ tenant, order_id: order.id, status: 'returned', reason: body.reason, at: now }).execute();
     }
+    await audit(tx.db, { action: 'order.return', target: `${order.id}: ${lines.map((l) => `${l.qty} × ${l.sku}`).join(', ')} at ${location}, refund ${plan.value.amount} ${order.currency}` });
     tx.emit(OrderReturned, order.id, {
       orderId: order.id,
       returnId,

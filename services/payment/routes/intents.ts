@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { audit, conflict, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
+import { conflict, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
 import { balanceOf, cancelPayment, refundPayment } from '../payments.js';
@@ -61,7 +61,6 @@ export const refundIntent = route({
       throw conflict('payment-changed', `payment ${intent.id} was refunded meanwhile; look again and retry`);
     }
     const { refund: made, intent: updated } = done.value;
-    await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${body.amount} ${intent.currency}, refund ${made.id}` });
     return { status: 201, body: { id: made.id, amount: Number(made.amount), reason: made.reason, createdAt: made.created_at, intent: intentView(updated) } };
   },
 });

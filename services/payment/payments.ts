@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { audit, err, ok, type Result, type Tx } from '@omnishop/kit';
-import { LIVE_STATUSES, planRefund, type PaymentMethod, type RefundRejection } from './domain/intent.js';
+import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import type { IntentRow, PaymentTables, RefundRow } from './db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
 import type { SimulatedWalletProvider } from './provider/wallet-provider.js';
@@ -85,6 +85,39 @@ export interface RefundOrder {
 }
 
 /** Gives back part or all of a captured payment, never more than is left of it. */
+/**
+ * The provider took the money for a payment we had called off (the customer
+ * approved it in their wallet after the order was cancelled): it is refunded
+ * at once, in full, and said so (PaymentRefunded), so nothing is kept for an
+ * order that does not exist. Conditional on the intent still being
+ * cancelled, so it happens once.
+ */
+export async function refundLateCapture(tx: PaymentTx, intent: IntentRow): Promise<IntentRow | undefined> {
+  const to = transition(intent.status, 'late_capture');
+  if (!to.ok) return undefined;
+  const now = new Date().toISOString();
+  const amount = Number(intent.amount);
+  const moved = await tx.db
+    .updateTable('payment_intent')
+    .set({ status: to.value, refunded: amount, updated_at: now })
+    .where('tenant', '=', intent.tenant)
+    .where('id', '=', intent.id)
+    .where('status', '=', 'cancelled')
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) return undefined;
+  const reason = 'captured after the payment was cancelled: given back';
+  const refund: RefundRow = { id: randomUUID(), tenant: intent.tenant, intent_id: intent.id, amount, reason, refund_key: `late:${intent.id}`, created_at: now };
+  await tx.db.insertInto('refund').values(refund).execute();
+  tx.emit(
+    PaymentRefunded,
+    intent.order_id,
+    { intentId: intent.id, orderId: intent.order_id, amount, currency: intent.currency, refundId: refund.id, refundedTotal: amount, reason },
+    { tenant: intent.tenant },
+  );
+  await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${amount} ${intent.currency}, refund ${refund.id} (${reason})` });
+  return { ...intent, status: to.value, refunded: amount, updated_at: now };
+}
+
 export async function refundPayment(
   tx: PaymentTx,
   intent: IntentRow,

@@ -45,7 +45,9 @@ describe('order lifecycle over the real API and bus', () => {
     const sku = await stockedSku(t, { stock: { WH_SH: 2 } });
     const placed = await t.api('POST', '/api/orders', { token: customer, idempotencyKey: newKey(), body: { lines: [{ sku, qty: 2 }] } });
     expect((await finalOrder(t, customer, placed.body.id)).status).toBe('confirmed');
-    const cancelled = await t.api('POST', `/api/orders/${placed.body.id}/cancel`, { token: customer });
+    // Paid, it may be on its way: the customer asks the store, whose staff cancel it.
+    expect((await t.api('POST', `/api/orders/${placed.body.id}/cancel`, { token: customer })).status).toBe(409);
+    const cancelled = await t.api('POST', `/api/orders/${placed.body.id}/cancel`, { token: admin });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     await settled(t);

@@ -138,7 +138,7 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expect((await paymentOf(failing, placed.id))[0]).toMatchObject({ status: 'failed' });
   });
 
-  it('an unpaid order times out and is cancelled; the late callback captures nothing', async () => {
+  it('an unpaid order times out and is cancelled; money a late callback took is given back at once', async () => {
     const sku = await stockedSku(silent, { stock: { [STORE]: 1 } });
     const { code } = await issuedCoupon(silent, 'carol');
     const placed = await place(silent, 'carol', { lines: [{ sku, qty: 1 }], coupons: [code] });
@@ -150,16 +150,16 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expect(await stockAt(silent, sku)).toEqual({ onHand: 1, reserved: 0, available: 1 });
     expect(await couponState(silent, 'carol', code)).toMatchObject({ status: 'issued' });
 
-    // The provider's success arrives late, twice: nothing is captured, the order stays cancelled.
+    // The provider's success arrives late (the customer approved it after all), twice: the money is given back once, the order stays cancelled.
     const late = signed(
       { notificationId: newKey(), tenant: 'acme', intentId: intent!.id, providerRef: intent!.providerRef, outcome: 'success', amount: intent!.amount, currency: intent!.currency, timestamp: new Date().toISOString() },
       silent.config.paymentProviderSecret,
     );
-    expect((await silent.api('POST', '/api/payments/callbacks/wallet', { body: late })).body).toMatchObject({ applied: false, intent: { status: 'cancelled' } });
+    expect((await silent.api('POST', '/api/payments/callbacks/wallet', { body: late })).body).toMatchObject({ applied: false, intent: { status: 'refunded', refunded: intent!.amount } });
     expectProblem(await silent.api('POST', '/api/payments/callbacks/wallet', { body: late }), 409);
     await settled(silent);
     expect((await silent.api('GET', `/api/orders/${placed.id}`, { token: await token(silent, 'brand_admin') })).body.status).toBe('cancelled');
-    expect(await eventsOf(silent, placed.id, ['PaymentCaptured'])).toEqual([]);
+    expect(await eventsOf(silent, placed.id, ['PaymentCaptured', 'PaymentRefunded'])).toEqual(['PaymentRefunded']);
   });
 
   it("a coupon that is not the customer's rejects the order, and its held stock is released", async () => {
@@ -174,12 +174,13 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expect(await paymentOf(t, placed.id)).toEqual([]);
   });
 
-  it('a customer cancelling a paid order gets the payment refunded and the stock goes back', async () => {
+  it('a paid order cancelled by staff (the customer may not, it may be on its way) is refunded, and the stock goes back', async () => {
     const sku = await stockedSku(t, { stock: { [STORE]: 1 } });
     const frank = await token(t, 'customer', 'frank');
     const placed = await place(t, 'frank', { lines: [{ sku, qty: 1 }] });
     expect((await finalOrder(t, frank, placed.id)).status).toBe('confirmed');
-    const cancelled = await t.api('POST', `/api/orders/${placed.id}/cancel`, { token: frank });
+    expectProblem(await t.api('POST', `/api/orders/${placed.id}/cancel`, { token: frank }), 409);
+    const cancelled = await t.api('POST', `/api/orders/${placed.id}/cancel`, { token: await token(t, 'brand_admin') });
     expect(cancelled.body.status).toBe('cancelled');
     await settled(t);
     expect((await paymentOf(t, placed.id))[0]).toMatchObject({ status: 'refunded', refunded: 9900 });

@@ -114,7 +114,7 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     const clerk = await clerkOf(t, 'ST_SH_001');
     const id = await offeredOrder(t, [skuSh]);
     await api(t, 'POST', `/orders/${id}/claim`, clerk);
-    expect((await t.api('POST', `/api/orders/${id}/cancel`, { token: alice })).status).toBe(200);
+    expect((await t.api('POST', `/api/orders/${id}/cancel`, { token: await t.token('brand_admin') })).status).toBe(200);
     expect(await published(t, 'FulfilmentCancelled', id)).toBe(1);
     expect((await api(t, 'GET', `/orders/${id}`, alice)).body).toMatchObject({ status: 'cancelled' });
     expectProblem(await api(t, 'POST', `/orders/${id}/ready`, clerk), 409);

@@ -40,7 +40,7 @@ export type SagaInput =
   | { kind: 'paid' }
   | { kind: 'payment_failed'; reason: string }
   | { kind: 'payment_timed_out' }
-  | { kind: 'cancel'; reason: string }
+  | { kind: 'cancel'; reason: string; byCustomer: boolean }
   | { kind: 'hand_over' };
 
 /** The order's events a step emits, in order. */
@@ -83,9 +83,11 @@ export function step(state: SagaState, input: SagaInput): Result<SagaStep, strin
       if (state.status !== 'pending') return refuse('reject');
       return moved({}, [{ status: 'rejected', reason: input.reason }], ['OrderRejected']);
     case 'hold_expired':
-      // Stock held past its hold before payment: a pending order was never accepted; a later one is called off.
+      // The hold ran out before it was kept: a pending order was never accepted; a later one is called off
+      // (a paid one too: payment and expiry race across services, and without its stock it cannot be
+      // fulfilled; its cancellation refunds the payment).
       if (state.status === 'pending') return moved({}, [{ status: 'rejected', reason: 'reservation_expired' }], ['OrderRejected']);
-      if (state.status === 'awaiting_payment') return moved({}, [{ status: 'cancelled', reason: 'reservation_expired' }], ['OrderCancelled']);
+      if (state.status === 'awaiting_payment' || state.status === 'confirmed') return moved({}, [{ status: 'cancelled', reason: 'reservation_expired' }], ['OrderCancelled']);
       return refuse('expire the hold');
     case 'paid':
       if (state.status !== 'awaiting_payment') return refuse('confirm payment');
@@ -97,6 +99,8 @@ export function step(state: SagaState, input: SagaInput): Result<SagaStep, strin
       if (state.status !== 'awaiting_payment') return refuse('time out payment');
       return moved({}, [{ status: 'cancelled', reason: 'payment_timeout' }], ['OrderCancelled']);
     case 'cancel':
+      // Once paid, the order may be on its way: only staff, who can see the parcel, call it off.
+      if (input.byCustomer && state.status === 'confirmed') return err('cannot cancel: the order is paid and being fulfilled; ask the store');
       if (!CANCELLABLE.includes(state.status)) return refuse('cancel');
       return moved({}, [{ status: 'cancelled', reason: input.reason }], ['OrderCancelled']);
     case 'hand_over':

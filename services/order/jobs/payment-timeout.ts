@@ -1,5 +1,5 @@
 import type { JobDefinition } from '@omnishop/kit';
-import { advance, type OrderTables, type SagaOptions } from '../db.js';
+import { advance, OrderChanged, type OrderTables, type SagaOptions } from '../db.js';
 
 /** Cancels orders whose payment did not arrive in time, a batch per run; the cancellation gives back stock and coupons and cancels the payment. */
 export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 200): JobDefinition<OrderTables> => ({
@@ -15,6 +15,11 @@ export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 2
       .orderBy('payment_due_by')
       .limit(batch)
       .execute();
-    for (const o of due) await advance(tx, o.tenant, o.id, { kind: 'payment_timed_out' }, opts);
+    for (const o of due) {
+      // Paid meanwhile (the capture raced this run): leave it to the capture, and time out the rest.
+      await advance(tx, o.tenant, o.id, { kind: 'payment_timed_out' }, opts).catch((e: unknown) => {
+        if (!(e instanceof OrderChanged)) throw e;
+      });
+    }
   },
 });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { withSequence, type MigrationStep } from '@omnishop/kit';
 
 /** The order saga: coupons and what they took off, the payment method, a till sale's store, and returns. */
@@ -10,6 +11,9 @@ export const sagaMigration: MigrationStep = async (db, dialect) => {
   await db.schema.alterTable('orders').addColumn('stock_held', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('orders').addColumn('coupons_settled', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('orders').addColumn('payment_due_by', 'text').execute();
+  // Orders placed before the saga: their total had no coupons, and a confirmed or completed one holds its stock.
+  await db.updateTable('orders').set({ subtotal: sql`total`, coupons_settled: 1 }).execute();
+  await db.updateTable('orders').set({ stock_held: 1 }).where('status', 'in', ['confirmed', 'completed']).execute();
   await db.schema.createIndex('orders_awaiting_payment').on('orders').columns(['status', 'payment_due_by']).execute();
   await db.schema.alterTable('order_line').addColumn('discount', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('order_line').addColumn('returned_qty', 'integer', (c) => c.notNull().defaultTo(0)).execute();

@@ -236,9 +236,9 @@ const commandRoute = (input: (principal: Principal) => SagaInput, url: string, s
   });
 
 export const cancelOrder = commandRoute(
-  (p) => ({ kind: 'cancel', reason: `cancelled by ${p.role}` }),
+  (p) => ({ kind: 'cancel', reason: `cancelled by ${p.role}`, byCustomer: p.role === 'customer' }),
   '/:id/cancel',
-  'Cancel an order not yet handed over: its stock and coupons are given back, its payment cancelled or refunded',
+  'Cancel an order not yet handed over (a customer: only before it is paid): its stock and coupons are given back, its payment cancelled or refunded',
   [...BUYERS],
 );
 export const completeOrder = commandRoute(() => ({ kind: 'hand_over' }), '/:id/complete', 'Mark a paid order handed over; its held stock is sold', STAFF);
@@ -261,13 +261,15 @@ export const returnOrder = route({
   response: { 201: OrderView },
   handler: async ({ params, body, principal }, tx) => {
     const tenant = principal.tenant;
+    const now = new Date().toISOString();
+    // Returns of one order take turns (the write locks its row on PostgreSQL), so each sees what the last took back.
+    await tx.db.updateTable('orders').set({ updated_at: now }).where('tenant', '=', tenant).where('id', '=', params.id).where('status', '=', 'completed').execute();
     const order = await visibleOrder(tx.db, principal, params.id);
     const location = body.location ?? principal.store;
     if (!location) throw badRequest('body.location', 'is required: where did the goods come back?');
     if (principal.store && location !== principal.store) throw forbidden(`store staff take returns at their own store, ${principal.store}`);
     const plan = planReturn(order.status, order.lines, body.lines);
     if (!plan.ok) throw plan.error.field === 'path.id' ? conflict('order-not-returnable', `order ${order.id} ${plan.error.message}`) : unprocessable(plan.error.field, plan.error.message);
-    const now = new Date().toISOString();
     for (const l of plan.value.lines) {
       const moved = await tx.db
         .updateTable('order_line')

@@ -66,7 +66,8 @@ describe('order saga', () => {
     ['the payment failed', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'payment_failed', reason: 'declined' }], 'cancelled', 'OrderCancelled'],
     ['the payment timed out', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'payment_timed_out' }], 'cancelled', 'OrderCancelled'],
     ['the hold expired while awaiting payment', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'hold_expired' }], 'cancelled', 'OrderCancelled'],
-    ['the customer cancelled after paying', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'cancel', reason: 'by customer' }], 'cancelled', 'OrderCancelled'],
+    ['the customer cancelled after paying', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'cancel', reason: 'by staff', byCustomer: false }], 'cancelled', 'OrderCancelled'],
+    ['the hold expired after payment (the two raced)', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'hold_expired' }], 'cancelled', 'OrderCancelled'],
   ])('compensates when %s', (_, inputs, status, effect) => {
     const r = run(placed(), ...inputs);
     expect(r.refused).toBeUndefined();
@@ -76,16 +77,23 @@ describe('order saga', () => {
 
   it.each<[string, SagaInput[], SagaInput]>([
     ['a second payment capture', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }], { kind: 'paid' }],
-    ['a capture after the order was cancelled', [{ kind: 'cancel', reason: 'x' }], { kind: 'paid' }],
+    ['a capture after the order was cancelled', [{ kind: 'cancel', reason: 'x', byCustomer: false }], { kind: 'paid' }],
     ['stock held twice', [{ kind: 'stock_held' }], { kind: 'stock_held' }],
     ['stock held for a rejected order', [{ kind: 'coupons_refused', reason: 'x' }], { kind: 'stock_held' }],
     ['payment asked of an order not awaiting it', [], { kind: 'payment_timed_out' }],
     ['handing over an unpaid order', [], { kind: 'hand_over' }],
-    ['cancelling a completed order', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'hand_over' }], { kind: 'cancel', reason: 'x' }],
+    ['cancelling a completed order', [{ kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' }, { kind: 'hand_over' }], { kind: 'cancel', reason: 'x', byCustomer: false }],
   ])('ignores a late or repeated answer: %s', (_, before, late) => {
     const r = run(placed(), ...before);
     const again = step(r.state, late);
     expect(again.ok).toBe(false);
+  });
+
+  it('a customer may cancel before paying, not after: the order may be on its way', () => {
+    const unpaid = run(placed(), { kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'cancel', reason: 'x', byCustomer: true });
+    expect(unpaid.state.status).toBe('cancelled');
+    const paid = run(placed(), { kind: 'stock_held' }, { kind: 'coupons_redeemed', discount: 0 }, { kind: 'paid' });
+    expect(step(paid.state, { kind: 'cancel', reason: 'x', byCustomer: true })).toEqual({ ok: false, error: 'cannot cancel: the order is paid and being fulfilled; ask the store' });
   });
 
   it('final statuses accept no input at all', () => {
@@ -98,7 +106,7 @@ describe('order saga', () => {
       { kind: 'paid' },
       { kind: 'payment_failed', reason: 'x' },
       { kind: 'payment_timed_out' },
-      { kind: 'cancel', reason: 'x' },
+      { kind: 'cancel', reason: 'x', byCustomer: false },
       { kind: 'hand_over' },
     ];
     for (const status of ['rejected', 'cancelled', 'completed', 'returned'] as const) {

@@ -6,18 +6,19 @@ export type PaymentMethod = 'wallet' | 'cash';
 /**
  * created ─capture─► captured ─refund─► refunded ─refund─► refunded (until all of it is given back)
  *    ├─fail─► failed
- *    └─cancel─► cancelled
+ *    └─cancel─► cancelled ─late_capture─► refunded (a success callback after the cancel: taken, and given back at once)
  * failed and cancelled are final. A refund may be partial; refunds together never pass the captured amount.
  */
 export type IntentStatus = 'created' | 'captured' | 'failed' | 'refunded' | 'cancelled';
-export type IntentAction = 'capture' | 'fail' | 'cancel' | 'refund';
+export type IntentAction = 'capture' | 'fail' | 'cancel' | 'refund' | 'late_capture';
 
 const TRANSITIONS: Record<IntentStatus, Partial<Record<IntentAction, IntentStatus>>> = {
   created: { capture: 'captured', fail: 'failed', cancel: 'cancelled' },
   captured: { refund: 'refunded' },
   refunded: { refund: 'refunded' },
   failed: {},
-  cancelled: {},
+  // The customer approved the charge after it was called off: the money came in, and goes straight back.
+  cancelled: { late_capture: 'refunded' },
 };
 
 /** The status an intent moves to, or why it cannot. */

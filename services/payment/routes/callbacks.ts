@@ -2,6 +2,7 @@ import { actForTenant, notFound, Problem, unprocessable } from '@omnishop/kit';
 import { transition } from '../domain/intent.js';
 import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
 import { route } from '../db.js';
+import { refundLateCapture } from '../payments.js';
 import { PaymentCaptured, PaymentFailed } from '../events/index.js';
 import { IntentView, intentView, SignedNotificationBody } from './schemas.js';
 import { Type } from '@sinclair/typebox';
@@ -18,7 +19,7 @@ const REJECTIONS: Record<NotificationRejection, () => Problem> = {
  * the tenant is the one it names, once verified. Capture or failure is applied
  * at most once: the update is conditional on the intent still being created,
  * so a second or late notification for a settled intent is a 200 that changes
- * nothing, and the same notification twice is a replay (409).
+ * nothing (but a success for a cancelled intent: that money is refunded at once), and the same notification twice is a replay (409).
  */
 export const walletCallback = (opts: { secret: string; windowMs: number }) =>
   route({
@@ -58,7 +59,8 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1) {
         const settled = await tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('id', '=', intent.id).executeTakeFirstOrThrow();
-        return { status: 200, body: { applied: false, intent: intentView(settled) } };
+        const givenBack = n.outcome === 'success' ? await refundLateCapture(tx, settled) : undefined;
+        return { status: 200, body: { applied: false, intent: intentView(givenBack ?? settled) } };
       }
       const payment = { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency, providerRef: n.providerRef };
       if (to.value === 'captured') tx.emit(PaymentCaptured, intent.order_id, { ...payment, method: 'wallet', capturedAt: now }, { tenant });

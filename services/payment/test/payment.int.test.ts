@@ -265,25 +265,29 @@ describe('payment: the saga takes, cancels and refunds payments; signed wallet c
     expectProblem(await post(t, `/intents/${paid.id}/refund`, alice, { amount: 1, reason: 'x' }), 403);
   });
 
-  it('cancels a pending payment by hand, which cancels its order; the late callback changes nothing', async () => {
+  it('cancels a pending payment by hand, which cancels its order; money a late callback says was taken is given back', async () => {
     const intent = await pendingPayment();
     const cancelled = await api(t, 'POST', `/intents/${intent.id}/cancel`, alice);
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect((await api(t, 'POST', `/intents/${intent.id}/cancel`, alice)).status).toBe(200);
-    expect((await callback(t, notification(t, intent))).body).toMatchObject({ applied: false, intent: { status: 'cancelled' } });
+    expect((await callback(t, notification(t, intent))).body).toMatchObject({ applied: false, intent: { status: 'refunded', refunded: PRICE } });
+    expect((await callback(t, notification(t, intent))).body).toMatchObject({ applied: false, intent: { status: 'refunded', refunded: PRICE } });
     await orderIn(t, intent.orderId, 'cancelled');
     expect(await published(t, 'PaymentCancelled', intent.orderId)).toHaveLength(1);
     expect(await published(t, 'PaymentCaptured', intent.orderId)).toHaveLength(0);
+    expect((await published(t, 'PaymentRefunded', intent.orderId)).map((e) => e.data)).toEqual([
+      expect.objectContaining({ amount: PRICE, refundedTotal: PRICE, reason: 'captured after the payment was cancelled: given back' }),
+    ]);
     const paid = await paymentOf(t, await tillSale(t, 'cash'));
     expectProblem(await api(t, 'POST', `/intents/${paid.id}/cancel`, clerk), 409);
   });
 
-  it('cancels the payment of an order cancelled while awaiting it; the late callback changes nothing', async () => {
+  it('cancels the payment of an order cancelled while awaiting it; a late failure changes nothing', async () => {
     const intent = await pendingPayment();
     expect((await t.api('POST', `/api/orders/${intent.orderId}/cancel`, { token: alice })).status).toBe(200);
     await paymentOf(t, intent.orderId, 'cancelled');
-    expect((await callback(t, notification(t, intent))).body).toMatchObject({ applied: false, intent: { status: 'cancelled' } });
+    expect((await callback(t, notification(t, intent, { outcome: 'failure' }))).body).toMatchObject({ applied: false, intent: { status: 'cancelled' } });
     expect(await published(t, 'PaymentCancelled', intent.orderId)).toHaveLength(1);
     expect(await published(t, 'PaymentRefunded', intent.orderId)).toHaveLength(0);
     expect((await orderOf(t, intent.orderId)).reason).toBe('cancelled by customer');
@@ -293,16 +297,17 @@ describe('payment: the saga takes, cancels and refunds payments; signed wallet c
     const intent = await pendingPayment();
     expect((await callback(t, notification(t, intent))).body).toMatchObject({ applied: true });
     await orderIn(t, intent.orderId, 'confirmed');
-    expect((await t.api('POST', `/api/orders/${intent.orderId}/cancel`, { token: alice })).status).toBe(200);
+    expect((await t.api('POST', `/api/orders/${intent.orderId}/cancel`, { token: await admin(t) })).status).toBe(200);
     expect(await paymentOf(t, intent.orderId, 'refunded')).toMatchObject({ refunded: PRICE });
     await redeliver(t, 'OrderCancelled', intent.orderId);
     const refunds = await published(t, 'PaymentRefunded', intent.orderId);
-    expect(refunds.map((e) => e.data)).toEqual([expect.objectContaining({ amount: PRICE, refundedTotal: PRICE, reason: 'order cancelled: cancelled by customer' })]);
+    expect(refunds.map((e) => e.data)).toEqual([expect.objectContaining({ amount: PRICE, refundedTotal: PRICE, reason: 'order cancelled: cancelled by brand_admin' })]);
   });
 
   it('gives the money back when the capture races the cancellation', async () => {
     const intent = await pendingPayment();
-    await Promise.all([t.api('POST', `/api/orders/${intent.orderId}/cancel`, { token: alice }), callback(t, notification(t, intent))]);
+    const staff = await admin(t);
+    await Promise.all([t.api('POST', `/api/orders/${intent.orderId}/cancel`, { token: staff }), callback(t, notification(t, intent))]);
     await orderIn(t, intent.orderId, 'cancelled');
     await settled(t);
     const payment = await paymentOf(t, intent.orderId);

@@ -55,6 +55,7 @@ Environment:
   BENCH_SERVICES        services the platform target runs (default: all), e.g.
                         catalog,inventory,order,payment for the order core alone
                         (an order is confirmed once stock is held and it is paid)
+  BENCH_PROFILE_DIR     write a V8 CPU profile of each target there (node --cpu-prof)
 `;
 
 interface Options {
@@ -135,7 +136,7 @@ const tempDirs = new Set<string>();
 
 /** Starts `node --import tsx <file>`, prefixes its stderr, resolves on its one-line JSON announcement. */
 async function startTarget(name: string, file: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Target> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'targets', file)], {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', join(BENCH_DIR, 'targets', file)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

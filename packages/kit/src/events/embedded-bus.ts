@@ -23,7 +23,7 @@ export class EmbeddedBus implements Bus {
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   /** Prepared once: preparing a statement per call cost more than running it. */
-  private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement };
+  private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
 
   constructor(
     dataDir: string,
@@ -53,6 +53,7 @@ export class EmbeddedBus implements Bus {
       }),
       saveCursor: this.file.prepare('insert into bus_cursor (grp, seq) values (?, ?) on conflict (grp) do update set seq = excluded.seq'),
       cursor: this.file.prepare('select seq from bus_cursor where grp = ?'),
+      head: this.file.prepare('select coalesce(max(seq), 0) as seq from bus_log'),
     };
   }
 
@@ -109,13 +110,18 @@ export class EmbeddedBus implements Bus {
   private async deliver(sub: Subscription): Promise<void> {
     const batchSize = this.opts.batchSize ?? 200;
     const next = this.file.prepare(
-      `select seq, envelope from bus_log where seq > ? and type in (${sub.types.map(() => '?').join(', ')}) order by seq limit ?`,
+      `select seq, envelope from bus_log where seq > ? and seq <= ? and type in (${sub.types.map(() => '?').join(', ')}) order by seq limit ?`,
     );
+    // How far the log was read and found nothing for this group. Kept in memory: a group that handles
+    // rare events (AccessRevoked) would otherwise read the whole tail of the log again at every publish.
+    let scannedTo = 0;
     while (!this.stopping) {
       try {
-        const cursor = this.cursor(sub.group);
-        const rows = next.all(cursor, ...sub.types, batchSize) as LogRow[];
+        const from = Math.max(this.cursor(sub.group), scannedTo);
+        const head = (this.statements.head.get() as { seq: number }).seq;
+        const rows = next.all(from, head, ...sub.types, batchSize) as LogRow[];
         if (rows.length === 0) {
+          scannedTo = head;
           await this.idle();
           continue;
         }

@@ -84,7 +84,6 @@ export interface RefundOrder {
   key?: string;
 }
 
-/** Gives back part or all of a captured payment, never more than is left of it. */
 /**
  * The provider took the money for a payment we had called off (the customer
  * approved it in their wallet after the order was cancelled): it is refunded
@@ -95,53 +94,52 @@ export interface RefundOrder {
 export async function refundLateCapture(tx: PaymentTx, intent: IntentRow): Promise<IntentRow | undefined> {
   const to = transition(intent.status, 'late_capture');
   if (!to.ok) return undefined;
-  const now = new Date().toISOString();
   const amount = Number(intent.amount);
-  const moved = await tx.db
-    .updateTable('payment_intent')
-    .set({ status: to.value, refunded: amount, updated_at: now })
-    .where('tenant', '=', intent.tenant)
-    .where('id', '=', intent.id)
-    .where('status', '=', 'cancelled')
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) return undefined;
-  const reason = 'captured after the payment was cancelled: given back';
-  const refund: RefundRow = { id: randomUUID(), tenant: intent.tenant, intent_id: intent.id, amount, reason, refund_key: `late:${intent.id}`, created_at: now };
-  await tx.db.insertInto('refund').values(refund).execute();
-  tx.emit(
-    PaymentRefunded,
-    intent.order_id,
-    { intentId: intent.id, orderId: intent.order_id, amount, currency: intent.currency, refundId: refund.id, refundedTotal: amount, reason },
-    { tenant: intent.tenant },
-  );
-  await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${amount} ${intent.currency}, refund ${refund.id} (${reason})` });
-  return { ...intent, status: to.value, refunded: amount, updated_at: now };
+  const done = await recordRefund(tx, intent, { status: to.value, refunded: amount }, { amount, reason: 'captured after the payment was cancelled: given back', key: `late:${intent.id}` });
+  return done?.intent;
 }
 
+/** Gives back part or all of a captured payment, never more than is left of it. */
 export async function refundPayment(
   tx: PaymentTx,
   intent: IntentRow,
   order: RefundOrder,
 ): Promise<Result<{ refund: RefundRow; intent: IntentRow }, RefundRejection | 'changed' | 'already_refunded'>> {
-  const key = order.key ?? null;
-  if (key !== null) {
-    const before = await tx.db.selectFrom('refund').select('id').where('tenant', '=', intent.tenant).where('refund_key', '=', key).executeTakeFirst();
+  if (order.key !== undefined) {
+    const before = await tx.db.selectFrom('refund').select('id').where('tenant', '=', intent.tenant).where('refund_key', '=', order.key).executeTakeFirst();
     if (before) return err('already_refunded');
   }
   const plan = planRefund(balanceOf(intent), order.amount);
   if (!plan.ok) return plan;
+  const done = await recordRefund(tx, intent, plan.value, order);
+  return done ? ok(done) : err('changed');
+}
+
+/**
+ * Moves the intent to what the refund makes it, records the refund, says so
+ * (PaymentRefunded) and audits it: by hand (the caller is the actor), or by
+ * the saga for a cancellation, a return or a late capture. Conditional on
+ * the intent being as it was read, so a concurrent refund cannot push the
+ * total past the amount: undefined when it changed meanwhile.
+ */
+async function recordRefund(
+  tx: PaymentTx,
+  intent: IntentRow,
+  to: { status: IntentRow['status']; refunded: number },
+  order: RefundOrder,
+): Promise<{ refund: RefundRow; intent: IntentRow } | undefined> {
   const now = new Date().toISOString();
   const moved = await tx.db
     .updateTable('payment_intent')
-    .set({ status: plan.value.status, refunded: plan.value.refunded, updated_at: now })
+    .set({ status: to.status, refunded: to.refunded, updated_at: now })
     .where('tenant', '=', intent.tenant)
     .where('id', '=', intent.id)
     .where('status', '=', intent.status)
     .where('refunded', '=', intent.refunded)
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) return err('changed');
+  if (Number(moved.numUpdatedRows) !== 1) return undefined;
   // The unique key is the last guard: a concurrent refund for the same key fails here, and its transaction with it.
-  const refund: RefundRow = { id: randomUUID(), tenant: intent.tenant, intent_id: intent.id, amount: order.amount, reason: order.reason, refund_key: key, created_at: now };
+  const refund: RefundRow = { id: randomUUID(), tenant: intent.tenant, intent_id: intent.id, amount: order.amount, reason: order.reason, refund_key: order.key ?? null, created_at: now };
   await tx.db.insertInto('refund').values(refund).execute();
   tx.emit(
     PaymentRefunded,
@@ -152,12 +150,11 @@ export async function refundPayment(
       amount: order.amount,
       currency: intent.currency,
       refundId: refund.id,
-      refundedTotal: plan.value.refunded,
+      refundedTotal: to.refunded,
       reason: order.reason,
     },
     { tenant: intent.tenant },
   );
-  // Every refund is audited: by hand (the caller is the actor), or by the saga for a cancellation or a return.
   await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${order.amount} ${intent.currency}, refund ${refund.id} (${order.reason})` });
-  return ok({ refund, intent: { ...intent, status: plan.value.status, refunded: plan.value.refunded, updated_at: now } });
+  return { refund, intent: { ...intent, status: to.status, refunded: to.refunded, updated_at: now } };
 }

@@ -1,45 +1,46 @@
 /**
  * `npm run bench`: requests per second of the order placement route
- * (POST /api/orders on the real embedded platform) beside a bare Fastify
- * route on the same machine, in one run, written out as JSON.
+ * (POST /api/orders on the real platform) beside a bare Fastify route on
+ * the same machine, in one run, with what became of the orders (confirmed
+ * per second, drain), written out as JSON.
  *
  * Each target runs in its own child process; the load generator
  * (autocannon) runs here, so it never shares the server's event loop.
  * It does share the machine's CPUs: read the ratio, not the absolute figures,
  * when comparing machines.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { arch, cpus, freemem, loadavg, platform as osPlatform, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { tokenAuthority } from '@omnishop/kit';
-import { ORDER_BODY, type ReadyLine } from './targets/protocol.js';
-
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(BENCH_DIR, '..');
-const require = createRequire(import.meta.url);
+import { ORDER_BODY } from './targets/protocol.js';
+import { runLoad, type LoadFigures } from './lib/load.js';
+import { cpuBusyPct, fileSystemOf, load3, machineInfo, versionOf } from './lib/machine.js';
+import { OrderBook } from './lib/orders.js';
+import { BENCH_DIR, cleanUp, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
+import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
 
 const HELP = `Usage: npm run bench -- [options]
        npm run bench fuzz -- [options]   (the fuzz run; see npm run bench fuzz -- --help)
 
-Measures req/s of POST /api/orders on the real embedded platform beside a bare
-Fastify POST route and the kit's request pipeline in front of the same answer
-(no database), one after the other, each server in its own child process,
-load from autocannon in this process. Prints a table to stdout (progress to
-stderr) and writes the figures as JSON.
+Measures POST /api/orders on the real platform beside a bare Fastify POST
+route and the kit's request pipeline in front of the same answer (no
+database), one after the other, each server in its own child process, load
+from autocannon in this process. For order placement it measures acceptance
+(req/s, p99, timeouts), orders confirmed per second during the measured
+window, and how long the backlog takes to drain once the load stops. Prints
+a table to stdout (progress to stderr) and writes the figures as JSON.
 
 Options:
+  --mode <mode>         embedded (default): every service in one process,
+                        SQLite, the embedded bus
   --duration <s>        measured seconds per target (default 10)
   --connections <n>     concurrent connections (default 50)
   --warmup <s>          unmeasured load before each measured run (default 3)
-  --settle <s>          after the platform run, how long to watch pending orders
-                        being confirmed (default 5)
+  --settle <s>          after the order placement run, how long to wait for
+                        every order to be final (drainS; default 5)
   --out <file>          JSON output (default bench/results/order-placement-<timestamp>.json)
   --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle
                         (explicit --duration/--warmup/--settle still win)
@@ -51,6 +52,13 @@ Options:
                         since fsync cost depends on it
   -h, --help            this text
 
+JSON (beside the full figures): ratio (accepted orders/s / bare req/s),
+pipelineRatio (kit pipeline / bare), mode, p99Ms and timeouts (of the
+acceptance run), completedRatio (orders confirmed per second during the
+acceptance window / bare req/s), drainS (seconds after the load stopped
+until no order of the bench customer was pending or awaiting payment; null
+if that took longer than --settle).
+
 Environment:
   BENCH_SERVICES        services the platform target runs (default: all), e.g.
                         catalog,inventory,order,payment for the order core alone
@@ -58,7 +66,10 @@ Environment:
   BENCH_PROFILE_DIR     write a V8 CPU profile of each target there (node --cpu-prof)
 `;
 
+type Mode = 'embedded';
+
 interface Options {
+  mode: Mode;
   durationS: number;
   connections: number;
   warmupS: number;
@@ -70,12 +81,13 @@ interface Options {
   dataParent: string;
 }
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
+      mode: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
@@ -101,6 +113,8 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
     return n;
   };
+  const mode = values.mode ?? 'embedded';
+  if (mode !== 'embedded') throw new UsageError(`--mode must be embedded, got ${JSON.stringify(values.mode)}`);
   const quick = values.quick;
   const sqliteSync = (values['sqlite-sync'] ?? 'FULL').toUpperCase();
   if (sqliteSync !== 'FULL' && sqliteSync !== 'NORMAL') throw new UsageError(`--sqlite-sync must be FULL or NORMAL, got ${JSON.stringify(values['sqlite-sync'])}`);
@@ -108,6 +122,7 @@ function parseOptions(argv: string[]): Options {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new UsageError(`--log-level ${logLevel} is not a pino level`);
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   return {
+    mode,
     durationS: number('duration', values.duration, quick ? 2 : 10, 1),
     connections: number('connections', values.connections, 50, 1),
     warmupS: number('warmup', values.warmup, quick ? 1 : 3, 0),
@@ -120,302 +135,95 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-class UsageError extends Error {}
+// ---------------------------------------------------------------- the system under test
 
-// ---------------------------------------------------------------- children
-
-interface Target {
-  name: string;
-  proc: ChildProcess;
-  ready: ReadyLine;
-  exited: Promise<number | null>;
+/** The platform under load, whichever mode: where orders go, where they are read back, which processes count. */
+interface System {
+  mode: Mode;
+  /** Base URLs that take POST /api/orders (one autocannon instance each). */
+  loadUrls: string[];
+  path: string;
+  token: string;
+  sku: string;
+  book: OrderBook;
+  serverPids: () => (number | undefined)[];
+  settings: Record<string, unknown>;
+  stop: () => Promise<void>;
 }
 
-const live = new Set<Target>();
-const tempDirs = new Set<string>();
-
-/** Starts `node --import tsx <file>`, prefixes its stderr, resolves on its one-line JSON announcement. */
-async function startTarget(name: string, file: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Target> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', join(BENCH_DIR, 'targets', file)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function startEmbedded(opts: Options): Promise<System> {
+  const dataDir = mkdtempSync(join(opts.dataParent, 'omnishop-bench-'));
+  tempDirs.add(dataDir);
+  const dataDirFs = fileSystemOf(dataDir);
+  say(`starting platform (data in ${dataDir}, ${dataDirFs}); creating a style, receiving stock, waiting for a probe order to be confirmed...`);
+  const target: Target = await startTarget('platform', 'platform.ts', {
+    BENCH_DATA_DIR: dataDir,
+    BENCH_LOG_LEVEL: opts.logLevel,
+    BENCH_LOG_DEST: opts.logFile,
+    BENCH_SQLITE_SYNC: opts.sqliteSync,
   });
-  const exited = new Promise<number | null>((done) => proc.once('exit', (code, signal) => done(code ?? (signal ? 128 : null))));
-  const target: Target = { name, proc, exited, ready: undefined as unknown as ReadyLine };
-  live.add(target); // from now on an interrupt stops it too
-  createInterface({ input: proc.stderr! }).on('line', (line) => say(`  [${name}] ${line}`));
-  const lines = createInterface({ input: proc.stdout! });
-  target.ready = await new Promise<ReadyLine>((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not become ready within ${timeoutMs / 1000} s`)), timeoutMs);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      try {
-        resolveReady(JSON.parse(line) as ReadyLine);
-      } catch {
-        reject(new Error(`${name} announced something that is not JSON: ${line}`));
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with code ${code} before it was ready`));
-    });
-  }).catch(async (error: unknown) => {
-    await stopTarget(target);
-    throw error;
-  });
-  lines.on('line', (line) => say(`  [${name}] (stdout) ${line}`));
-  return target;
-}
-
-/** SIGTERM (the target drains and closes), then SIGKILL if it has not exited after `graceMs`. */
-async function stopTarget(target: Target, graceMs = 15_000): Promise<void> {
-  live.delete(target);
-  if (target.proc.exitCode !== null || target.proc.signalCode !== null) return;
-  target.proc.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
-  const outcome = await Promise.race([target.exited, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    say(`${target.name} did not stop within ${graceMs / 1000} s: SIGKILL`);
-    target.proc.kill('SIGKILL');
-    await target.exited;
-  }
-}
-
-function removeTempDirs(): void {
-  for (const dir of tempDirs) {
-    rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
-  }
-}
-
-async function cleanUp(): Promise<void> {
-  await Promise.all([...live].map((t) => stopTarget(t)));
-  removeTempDirs();
-}
-
-// ---------------------------------------------------------------- load
-
-interface LoadFigures {
-  url: string;
-  method: 'POST';
-  durationS: number;
-  connections: number;
-  requestsPerSec: { mean: number; stddev: number; min: number; max: number };
-  /** autocannon records whole milliseconds; mean is over those. */
-  latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
-  requests: number;
-  responses2xx: number;
-  non2xx: number;
-  statusCodes: Record<string, number>;
-  errors: number;
-  timeouts: number;
-  throughputBytesPerSec: number;
-  /**
-   * CPU used during the run, in % of one core (100 = one core busy): the server child, autocannon in this
-   * process, the whole machine, and what is left for everything else (should be near 0 on a quiet machine).
-   */
-  cpuPct: { server: number | null; loadGenerator: number; machine: number; other: number | null };
-}
-
-function loadOptions(ready: ReadyLine, token: string, connections: number, durationS: number): autocannon.Options {
+  const { ready } = target;
   return {
-    url: ready.url + ready.path,
-    method: 'POST',
-    connections,
-    duration: durationS,
-    body: ORDER_BODY(ready.sku),
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'idempotency-key': 'bench-[<id>]',
+    mode: 'embedded',
+    loadUrls: [ready.url],
+    path: ready.path,
+    token: ready.token,
+    sku: ready.sku,
+    book: new OrderBook(ready.url, ready.token),
+    serverPids: () => [target.proc.pid],
+    settings: { ...ready.settings, dataDirFs },
+    stop: async () => {
+      say('stopping platform...');
+      await stopTarget(target);
+      removeTempDirs();
     },
-    idReplacement: true, // a fresh idempotency key per request: every request is a new order
   };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields, in clock ticks (100 a second on Linux).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+// ---------------------------------------------------------------- phases
 
-async function load(target: Target, token: string, connections: number, durationS: number): Promise<LoadFigures> {
-  const ready = target.ready;
-  const serverBefore = cpuSecondsOf(target.proc.pid);
-  const selfBefore = process.cpuUsage();
-  const machineBefore = machineCpu();
-  const wallBefore = performance.now();
-  const r = await autocannon(loadOptions(ready, token, connections, durationS));
-  const wallS = (performance.now() - wallBefore) / 1000;
-  const serverAfter = cpuSecondsOf(target.proc.pid);
-  const self = process.cpuUsage(selfBefore);
-  const machineAfter = machineCpu();
-  const pctOfOneCore = (seconds: number) => Math.round((seconds / wallS) * 1000) / 10;
-  const server = serverBefore === undefined || serverAfter === undefined ? null : pctOfOneCore(serverAfter - serverBefore);
-  const loadGenerator = pctOfOneCore((self.user + self.system) / 1e6);
-  const machine = pctOfOneCore((machineAfter.busy - machineBefore.busy) / 1000);
-  const cpuPct = { server, loadGenerator, machine, other: server === null ? null : Math.max(0, Math.round((machine - server - loadGenerator) * 10) / 10) };
-  const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-  const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
-  return {
-    url: r.url,
-    method: 'POST',
-    durationS: r.duration,
-    connections: r.connections,
-    requestsPerSec: { mean: round(r.requests.average), stddev: round(r.requests.stddev), min: r.requests.min, max: r.requests.max },
-    latencyMs: { mean: round(r.latency.average), p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
-    requests: r.requests.total,
-    responses2xx: r['2xx'],
-    non2xx: r.non2xx,
-    statusCodes,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    throughputBytesPerSec: round(r.throughput.average, 0),
-    cpuPct,
-  };
-}
-
-// ---------------------------------------------------------------- order completion
-
-type Tally = { total: number; byStatus: Record<string, number>; pages: number; truncated: boolean; tookMs: number };
-
-const MAX_PAGES = 1000; // x 200 orders: enough for any run this tool makes, and bounded
-
-/** Every order of the bench customer, counted by status through GET /api/orders (200 a page, newest first). */
-async function tallyOrders(ready: ReadyLine): Promise<Tally> {
-  const started = performance.now();
-  const byStatus: Record<string, number> = {};
-  let total = 0;
-  let pages = 0;
-  let cursor: string | null = null;
-  do {
-    const url = `${ready.url}${ready.path}?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const res = await fetch(url, { headers: { authorization: `Bearer ${ready.token}` } });
-    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
-    const page = (await res.json()) as { items: { status: string }[]; nextCursor: string | null };
-    for (const o of page.items) byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
-    total += page.items.length;
-    cursor = page.nextCursor;
-    pages++;
-  } while (cursor && pages < MAX_PAGES);
-  return { total, byStatus, pages, truncated: cursor !== null, tookMs: Math.round(performance.now() - started) };
-}
-
-interface Completion {
-  note: string;
+interface Acceptance {
+  figures: LoadFigures;
+  /** The horizon the confirmed orders were read down to (see bench/lib/orders.ts). */
+  horizon: { at: string; notFinalBefore: number };
+  /** Orders not final when the load stopped (counted up to 25 pages of each status). */
+  notFinalAtStop: { count: number; capped: boolean; pending: number; awaitingPayment: number };
+  drainS: number | null;
   settleS: number;
-  atStop: { orders: number; confirmed: number; pending: number; rejected: number; countTookMs: number };
-  afterSettle: { atS: number; orders: number; confirmed: number; pending: number; rejected: number };
-  drainedAfterS: number | null;
-  samples: { atS: number; confirmed: number; pending: number }[];
-  truncated: boolean;
+  confirmedInWindow: number;
+  windowS: number;
+  confirmedPerSec: number;
+  confirmedCount: { pages: number; read: number; truncated: boolean; tookMs: number };
 }
 
-/** Watches pending orders turn into confirmed ones for `settleS` seconds after the load stopped. */
-async function watchCompletion(ready: ReadyLine, stoppedAt: number, settleS: number): Promise<Completion> {
-  const sinceStop = () => Math.round((performance.now() - stoppedAt) / 10) / 100;
-  const pick = (t: Tally) => ({ orders: t.total, confirmed: t.byStatus.confirmed ?? 0, pending: (t.byStatus.pending ?? 0) + (t.byStatus.awaiting_payment ?? 0), rejected: t.byStatus.rejected ?? 0 });
-  const first = await tallyOrders(ready);
-  const samples = [{ atS: sinceStop(), confirmed: pick(first).confirmed, pending: pick(first).pending }];
-  let last = first;
-  let truncated = first.truncated;
-  let drainedAfterS: number | null = pick(first).pending === 0 ? samples[0]!.atS : null;
-  while (drainedAfterS === null && sinceStop() < settleS) {
-    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, settleS * 1000 - (performance.now() - stoppedAt)))));
-    last = await tallyOrders(ready);
-    truncated ||= last.truncated;
-    const at = sinceStop();
-    samples.push({ atS: at, confirmed: pick(last).confirmed, pending: pick(last).pending });
-    if (pick(last).pending === 0) drainedAfterS = at;
+/** Warm-up, then the measured run at full speed; then the drain, then the orders confirmed during the measured window. */
+async function acceptance(sys: System, opts: Options): Promise<Acceptance> {
+  const horizon = await sys.book.horizon();
+  const plan = { urls: sys.loadUrls, path: sys.path, token: sys.token, sku: sys.sku, connections: opts.connections, serverPids: sys.serverPids() };
+  if (opts.warmupS > 0) {
+    say(`warming up order placement for ${opts.warmupS}s...`);
+    await runLoad({ ...plan, durationS: opts.warmupS });
   }
+  say(`running order placement for ${opts.durationS}s...`);
+  const figures = await runLoad({ ...plan, durationS: opts.durationS });
+  const stoppedAt = figures.window.endMs;
+  const atStop = await sys.book.notFinal();
+  say(`load stopped (${fmt(atStop.count)}${atStop.capped ? '+' : ''} orders not final); waiting up to ${opts.settleS}s for every order to be final...`);
+  const { drainS } = await sys.book.drain(stoppedAt, opts.settleS);
+  say(drainS === null ? `  still orders not final after ${opts.settleS}s` : `  every order final ${drainS}s after the load stopped`);
+  const counted = await sys.book.confirmedBetween(figures.window.startMs, figures.window.endMs, horizon.at);
+  const windowS = (figures.window.endMs - figures.window.startMs) / 1000;
   return {
-    note: 'all orders of the bench customer (warm-up, measured run and the probe), counted by status via GET /api/orders after the load stopped',
-    settleS,
-    atStop: { ...pick(first), countTookMs: first.tookMs },
-    afterSettle: { atS: samples.at(-1)!.atS, ...pick(last) },
-    drainedAfterS,
-    samples,
-    truncated,
+    figures,
+    horizon: { at: horizon.at, notFinalBefore: horizon.notFinal },
+    notFinalAtStop: { count: atStop.count, capped: atStop.capped, pending: atStop.pending, awaitingPayment: atStop.awaitingPayment },
+    drainS,
+    settleS: opts.settleS,
+    confirmedInWindow: counted.confirmed,
+    windowS,
+    confirmedPerSec: Math.round((counted.confirmed / windowS) * 10) / 10,
+    confirmedCount: { pages: counted.pages, read: counted.read, truncated: counted.truncated, tookMs: counted.tookMs },
   };
-}
-
-// ---------------------------------------------------------------- machine
-
-const FS_TYPES: Record<number, string> = {
-  0xef53: 'ext2/3/4',
-  0x01021994: 'tmpfs',
-  0x794c7630: 'overlayfs',
-  0x9123683e: 'btrfs',
-  0x58465342: 'xfs',
-  0x2fc12fc1: 'zfs',
-  0x6969: 'nfs',
-  0x65735546: 'fuse',
-  0x1021997: 'v9fs',
-};
-
-function fileSystemOf(dir: string): string {
-  try {
-    const type = statfsSync(dir).type;
-    return FS_TYPES[type] ?? `0x${type.toString(16)}`;
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** CPU milliseconds all cores have spent busy since boot. */
-function machineCpu(): { busy: number } {
-  return { busy: cpus().reduce((a, c) => a + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0) };
-}
-
-/** Share of all CPUs busy over `ms`, before anything of ours runs: other work on the machine skews every figure. */
-async function cpuBusyPct(ms = 1000): Promise<number> {
-  const sum = () => cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, total: a.total + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle }), { idle: 0, total: 0 });
-  const before = sum();
-  await new Promise((r) => setTimeout(r, ms));
-  const after = sum();
-  const total = after.total - before.total;
-  return total > 0 ? Math.round((1 - (after.idle - before.idle) / total) * 1000) / 10 : 0;
-}
-
-function versionOf(pkg: string): string {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-// ---------------------------------------------------------------- report
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function table(rows: [string, LoadFigures][], ratio: number): string {
-  const head = ['target', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', 'autocannon CPU', 'other CPU'];
-  const pct = (n: number | null) => (n === null ? 'n/a' : `${fmt(n)} %`);
-  const body = rows.map(([name, f]) => [
-    name,
-    fmt(f.requestsPerSec.mean, 1),
-    fmt(f.latencyMs.p50),
-    fmt(f.latencyMs.p99),
-    fmt(f.non2xx),
-    fmt(f.errors),
-    pct(f.cpuPct.server),
-    pct(f.cpuPct.loadGenerator),
-    pct(f.cpuPct.other),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '', `ratio order placement / bare: ${ratio.toFixed(4)} (${(ratio * 100).toFixed(2)} %)`, '(latency in whole milliseconds, as autocannon records it; CPU: 100 % = one core busy; other = the rest of the machine, should be near 0)'].join('\n');
 }
 
 // ---------------------------------------------------------------- main
@@ -423,10 +231,10 @@ function table(rows: [string, LoadFigures][], ratio: number): string {
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const { durationS, connections, warmupS } = opts;
-  say(`bench: ${durationS} s per target, ${connections} connections, ${warmupS} s warm-up; sqlite synchronous=${opts.sqliteSync}, platform log level ${opts.logLevel} -> ${opts.logFile}`);
+  say(`bench (${opts.mode}): ${durationS} s per target, ${connections} connections, ${warmupS} s warm-up; sqlite synchronous=${opts.sqliteSync}, platform log level ${opts.logLevel} -> ${opts.logFile}`);
 
   const busyBefore = await cpuBusyPct();
-  const loadBefore = loadavg().map((n) => Math.round(n * 100) / 100);
+  const loadBefore = load3();
   if (busyBefore > 20) say(`warning: the machine is already ${busyBefore} % busy (load ${loadBefore.join(' ')}) before the bench starts; figures will be low and noisy`);
 
   // Same claims as the platform's customer token, so every target gets headers of the same size.
@@ -438,12 +246,13 @@ async function main(): Promise<void> {
     say(`starting ${name}...`);
     const target = await startTarget(name, file, env);
     try {
+      const plan = { urls: [target.ready.url], path: target.ready.path, token: benchToken, sku: target.ready.sku, connections, serverPids: [target.proc.pid] };
       if (warmupS > 0) {
         say(`warming up ${name} for ${warmupS}s...`);
-        await load(target, benchToken, connections, warmupS);
+        await runLoad({ ...plan, durationS: warmupS });
       }
       say(`running ${name} for ${durationS}s...`);
-      return { target, figures: await load(target, benchToken, connections, durationS) };
+      return { target, figures: await runLoad({ ...plan, durationS }) };
     } finally {
       say(`stopping ${name}...`);
       await stopTarget(target);
@@ -460,59 +269,37 @@ async function main(): Promise<void> {
   });
 
   // 3. the real platform
-  const dataDir = mkdtempSync(join(opts.dataParent, 'omnishop-bench-'));
-  tempDirs.add(dataDir);
-  const dataDirFs = fileSystemOf(dataDir);
-  say(`starting platform (data in ${dataDir}, ${dataDirFs}); creating a style, receiving stock, waiting for a probe order to be confirmed...`);
-  const platformTarget = await startTarget('platform', 'platform.ts', {
-    BENCH_DATA_DIR: dataDir,
-    BENCH_LOG_LEVEL: opts.logLevel,
-    BENCH_LOG_DEST: opts.logFile,
-    BENCH_SQLITE_SYNC: opts.sqliteSync,
-  });
-  let orderFigures: LoadFigures;
-  let completion: Completion;
+  const sys = await startEmbedded(opts);
+  let accepted: Acceptance;
   try {
-    if (warmupS > 0) {
-      say(`warming up order placement for ${warmupS}s...`);
-      await load(platformTarget, platformTarget.ready.token, connections, warmupS);
-    }
-    say(`running order placement for ${durationS}s...`);
-    orderFigures = await load(platformTarget, platformTarget.ready.token, connections, durationS);
-    const stoppedAt = performance.now();
-    say(`load stopped; watching pending orders get confirmed for up to ${opts.settleS}s...`);
-    completion = await watchCompletion(platformTarget.ready, stoppedAt, opts.settleS);
+    accepted = await acceptance(sys, opts);
   } finally {
-    say('stopping platform...');
-    await stopTarget(platformTarget);
-    removeTempDirs();
+    await sys.stop();
   }
 
-  const ratio = orderFigures.requestsPerSec.mean / bareFigures.requestsPerSec.mean;
-  const pipelineRatio = pipelineFigures.requestsPerSec.mean / bareFigures.requestsPerSec.mean;
+  const bareRps = bareFigures.requestsPerSec.mean;
+  const orderFigures = accepted.figures;
+  const ratio = orderFigures.requestsPerSec.mean / bareRps;
+  const pipelineRatio = pipelineFigures.requestsPerSec.mean / bareRps;
+  const completedRatio = accepted.confirmedPerSec / bareRps;
+  const r4 = (n: number) => Math.round(n * 10_000) / 10_000;
   const cpuList = cpus();
   const result = {
     date: new Date().toISOString(),
+    mode: opts.mode,
     node: process.version,
     cpus: cpuList.length,
-    machine: {
-      cpuModel: cpuList[0]?.model ?? 'unknown',
-      os: `${osPlatform()} ${release()} ${arch()}`,
-      memoryMb: Math.round(totalmem() / 2 ** 20),
-      freeMemoryMbAtEnd: Math.round(freemem() / 2 ** 20),
-      cpuBusyPctBeforeStart: busyBefore,
-      loadAverageAtStart: loadBefore,
-      loadAverageAtEnd: loadavg().map((n) => Math.round(n * 100) / 100),
-    },
+    machine: machineInfo(busyBefore, loadBefore),
     durationS,
     connections,
     warmupS,
+    settleS: opts.settleS,
     sqliteSynchronous: opts.sqliteSync,
     platformLog: { level: opts.logLevel, destination: opts.logFile },
     loadGenerator: `autocannon ${versionOf('autocannon')} in the parent process on the same machine (shares its CPUs with the target)`,
     request: {
       method: 'POST',
-      body: JSON.parse(ORDER_BODY(platformTarget.ready.sku)) as unknown,
+      body: JSON.parse(ORDER_BODY(sys.sku)) as unknown,
       headers: ['authorization: Bearer <customer JWT>', 'content-type: application/json', 'idempotency-key: bench-<unique per request>'],
     },
     targets: {
@@ -523,48 +310,65 @@ async function main(): Promise<void> {
       },
       orderPlacement: {
         description: 'POST /api/orders on the embedded platform (all services in one process), every request a new order',
-        settings: { ...platformTarget.ready.settings, dataDirFs },
+        settings: sys.settings,
         ...orderFigures,
-        completion,
+        completion: {
+          note: 'orders confirmed during the measured window: confirmed orders of the bench customer whose updatedAt (time of their last status change) lies in the window, read newest first down to the horizon (the oldest order not final before the warm-up)',
+          horizon: accepted.horizon,
+          windowS: accepted.windowS,
+          confirmedInWindow: accepted.confirmedInWindow,
+          confirmedPerSec: accepted.confirmedPerSec,
+          count: accepted.confirmedCount,
+          notFinalAtStop: accepted.notFinalAtStop,
+          settleS: accepted.settleS,
+          drainS: accepted.drainS,
+        },
       },
     },
-    ratio: Math.round(ratio * 10_000) / 10_000,
-    pipelineRatio: Math.round(pipelineRatio * 10_000) / 10_000,
+    ratio: r4(ratio),
+    pipelineRatio: r4(pipelineRatio),
+    p99Ms: orderFigures.latencyMs.p99,
+    timeouts: orderFigures.timeouts,
+    completedRatio: r4(completedRatio),
+    drainS: accepted.drainS,
   };
 
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
 
-  const c = completion;
+  const loadRows: [string, LoadFigures][] = [
+    ['bare fastify', bareFigures],
+    ['kit pipeline', pipelineFigures],
+    ['order placement', orderFigures],
+  ];
+  const rows: FigureRow[] = [
+    { figure: 'bare Fastify POST (the baseline)', value: `${fmt(bareRps, 0)} req/s`, ofBare: null, target: '', met: null },
+    { figure: 'kit pipeline, no I/O', value: `${fmt(pipelineFigures.requestsPerSec.mean, 0)} req/s`, ofBare: pipelineRatio, target: '≥ 60 % of bare', met: pipelineRatio >= 0.6 },
+    { figure: 'acceptance: POST /api/orders 2xx', value: `${fmt(orderFigures.requestsPerSec.mean, 0)} req/s`, ofBare: ratio, target: '≥ 25 % of bare', met: ratio >= 0.25 },
+    { figure: 'acceptance p99', value: `${fmt(orderFigures.latencyMs.p99)} ms`, ofBare: null, target: '< 50 ms', met: orderFigures.latencyMs.p99 < 50 },
+    { figure: 'acceptance timeouts', value: fmt(orderFigures.timeouts), ofBare: null, target: '0', met: orderFigures.timeouts === 0 },
+    { figure: 'completed: confirmed during the window', value: `${fmt(accepted.confirmedPerSec, 0)} /s`, ofBare: completedRatio, target: '≥ 5 % of bare', met: completedRatio >= 0.05 },
+    {
+      figure: 'drain: every order final after the load',
+      value: accepted.drainS === null ? `> ${opts.settleS} s` : `${accepted.drainS} s`,
+      ofBare: null,
+      target: '≤ 5 s',
+      met: accepted.drainS !== null && accepted.drainS <= 5,
+    },
+  ];
   const out = [
     '',
-    `Order placement vs bare Fastify — ${durationS} s each, ${connections} connections, node ${process.version}, ${cpuList.length} CPUs (load generator on the same machine)`,
-    `platform: sqlite synchronous=${opts.sqliteSync} on ${dataDirFs}, log level ${opts.logLevel} -> ${opts.logFile}`,
+    `Order placement vs bare Fastify (${opts.mode}) — ${durationS} s each, ${connections} connections, node ${process.version}, ${cpuList.length} CPUs (load generator on the same machine)`,
+    `platform: sqlite synchronous=${opts.sqliteSync} on ${String(sys.settings.dataDirFs)}, log level ${opts.logLevel} -> ${opts.logFile}`,
     ...(busyBefore > 20 ? [`WARNING: the machine was ${busyBefore} % busy before the run started; other work skews these figures`] : []),
-    ...(
-      [
-        ['bare fastify', bareFigures],
-        ['kit pipeline', pipelineFigures],
-        ['order placement', orderFigures],
-      ] as const
-    )
-      .filter(([, f]) => (f.cpuPct.other ?? 0) > 20)
-      .map(([name, f]) => `WARNING: other processes used ${fmt(f.cpuPct.other ?? 0)} % of a core during the ${name} run; its figures are skewed`),
+    ...loadRows.filter(([, f]) => (f.cpuPct.other ?? 0) > 20).map(([name, f]) => `WARNING: other processes used ${fmt(f.cpuPct.other ?? 0)} % of a core during the ${name} run; its figures are skewed`),
     '',
-    table(
-      [
-        ['bare fastify', bareFigures],
-        ['kit pipeline', pipelineFigures],
-        ['order placement', orderFigures],
-      ],
-      ratio,
-    ),
-    `ratio kit pipeline / bare: ${pipelineRatio.toFixed(4)} (${(pipelineRatio * 100).toFixed(2)} %)`,
+    loadTable(loadRows),
     '',
-    `order completion (all ${fmt(c.afterSettle.orders)} orders incl. warm-up):`,
-    `  at load stop:      ${fmt(c.atStop.confirmed)} confirmed, ${fmt(c.atStop.pending)} pending, ${fmt(c.atStop.rejected)} rejected`,
-    `  ${`after ${c.afterSettle.atS} s:`.padEnd(18)} ${fmt(c.afterSettle.confirmed)} confirmed, ${fmt(c.afterSettle.pending)} pending, ${fmt(c.afterSettle.rejected)} rejected` +
-      (c.drainedAfterS !== null ? ` (no order pending after ${c.drainedAfterS} s)` : ` (still pending after ${c.settleS} s)`),
+    figureTable(rows),
+    '',
+    `orders not final when the load stopped: ${fmt(accepted.notFinalAtStop.count)}${accepted.notFinalAtStop.capped ? '+' : ''}; confirmed in the ${accepted.windowS.toFixed(1)} s window: ${fmt(accepted.confirmedInWindow)} (read ${fmt(accepted.confirmedCount.read)} orders in ${accepted.confirmedCount.pages} pages, ${accepted.confirmedCount.tookMs} ms)`,
+    `(targets from issue 8; the drain target is for a 30 s spike at capacity, so a shorter --duration makes it easier)`,
     '',
     `results written to ${relative(process.cwd(), opts.out) || opts.out}`,
   ];

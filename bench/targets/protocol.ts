@@ -42,3 +42,37 @@ export function exitOnSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/** Prefix of the one stderr line a target writes when asked for its memory (SIGUSR2). */
+export const MEMORY_MARK = '@@bench-memory ';
+
+/** process.memoryUsage() of a target, in MiB, with the moment it was taken. */
+export interface MemoryLine {
+  at: string;
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+}
+
+/**
+ * On SIGUSR2, writes process.memoryUsage() as one line on stderr, after
+ * MEMORY_MARK, for the parent to read (bench/lib/procs.ts memoryOf). Without
+ * this handler SIGUSR2 would end the process: call it before announcing.
+ */
+export function answerMemoryRequests(): void {
+  process.on('SIGUSR2', () => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
+    const line: MemoryLine = {
+      at: new Date().toISOString(),
+      rssMb: mb(m.rss),
+      heapUsedMb: mb(m.heapUsed),
+      heapTotalMb: mb(m.heapTotal),
+      externalMb: mb(m.external),
+      arrayBuffersMb: mb(m.arrayBuffers),
+    };
+    process.stderr.write(`${MEMORY_MARK}${JSON.stringify(line)}\n`);
+  });
+}

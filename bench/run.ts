@@ -28,10 +28,16 @@ const HELP = `Usage: npm run bench -- [options]
 Measures POST /api/orders on the real platform beside a bare Fastify POST
 route and the kit's request pipeline in front of the same answer (no
 database), one after the other, each server in its own child process, load
-from autocannon in this process. For order placement it measures acceptance
-(req/s, p99, timeouts), orders confirmed per second during the measured
-window, and how long the backlog takes to drain once the load stops. Prints
-a table to stdout (progress to stderr) and writes the figures as JSON.
+from autocannon in this process. On the platform, in this order:
+
+  acceptance  as fast as --connections go for --duration (after --warmup):
+              accepted req/s, p99, timeouts, orders confirmed per second
+              during the window, and how long until every order is final
+  sustained   a fixed offered rate (--sustained-rate) for --duration: orders
+              confirmed per second, the backlog of orders not final sampled
+              every second (bounded or growing), and the drain after it
+
+Prints a table to stdout (progress to stderr) and writes the figures as JSON.
 
 Options:
   --mode <mode>         embedded (default): every service in one process,
@@ -39,11 +45,18 @@ Options:
   --duration <s>        measured seconds per target (default 10)
   --connections <n>     concurrent connections (default 50)
   --warmup <s>          unmeasured load before each measured run (default 3)
-  --settle <s>          after the order placement run, how long to wait for
+  --settle <s>          after each run on the platform, how long to wait for
                         every order to be final (drainS; default 5)
+  --sustained-rate <n>  orders/s offered in the sustained phase (default: half
+                        the acceptance rate measured just before)
+  --quiesce <s>         before each phase after the first, wait up to this long
+                        for the orders of the previous one to be final, so it
+                        measures its own (default 60; --quick 10)
+  --phases <list>       which phases follow the acceptance run, comma-separated
+                        (default all: sustained); empty: acceptance only
   --out <file>          JSON output (default bench/results/order-placement-<timestamp>.json)
-  --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle
-                        (explicit --duration/--warmup/--settle still win)
+  --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle,
+                        10 s quiesce (explicit options still win)
   --sqlite-sync <mode>  FULL (default, the production default) or NORMAL
   --log-level <level>   platform log level (default info, the production default)
   --log-file <path>     where the platform writes its log lines (default /dev/null)
@@ -79,7 +92,14 @@ interface Options {
   logLevel: string;
   logFile: string;
   dataParent: string;
+  /** Offered orders/s of the sustained phase; undefined: half the measured acceptance rate. */
+  sustainedRate: number | undefined;
+  quiesceS: number;
+  phases: Phase[];
 }
+
+const PHASES = ['sustained'] as const;
+type Phase = (typeof PHASES)[number];
 
 class UsageError extends Error {}
 
@@ -98,6 +118,9 @@ function parseOptions(argv: string[]): Options {
       'log-level': { type: 'string' },
       'log-file': { type: 'string' },
       'data-parent': { type: 'string' },
+      'sustained-rate': { type: 'string' },
+      phases: { type: 'string' },
+      quiesce: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -120,6 +143,8 @@ function parseOptions(argv: string[]): Options {
   if (sqliteSync !== 'FULL' && sqliteSync !== 'NORMAL') throw new UsageError(`--sqlite-sync must be FULL or NORMAL, got ${JSON.stringify(values['sqlite-sync'])}`);
   const logLevel = values['log-level'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new UsageError(`--log-level ${logLevel} is not a pino level`);
+  const phases = (values.phases ?? PHASES.join(',')).split(',').filter(Boolean);
+  for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new UsageError(`--phases: ${JSON.stringify(p)} is not one of ${PHASES.join(', ')}`);
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   return {
     mode,
@@ -132,6 +157,9 @@ function parseOptions(argv: string[]): Options {
     logLevel,
     logFile: values['log-file'] ? resolve(values['log-file']) : '/dev/null',
     dataParent: resolve(values['data-parent'] ?? tmpdir()),
+    sustainedRate: values['sustained-rate'] === undefined ? undefined : number('sustained-rate', values['sustained-rate'], 0, 1),
+    phases: phases as Phase[],
+    quiesceS: number('quiesce', values.quiesce, quick ? 10 : 60, 0),
   };
 }
 
@@ -226,6 +254,107 @@ async function acceptance(sys: System, opts: Options): Promise<Acceptance> {
   };
 }
 
+/**
+ * Before a phase: waits up to --quiesce seconds for every order of the
+ * previous one to be final, so the phase measures its own orders; answers
+ * how many were still not final when it gave up (0 when quiet).
+ */
+async function quiesce(sys: System, opts: Options): Promise<number> {
+  const until = Date.now() + opts.quiesceS * 1000;
+  let said = false;
+  for (;;) {
+    if (!(await sys.book.anyNotFinal())) return 0;
+    if (Date.now() >= until) {
+      const left = (await sys.book.notFinal()).count;
+      say(`  ${fmt(left)} orders of the previous run still not final after ${opts.quiesceS}s; starting anyway`);
+      return left;
+    }
+    if (!said) say(`waiting up to ${opts.quiesceS}s for the previous run's orders to be final...`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface PendingSample {
+  atS: number;
+  count: number;
+  capped: boolean;
+}
+
+interface Sustained {
+  rate: number;
+  rateFrom: 'option' | 'half the acceptance rate';
+  /** Orders not final when the phase began (after waiting up to --quiesce for the previous backlog). */
+  backlogAtStart: number;
+  figures: LoadFigures;
+  horizon: { at: string; notFinalBefore: number };
+  /** Orders not final (pending + awaiting_payment), sampled every second during the run (each count capped at 25 pages a status). */
+  pendingSamples: PendingSample[];
+  pending: { first: number | null; middle: number | null; last: number | null; max: number | null; capped: boolean };
+  /** Whether the backlog stayed bounded, and by which rule. */
+  bounded: boolean;
+  boundedRule: string;
+  confirmedInWindow: number;
+  windowS: number;
+  confirmedPerSec: number;
+  drainS: number | null;
+}
+
+/**
+ * Orders offered at a fixed rate (autocannon overallRate, spread over the
+ * connections, each sending its share at the start of every second) for
+ * --duration, the backlog sampled every second; then the drain, then the
+ * orders confirmed during the window.
+ */
+async function sustained(sys: System, opts: Options, acceptedPerSec: number): Promise<Sustained> {
+  const rate = opts.sustainedRate ?? Math.max(1, Math.round(acceptedPerSec / 2));
+  const backlogAtStart = await quiesce(sys, opts);
+  const horizon = await sys.book.horizon();
+  say(`running sustained order placement at ${fmt(rate)}/s for ${opts.durationS}s (backlog sampled every second)...`);
+  const samples: PendingSample[] = [];
+  let running = true;
+  const startedAt = Date.now();
+  const sampler = (async () => {
+    // Half a second out of step with autocannon, which sends each second's share at the start of the second.
+    await new Promise((r) => setTimeout(r, 500));
+    while (running) {
+      const tick = Date.now();
+      const nf = await sys.book.notFinal(25).catch(() => undefined);
+      if (nf && running) samples.push({ atS: Math.round((Date.now() - startedAt) / 100) / 10, count: nf.count, capped: nf.capped });
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
+    }
+  })();
+  const figures = await runLoad({ urls: sys.loadUrls, path: sys.path, token: sys.token, sku: sys.sku, connections: opts.connections, durationS: opts.durationS, overallRate: rate, serverPids: sys.serverPids() }).finally(() => {
+    running = false;
+  });
+  await sampler;
+  const { drainS } = await sys.book.drain(figures.window.endMs, opts.settleS);
+  say(drainS === null ? `  still orders not final ${opts.settleS}s after the sustained run` : `  every order final ${drainS}s after the sustained run`);
+  const counted = await sys.book.confirmedBetween(figures.window.startMs, figures.window.endMs, horizon.at);
+  const windowS = (figures.window.endMs - figures.window.startMs) / 1000;
+  const counts = samples.map((s) => s.count);
+  const pick = (i: number) => (counts.length ? counts[Math.min(counts.length - 1, Math.max(0, i))]! : null);
+  const pending = { first: pick(0), middle: pick(Math.floor((counts.length - 1) / 2)), last: pick(counts.length - 1), max: counts.length ? Math.max(...counts) : null, capped: samples.some((s) => s.capped) };
+  // Bounded: the backlog at the end is no larger than two seconds of offered orders, or than 1.25 x the backlog half-way.
+  const allowance = Math.max(2 * rate, 1.25 * (pending.middle ?? 0));
+  const bounded = pending.last !== null && !pending.capped && pending.last <= allowance;
+  return {
+    rate,
+    rateFrom: opts.sustainedRate === undefined ? 'half the acceptance rate' : 'option',
+    backlogAtStart,
+    figures,
+    horizon: { at: horizon.at, notFinalBefore: horizon.notFinal },
+    pendingSamples: samples,
+    pending,
+    bounded,
+    boundedRule: 'last sample <= max(2 s of offered orders, 1.25 x the middle sample), and no sample capped',
+    confirmedInWindow: counted.confirmed,
+    windowS,
+    confirmedPerSec: Math.round((counted.confirmed / windowS) * 10) / 10,
+    drainS,
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -271,8 +400,10 @@ async function main(): Promise<void> {
   // 3. the real platform
   const sys = await startEmbedded(opts);
   let accepted: Acceptance;
+  let steady: Sustained | undefined;
   try {
     accepted = await acceptance(sys, opts);
+    if (opts.phases.includes('sustained')) steady = await sustained(sys, opts, accepted.figures.requestsPerSec.mean);
   } finally {
     await sys.stop();
   }
@@ -331,6 +462,26 @@ async function main(): Promise<void> {
     timeouts: orderFigures.timeouts,
     completedRatio: r4(completedRatio),
     drainS: accepted.drainS,
+    sustained: steady && {
+      description: 'orders offered at a fixed rate (autocannon overallRate) for the measured duration, the backlog of orders not final sampled every second',
+      backlogAtStart: steady.backlogAtStart,
+      rate: steady.rate,
+      rateFrom: steady.rateFrom,
+      acceptedPerSec: steady.figures.requestsPerSec.mean,
+      confirmedPerSec: steady.confirmedPerSec,
+      completedRatio: r4(steady.confirmedPerSec / bareRps),
+      confirmedInWindow: steady.confirmedInWindow,
+      windowS: steady.windowS,
+      p99Ms: steady.figures.latencyMs.p99,
+      timeouts: steady.figures.timeouts,
+      pending: steady.pending,
+      bounded: steady.bounded,
+      boundedRule: steady.boundedRule,
+      pendingSamples: steady.pendingSamples,
+      drainS: steady.drainS,
+      horizon: steady.horizon,
+      load: steady.figures,
+    },
   };
 
   mkdirSync(dirname(opts.out), { recursive: true });
@@ -340,6 +491,7 @@ async function main(): Promise<void> {
     ['bare fastify', bareFigures],
     ['kit pipeline', pipelineFigures],
     ['order placement', orderFigures],
+    ...(steady ? ([[`sustained at ${fmt(steady.rate)}/s`, steady.figures]] as [string, LoadFigures][]) : []),
   ];
   const rows: FigureRow[] = [
     { figure: 'bare Fastify POST (the baseline)', value: `${fmt(bareRps, 0)} req/s`, ofBare: null, target: '', met: null },
@@ -356,6 +508,30 @@ async function main(): Promise<void> {
       met: accepted.drainS !== null && accepted.drainS <= 5,
     },
   ];
+  if (steady) {
+    const sr = steady.confirmedPerSec / bareRps;
+    const p = steady.pending;
+    rows.push(
+      { figure: `sustained: offered`, value: `${fmt(steady.rate)} /s`, ofBare: steady.rate / bareRps, target: steady.rateFrom, met: null },
+      { figure: 'sustained: accepted', value: `${fmt(steady.figures.requestsPerSec.mean, 0)} req/s`, ofBare: steady.figures.requestsPerSec.mean / bareRps, target: '', met: null },
+      { figure: 'sustained: confirmed during the window', value: `${fmt(steady.confirmedPerSec, 0)} /s`, ofBare: sr, target: '≥ 5 % of bare', met: sr >= 0.05 },
+      { figure: 'sustained: p99', value: `${fmt(steady.figures.latencyMs.p99)} ms`, ofBare: null, target: '', met: null },
+      {
+        figure: 'sustained: not final first/mid/last/max',
+        value: [p.first, p.middle, p.last, p.max].map((n) => (n === null ? '-' : fmt(n))).join(' / ') + (p.capped ? ' (capped)' : ''),
+        ofBare: null,
+        target: 'bounded',
+        met: steady.bounded,
+      },
+      {
+        figure: 'sustained: drain after the run',
+        value: steady.drainS === null ? `> ${opts.settleS} s` : `${steady.drainS} s`,
+        ofBare: null,
+        target: '≤ 5 s',
+        met: steady.drainS !== null && steady.drainS <= 5,
+      },
+    );
+  }
   const out = [
     '',
     `Order placement vs bare Fastify (${opts.mode}) — ${durationS} s each, ${connections} connections, node ${process.version}, ${cpuList.length} CPUs (load generator on the same machine)`,

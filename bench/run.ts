@@ -18,6 +18,7 @@ import { tokenAuthority } from '@omnishop/kit';
 import { ORDER_BODY } from './targets/protocol.js';
 import { runLoad, type LoadFigures } from './lib/load.js';
 import { cpuBusyPct, fileSystemOf, load3, machineInfo, versionOf } from './lib/machine.js';
+import { pollHealth, type HealthFigures } from './lib/health.js';
 import { OrderBook } from './lib/orders.js';
 import { BENCH_DIR, cleanUp, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
 import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
@@ -36,6 +37,12 @@ from autocannon in this process. On the platform, in this order:
   sustained   a fixed offered rate (--sustained-rate) for --duration: orders
               confirmed per second, the backlog of orders not final sampled
               every second (bounded or growing), and the drain after it
+  overload    3 x the acceptance rate over 3 x --connections for
+              --overload-duration: status codes (503/429 and how many carried
+              Retry-After), p99 of the 2xx, /health/live and /health/ready
+              polled every 100 ms (max, p99), the drain, and a check that
+              every order answered 201 exists (a sample read back by id, and
+              the orders created in the window counted)
 
 Prints a table to stdout (progress to stderr) and writes the figures as JSON.
 
@@ -49,11 +56,14 @@ Options:
                         every order to be final (drainS; default 5)
   --sustained-rate <n>  orders/s offered in the sustained phase (default: half
                         the acceptance rate measured just before)
+  --overload-duration <s>
+                        seconds of the overload phase (default 5; --quick 2)
   --quiesce <s>         before each phase after the first, wait up to this long
                         for the orders of the previous one to be final, so it
                         measures its own (default 60; --quick 10)
   --phases <list>       which phases follow the acceptance run, comma-separated
-                        (default all: sustained); empty: acceptance only
+                        (default all: sustained,overload); empty: acceptance
+                        only
   --out <file>          JSON output (default bench/results/order-placement-<timestamp>.json)
   --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle,
                         10 s quiesce (explicit options still win)
@@ -95,10 +105,11 @@ interface Options {
   /** Offered orders/s of the sustained phase; undefined: half the measured acceptance rate. */
   sustainedRate: number | undefined;
   quiesceS: number;
+  overloadS: number;
   phases: Phase[];
 }
 
-const PHASES = ['sustained'] as const;
+const PHASES = ['sustained', 'overload'] as const;
 type Phase = (typeof PHASES)[number];
 
 class UsageError extends Error {}
@@ -121,6 +132,7 @@ function parseOptions(argv: string[]): Options {
       'sustained-rate': { type: 'string' },
       phases: { type: 'string' },
       quiesce: { type: 'string' },
+      'overload-duration': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -160,6 +172,7 @@ function parseOptions(argv: string[]): Options {
     sustainedRate: values['sustained-rate'] === undefined ? undefined : number('sustained-rate', values['sustained-rate'], 0, 1),
     phases: phases as Phase[],
     quiesceS: number('quiesce', values.quiesce, quick ? 10 : 60, 0),
+    overloadS: number('overload-duration', values['overload-duration'], quick ? 2 : 5, 1),
   };
 }
 
@@ -174,6 +187,8 @@ interface System {
   token: string;
   sku: string;
   book: OrderBook;
+  /** Processes whose /health/live and /health/ready are polled during the overload. */
+  healthUrls: string[];
   serverPids: () => (number | undefined)[];
   settings: Record<string, unknown>;
   stop: () => Promise<void>;
@@ -198,6 +213,7 @@ async function startEmbedded(opts: Options): Promise<System> {
     token: ready.token,
     sku: ready.sku,
     book: new OrderBook(ready.url, ready.token),
+    healthUrls: [ready.url],
     serverPids: () => [target.proc.pid],
     settings: { ...ready.settings, dataDirFs },
     stop: async () => {
@@ -355,6 +371,98 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
   };
 }
 
+interface Overload {
+  rate: number;
+  connections: number;
+  backlogAtStart: number;
+  figures: LoadFigures;
+  /** Per status code: how many answers, and how many carried Retry-After. */
+  byStatus: Record<string, { count: number; withRetryAfter: number }>;
+  accepted: number;
+  refused: { count: number; withRetryAfter: number; latencyP99Ms: number | null };
+  p99Ms2xx: number | null;
+  health: Record<string, HealthFigures>;
+  drainS: number | null;
+  /** Nothing accepted lost: orders created in the window (any status) against the 201s, and a sample of the 201 ids read back one by one. */
+  lost: {
+    accepted201: number;
+    createdInWindow: number;
+    createdByStatus: Record<string, number>;
+    sampled: number;
+    sampleFound: number;
+    sampleMissing: string[];
+    ok: boolean;
+  };
+}
+
+const SAMPLE = 200;
+
+/**
+ * Three times the acceptance rate offered with three times the connections
+ * for --overload-duration seconds, every answer recorded (status, Retry-After,
+ * 2xx latency, ids of accepted orders), /health/live and /health/ready polled
+ * every 100 ms meanwhile; then the drain, then a check that every accepted
+ * order exists.
+ */
+async function overload(sys: System, opts: Options, acceptedPerSec: number): Promise<Overload> {
+  const rate = Math.max(3, Math.round(3 * acceptedPerSec));
+  const connections = 3 * opts.connections;
+  const backlogAtStart = await quiesce(sys, opts);
+  say(`running overload: ${fmt(rate)} orders/s offered over ${connections} connections for ${opts.overloadS}s, health polled every 100 ms...`);
+  const health = pollHealth(sys.healthUrls, 100);
+  let healthFigures: Record<string, HealthFigures> | undefined;
+  const figures = await runLoad({
+    urls: sys.loadUrls,
+    path: sys.path,
+    token: sys.token,
+    sku: sys.sku,
+    connections,
+    durationS: opts.overloadS,
+    overallRate: rate,
+    recordResponses: true,
+    serverPids: sys.serverPids(),
+  }).finally(async () => {
+    healthFigures = await health.stop();
+  });
+  const { drainS } = await sys.book.drain(figures.window.endMs, opts.settleS);
+  say(drainS === null ? `  still orders not final ${opts.settleS}s after the overload` : `  every order final ${drainS}s after the overload`);
+  const record = figures.responses!;
+  const refusedCodes = Object.entries(record.byStatus).filter(([code]) => code === '503' || code === '429');
+  const refused = {
+    count: refusedCodes.reduce((a, [, v]) => a + v.count, 0),
+    withRetryAfter: refusedCodes.reduce((a, [, v]) => a + v.withRetryAfter, 0),
+    latencyP99Ms: record.latencyNon2xxMs?.p99 ?? null,
+  };
+  say('  checking that every accepted order exists...');
+  const created = await sys.book.createdBetween(figures.window.startMs, figures.window.endMs + 15_000);
+  const ids = record.acceptedIds;
+  const step = Math.max(1, Math.floor(ids.length / SAMPLE));
+  const sample = ids.filter((_, i) => i % step === 0).slice(0, SAMPLE);
+  const found = await Promise.all(sample.map(async (id) => ({ id, ...(await sys.book.status(id)) })));
+  const missing = found.filter((f) => f.httpStatus !== 200).map((f) => `${f.id} (${f.httpStatus})`);
+  return {
+    rate,
+    connections,
+    backlogAtStart,
+    figures,
+    byStatus: record.byStatus,
+    accepted: ids.length,
+    refused,
+    p99Ms2xx: record.latency2xxMs?.p99 ?? null,
+    health: healthFigures ?? {},
+    drainS,
+    lost: {
+      accepted201: ids.length,
+      createdInWindow: created.count,
+      createdByStatus: created.byStatus,
+      sampled: sample.length,
+      sampleFound: sample.length - missing.length,
+      sampleMissing: missing.slice(0, 20),
+      ok: missing.length === 0 && created.count >= ids.length,
+    },
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -401,9 +509,11 @@ async function main(): Promise<void> {
   const sys = await startEmbedded(opts);
   let accepted: Acceptance;
   let steady: Sustained | undefined;
+  let over: Overload | undefined;
   try {
     accepted = await acceptance(sys, opts);
     if (opts.phases.includes('sustained')) steady = await sustained(sys, opts, accepted.figures.requestsPerSec.mean);
+    if (opts.phases.includes('overload')) over = await overload(sys, opts, accepted.figures.requestsPerSec.mean);
   } finally {
     await sys.stop();
   }
@@ -482,6 +592,25 @@ async function main(): Promise<void> {
       horizon: steady.horizon,
       load: steady.figures,
     },
+    overload: over && {
+      description: '3 x the acceptance rate offered (autocannon overallRate) over 3 x the connections; health polled every 100 ms meanwhile',
+      rate: over.rate,
+      connections: over.connections,
+      durationS: opts.overloadS,
+      backlogAtStart: over.backlogAtStart,
+      sentPerSec: over.figures.sentPerSec,
+      acceptedPerSec: over.figures.requestsPerSec.mean,
+      statusCodes: over.byStatus,
+      refused: over.refused,
+      p99Ms2xx: over.p99Ms2xx,
+      latency2xxMs: over.figures.responses?.latency2xxMs ?? null,
+      timeouts: over.figures.timeouts,
+      errors: over.figures.errors,
+      health: over.health,
+      drainS: over.drainS,
+      nothingLost: over.lost,
+      load: { ...over.figures, responses: undefined },
+    },
   };
 
   mkdirSync(dirname(opts.out), { recursive: true });
@@ -492,6 +621,7 @@ async function main(): Promise<void> {
     ['kit pipeline', pipelineFigures],
     ['order placement', orderFigures],
     ...(steady ? ([[`sustained at ${fmt(steady.rate)}/s`, steady.figures]] as [string, LoadFigures][]) : []),
+    ...(over ? ([[`overload at ${fmt(over.rate)}/s`, over.figures]] as [string, LoadFigures][]) : []),
   ];
   const rows: FigureRow[] = [
     { figure: 'bare Fastify POST (the baseline)', value: `${fmt(bareRps, 0)} req/s`, ofBare: null, target: '', met: null },
@@ -530,6 +660,32 @@ async function main(): Promise<void> {
         target: '≤ 5 s',
         met: steady.drainS !== null && steady.drainS <= 5,
       },
+    );
+  }
+  if (over) {
+    const o = over;
+    const codes = Object.entries(o.byStatus)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([code, v]) => `${code}: ${fmt(v.count)}${code === '201' ? '' : ` (${fmt(v.withRetryAfter)} Retry-After)`}`)
+      .join(', ');
+    const h = (k: string) => o.health[k];
+    const healthMet = (k: string) => (h(k) ? h(k)!.failures === 0 && (h(k)!.latencyMs?.max ?? 0) <= 100 : null);
+    const healthValue = (k: string) => (h(k)?.latencyMs ? `p99 ${fmt(h(k)!.latencyMs!.p99, 1)} / max ${fmt(h(k)!.latencyMs!.max, 1)} ms` : 'no polls');
+    rows.push(
+      { figure: 'overload: offered / sent', value: `${fmt(o.rate)} / ${fmt(o.figures.sentPerSec, 0)} /s`, ofBare: o.rate / bareRps, target: '3 x acceptance', met: null },
+      { figure: 'overload: answers', value: codes || 'none', ofBare: null, target: 'refusals 503/429 + Retry-After', met: o.refused.count === 0 ? null : o.refused.withRetryAfter === o.refused.count },
+      { figure: 'overload: p99 of 2xx', value: o.p99Ms2xx === null ? 'none' : `${fmt(o.p99Ms2xx, 1)} ms`, ofBare: null, target: '< 100 ms', met: o.p99Ms2xx === null ? null : o.p99Ms2xx < 100 },
+      { figure: 'overload: timeouts / errors', value: `${fmt(o.figures.timeouts)} / ${fmt(o.figures.errors)}`, ofBare: null, target: '0', met: o.figures.timeouts === 0 && o.figures.errors === 0 },
+      { figure: 'overload: /health/live', value: healthValue('live'), ofBare: null, target: '≤ 100 ms throughout', met: healthMet('live') },
+      { figure: 'overload: /health/ready', value: healthValue('ready'), ofBare: null, target: '≤ 100 ms throughout', met: healthMet('ready') },
+      {
+        figure: 'overload: accepted orders found',
+        value: `${fmt(o.lost.createdInWindow)} created / ${fmt(o.lost.accepted201)} 201; ${o.lost.sampleFound}/${o.lost.sampled} read back`,
+        ofBare: null,
+        target: 'none lost',
+        met: o.lost.ok,
+      },
+      { figure: 'overload: drain after the run', value: o.drainS === null ? `> ${opts.settleS} s` : `${o.drainS} s`, ofBare: null, target: '', met: null },
     );
   }
   const out = [

@@ -19,6 +19,7 @@ import { ORDER_BODY } from './targets/protocol.js';
 import { runLoad, type LoadFigures } from './lib/load.js';
 import { cpuBusyPct, fileSystemOf, load3, machineInfo, versionOf } from './lib/machine.js';
 import { pollHealth, type HealthFigures } from './lib/health.js';
+import { MemoryTracker } from './lib/memory.js';
 import { OrderBook } from './lib/orders.js';
 import { BENCH_DIR, cleanUp, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
 import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
@@ -190,6 +191,8 @@ interface System {
   /** Processes whose /health/live and /health/ready are polled during the overload. */
   healthUrls: string[];
   serverPids: () => (number | undefined)[];
+  /** The processes of the platform, for memory samples. */
+  processes: () => Target[];
   settings: Record<string, unknown>;
   stop: () => Promise<void>;
 }
@@ -215,6 +218,7 @@ async function startEmbedded(opts: Options): Promise<System> {
     book: new OrderBook(ready.url, ready.token),
     healthUrls: [ready.url],
     serverPids: () => [target.proc.pid],
+    processes: () => [target],
     settings: { ...ready.settings, dataDirFs },
     stop: async () => {
       say('stopping platform...');
@@ -510,11 +514,22 @@ async function main(): Promise<void> {
   let accepted: Acceptance;
   let steady: Sustained | undefined;
   let over: Overload | undefined;
+  const memory = new MemoryTracker(sys.processes);
   try {
+    await memory.sample('ready');
+    memory.start(5_000);
     accepted = await acceptance(sys, opts);
-    if (opts.phases.includes('sustained')) steady = await sustained(sys, opts, accepted.figures.requestsPerSec.mean);
-    if (opts.phases.includes('overload')) over = await overload(sys, opts, accepted.figures.requestsPerSec.mean);
+    await memory.sample('after acceptance');
+    if (opts.phases.includes('sustained')) {
+      steady = await sustained(sys, opts, accepted.figures.requestsPerSec.mean);
+      await memory.sample('after sustained');
+    }
+    if (opts.phases.includes('overload')) {
+      over = await overload(sys, opts, accepted.figures.requestsPerSec.mean);
+      await memory.sample('after overload');
+    }
   } finally {
+    memory.stop();
     await sys.stop();
   }
 
@@ -591,6 +606,11 @@ async function main(): Promise<void> {
       drainS: steady.drainS,
       horizon: steady.horizon,
       load: steady.figures,
+    },
+    memory: {
+      description: 'the platform processes: RSS from /proc/<pid>/status (VmRSS), heap from process.memoryUsage() in the process (SIGUSR2); sampled when ready, after each phase and every 5 s; MiB, summed over the processes',
+      ...memory.summary(),
+      samples: memory.samples,
     },
     overload: over && {
       description: '3 x the acceptance rate offered (autocannon overallRate) over 3 x the connections; health polled every 100 ms meanwhile',
@@ -687,6 +707,18 @@ async function main(): Promise<void> {
       },
       { figure: 'overload: drain after the run', value: o.drainS === null ? `> ${opts.settleS} s` : `${o.drainS} s`, ofBare: null, target: '', met: null },
     );
+  }
+  const mem = memory.summary();
+  if (mem.start && mem.end) {
+    const m = (x: { total: { rssMb: number | null; heapUsedMb: number | null } } | null) =>
+      x ? `${x.total.rssMb === null ? '?' : fmt(x.total.rssMb)}/${x.total.heapUsedMb === null ? '?' : fmt(x.total.heapUsedMb)}` : '-';
+    rows.push({
+      figure: 'memory RSS/heap MiB start/mid/end',
+      value: `${m(mem.start)} · ${m(mem.middle)} · ${m(mem.end)}`,
+      ofBare: null,
+      target: 'flat once warm (10-min run)',
+      met: null,
+    });
   }
   const out = [
     '',

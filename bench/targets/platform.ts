@@ -11,6 +11,8 @@
  *   BENCH_LOG_LEVEL     pino level, default info (the production default)
  *   BENCH_LOG_DEST      where log lines go, default /dev/null
  *   BENCH_SQLITE_SYNC   FULL (default, as in production) or NORMAL
+ *
+ * On SIGUSR2 it writes its process.memoryUsage() as one marked line on stderr.
  */
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
@@ -18,7 +20,7 @@ import { createLogger } from '@omnishop/kit';
 import { eventually } from '../../packages/platform/src/client.js';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
 import { startPlatform } from '../../packages/platform/src/platform.js';
-import { announce, exitOnSignals, ORDER_BODY } from './protocol.js';
+import { announce, answerMemoryRequests, exitOnSignals, ORDER_BODY } from './protocol.js';
 
 const TENANT = 'bench';
 const STYLE = 'BENCH';
@@ -45,6 +47,7 @@ function client(base: string) {
 }
 
 async function main(): Promise<void> {
+  answerMemoryRequests(); // SIGUSR2: one line of process.memoryUsage() on stderr, for the parent
   const dataDir = process.env.BENCH_DATA_DIR;
   if (!dataDir) throw new Error('BENCH_DATA_DIR is not set');
   const config = loadPlatformConfig(

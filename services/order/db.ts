@@ -1,5 +1,5 @@
-import type { Generated, Kysely } from 'kysely';
-import { err, handlerFor, ok, routeFor, type Result, type Tx } from '@omnishop/kit';
+import type { Generated, Insertable, Kysely } from 'kysely';
+import { err, handlerFor, ok, routeFor, statement, type Result, type Tx } from '@omnishop/kit';
 import { amountDue, step, type OrderStatus, type SagaInput, type SagaState } from './domain/order.js';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderRejected, PaymentRequested } from './events/index.js';
 
@@ -50,6 +50,91 @@ export interface OrderTables {
 
 export const route = routeFor<OrderTables>();
 export const on = handlerFor<OrderTables>();
+const prepare = <P extends Record<string, unknown>>() => statement<OrderTables, P>();
+
+/** The hot queries of placing and advancing orders, compiled once (see statement). */
+export const queries = {
+  price: prepare<{ sku: string }>()((db, p) => db.selectFrom('sku_price').selectAll().where('sku', '=', p.sku)),
+  order: prepare<{ id: string }>()((db, p) => db.selectFrom('orders').selectAll().where('id', '=', p.id)),
+  lines: prepare<{ id: string }>()((db, p) => db.selectFrom('order_line').selectAll().where('order_id', '=', p.id).orderBy('line_no')),
+  coupons: prepare<{ id: string }>()((db, p) => db.selectFrom('order_coupon').selectAll().where('order_id', '=', p.id).orderBy('code')),
+  history: prepare<{ id: string }>()((db, p) => db.selectFrom('order_history').selectAll().where('order_id', '=', p.id).orderBy('seq')),
+  returns: prepare<{ id: string }>()((db, p) => db.selectFrom('order_return').selectAll().where('order_id', '=', p.id).orderBy('seq')),
+  insertOrder: prepare<Omit<Insertable<OrderTables['orders']>, 'seq' | 'tenant'>>()((db, p) =>
+    db.insertInto('orders').values({
+      id: p.id,
+      tenant: p.tenant,
+      customer_id: p.customer_id,
+      channel: p.channel,
+      status: p.status,
+      subtotal: p.subtotal,
+      discount: p.discount,
+      total: p.total,
+      currency: p.currency,
+      payment_method: p.payment_method,
+      store: p.store,
+      stock_held: p.stock_held,
+      coupons_settled: p.coupons_settled,
+      payment_due_by: p.payment_due_by,
+      reason: p.reason,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+    }),
+  ),
+  insertLine: prepare<Omit<OrderTables['order_line'], 'tenant'>>()((db, p) =>
+    db.insertInto('order_line').values({
+      tenant: p.tenant,
+      order_id: p.order_id,
+      line_no: p.line_no,
+      sku: p.sku,
+      qty: p.qty,
+      unit_price: p.unit_price,
+      discount: p.discount,
+      returned_qty: p.returned_qty,
+    }),
+  ),
+  insertCoupon: prepare<{ order_id: string; code: string }>()((db, p) =>
+    db.insertInto('order_coupon').values({ tenant: p.tenant, order_id: p.order_id, code: p.code, discount: null }),
+  ),
+  insertHistory: prepare<{ order_id: string; status: OrderStatus; reason: string | null; at: string }>()((db, p) =>
+    db.insertInto('order_history').values({ tenant: p.tenant, order_id: p.order_id, status: p.status, reason: p.reason, at: p.at }),
+  ),
+  /** Conditional on the state read, so two writers racing on one order cannot both win. */
+  moveOrder: prepare<{
+    id: string;
+    status: OrderStatus;
+    discount: number;
+    total: number;
+    stock_held: number;
+    coupons_settled: number;
+    payment_due_by: string | null;
+    reason: string | null;
+    updated_at: string;
+    was_status: OrderStatus;
+    was_stock_held: number;
+    was_coupons_settled: number;
+  }>()((db, p) =>
+    db
+      .updateTable('orders')
+      .set({
+        status: p.status,
+        discount: p.discount,
+        total: p.total,
+        stock_held: p.stock_held,
+        coupons_settled: p.coupons_settled,
+        payment_due_by: p.payment_due_by,
+        reason: p.reason,
+        updated_at: p.updated_at,
+      })
+      .where('id', '=', p.id)
+      .where('status', '=', p.was_status)
+      .where('stock_held', '=', p.was_stock_held)
+      .where('coupons_settled', '=', p.was_coupons_settled),
+  ),
+  lineDiscount: prepare<{ id: string; sku: string; discount: number }>()((db, p) =>
+    db.updateTable('order_line').set({ discount: p.discount }).where('order_id', '=', p.id).where('sku', '=', p.sku),
+  ),
+};
 
 export interface OrderView {
   id: string;
@@ -73,13 +158,13 @@ export interface OrderView {
 
 /** Loads an order of the tenant with its lines, coupons, history and returns; undefined when the tenant has no such order. */
 export async function loadOrder(db: Kysely<OrderTables>, tenant: string, id: string): Promise<OrderView | undefined> {
-  const order = await db.selectFrom('orders').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
+  const order = await queries.order.first(db, { tenant, id });
   if (!order) return undefined;
   const [lines, coupons, history, returns] = await Promise.all([
-    db.selectFrom('order_line').selectAll().where('tenant', '=', tenant).where('order_id', '=', id).orderBy('line_no').execute(),
-    db.selectFrom('order_coupon').selectAll().where('tenant', '=', tenant).where('order_id', '=', id).orderBy('code').execute(),
-    db.selectFrom('order_history').selectAll().where('tenant', '=', tenant).where('order_id', '=', id).orderBy('seq').execute(),
-    db.selectFrom('order_return').selectAll().where('tenant', '=', tenant).where('order_id', '=', id).orderBy('seq').execute(),
+    queries.lines.all(db, { tenant, id }),
+    queries.coupons.all(db, { tenant, id }),
+    queries.history.all(db, { tenant, id }),
+    queries.returns.all(db, { tenant, id }),
   ]);
   return {
     id: order.id,
@@ -128,7 +213,7 @@ export async function advance(
   opts: SagaOptions,
   lineDiscounts: LineDiscounts = [],
 ): Promise<Result<OrderStatus, string>> {
-  const row = await tx.db.selectFrom('orders').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
+  const row = await queries.order.first(tx.db, { tenant, id });
   if (!row) return err('no such order');
   const before: SagaState = {
     status: row.status,
@@ -144,29 +229,24 @@ export async function advance(
   const now = new Date();
   const at = now.toISOString();
   const last = statuses.at(-1);
-  const updated = await tx.db
-    .updateTable('orders')
-    .set({
-      status: state.status,
-      discount: state.discount,
-      total: amountDue(state),
-      stock_held: state.stockHeld ? 1 : 0,
-      coupons_settled: state.couponsSettled ? 1 : 0,
-      payment_due_by: state.status === 'awaiting_payment' ? new Date(now.getTime() + opts.paymentTimeoutSeconds * 1000).toISOString() : null,
-      ...(last ? { reason: last.reason } : {}),
-      updated_at: at,
-    })
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .where('status', '=', row.status)
-    .where('stock_held', '=', row.stock_held)
-    .where('coupons_settled', '=', row.coupons_settled)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw new OrderChanged(`order ${id} changed while being updated; look again and retry`);
-  for (const d of lineDiscounts) {
-    await tx.db.updateTable('order_line').set({ discount: d.discount }).where('tenant', '=', tenant).where('order_id', '=', id).where('sku', '=', d.sku).execute();
-  }
-  if (statuses.length) await tx.db.insertInto('order_history').values(statuses.map((s) => ({ tenant, order_id: id, status: s.status, reason: s.reason, at }))).execute();
+  const updated = await queries.moveOrder.run(tx.db, {
+    tenant,
+    id,
+    status: state.status,
+    discount: state.discount,
+    total: amountDue(state),
+    stock_held: state.stockHeld ? 1 : 0,
+    coupons_settled: state.couponsSettled ? 1 : 0,
+    payment_due_by: state.status === 'awaiting_payment' ? new Date(now.getTime() + opts.paymentTimeoutSeconds * 1000).toISOString() : null,
+    reason: last ? last.reason : row.reason,
+    updated_at: at,
+    was_status: row.status,
+    was_stock_held: row.stock_held,
+    was_coupons_settled: row.coupons_settled,
+  });
+  if (updated !== 1) throw new OrderChanged(`order ${id} changed while being updated; look again and retry`);
+  for (const d of lineDiscounts) await queries.lineDiscount.run(tx.db, { tenant, id, sku: d.sku, discount: d.discount });
+  for (const s of statuses) await queries.insertHistory.run(tx.db, { tenant, order_id: id, status: s.status, reason: s.reason, at });
 
   const due = amountDue(state);
   for (const effect of effects) {

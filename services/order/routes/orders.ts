@@ -3,7 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { audit, badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/promotion/pricing';
-import { advance, loadOrder, OrderChanged, route, type OrderTables, type PaymentMethod, type SagaOptions } from '../db.js';
+import { advance, loadOrder, OrderChanged, queries, route, type OrderTables, type OrderView, type PaymentMethod, type SagaOptions } from '../db.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
 import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
 
@@ -66,44 +66,42 @@ interface NewOrder {
  * saga's first step. Stock and coupons are settled by the answers to it.
  */
 async function place(tx: Tx<OrderTables>, tenant: string, o: NewOrder) {
-  const prices = new Map(
-    (await tx.db.selectFrom('sku_price').selectAll().where('tenant', '=', tenant).where('sku', 'in', o.lines.map((l) => l.sku)).execute()).map((p) => [p.sku, p]),
-  );
+  const prices = new Map<string, { price: number; currency: string }>();
+  for (const sku of new Set(o.lines.map((l) => l.sku))) {
+    const price = await queries.price.first(tx.db, { tenant, sku });
+    if (price) prices.set(sku, price);
+  }
   const priced = linePrices(o.lines, (sku) => prices.get(sku));
   if (!priced.ok) throw unprocessable(`body.lines.${priced.error.index}.sku`, priced.error.message);
   const { lines, currency } = priced.value;
   const subtotal = lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
   const id = randomUUID();
   const now = new Date().toISOString();
-  await tx.db
-    .insertInto('orders')
-    .values({
-      id,
-      tenant,
-      customer_id: o.customerId,
-      channel: o.channel,
-      status: 'pending',
-      subtotal,
-      discount: 0,
-      total: subtotal,
-      currency,
-      payment_method: o.paymentMethod,
-      store: o.store,
-      stock_held: 0,
-      // No coupons: nothing to wait for from promotion.
-      coupons_settled: o.coupons.length ? 0 : 1,
-      payment_due_by: null,
-      reason: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  await tx.db
-    .insertInto('order_line')
-    .values(lines.map((l, i) => ({ tenant, order_id: id, line_no: i + 1, sku: l.sku, qty: l.qty, unit_price: l.unitPrice, discount: 0, returned_qty: 0 })))
-    .execute();
-  if (o.coupons.length) await tx.db.insertInto('order_coupon').values(o.coupons.map((code) => ({ tenant, order_id: id, code, discount: null }))).execute();
-  await tx.db.insertInto('order_history').values({ tenant, order_id: id, status: 'pending', reason: null, at: now }).execute();
+  const order = {
+    id,
+    customer_id: o.customerId,
+    channel: o.channel,
+    status: 'pending' as const,
+    subtotal,
+    discount: 0,
+    total: subtotal,
+    currency,
+    payment_method: o.paymentMethod,
+    store: o.store,
+    stock_held: 0,
+    // No coupons: nothing to wait for from promotion.
+    coupons_settled: o.coupons.length ? 0 : 1,
+    payment_due_by: null,
+    reason: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await queries.insertOrder.run(tx.db, { tenant, ...order });
+  for (const [i, l] of lines.entries()) {
+    await queries.insertLine.run(tx.db, { tenant, order_id: id, line_no: i + 1, sku: l.sku, qty: l.qty, unit_price: l.unitPrice, discount: 0, returned_qty: 0 });
+  }
+  for (const code of o.coupons) await queries.insertCoupon.run(tx.db, { tenant, order_id: id, code });
+  await queries.insertHistory.run(tx.db, { tenant, order_id: id, status: 'pending', reason: null, at: now });
   tx.emit(OrderPlaced, id, {
     orderId: id,
     customerId: o.customerId,
@@ -115,7 +113,26 @@ async function place(tx: Tx<OrderTables>, tenant: string, o: NewOrder) {
     ...(o.coupons.length ? { coupons: o.coupons } : {}),
     ...(o.store ? { store: o.store } : {}),
   });
-  const view = (await loadOrder(tx.db, tenant, id))!;
+  // What was just written, as loadOrder would read it back.
+  const view: OrderView = {
+    id,
+    customerId: o.customerId,
+    channel: o.channel,
+    store: o.store,
+    status: 'pending',
+    reason: null,
+    subtotal,
+    discount: 0,
+    total: subtotal,
+    currency,
+    paymentMethod: o.paymentMethod,
+    lines: lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, discount: 0, returnedQty: 0 })),
+    coupons: [...o.coupons].sort().map((code) => ({ code, discount: null })),
+    history: [{ status: 'pending', reason: null, at: now }],
+    returns: [],
+    createdAt: now,
+    updatedAt: now,
+  };
   return { status: 201, body: view, headers: { location: `/api/orders/${id}` } };
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -17,11 +17,12 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
-import { acrossTenants, currentContext } from '../context/index.js';
-import { Problem } from '../errors/index.js';
+import { acrossTenants } from '../context/index.js';
+import { checkDeadline, registerSqliteConnection } from './statement.js';
 import { TenantScopePlugin } from './tenant-scope.js';
 
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
+export { fixedStatement, statement, type Statement } from './statement.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -31,6 +32,12 @@ export interface ServiceDatabase<DB> {
   dialect: Dialect;
   /** Scopes every query to the context's tenant; learns the tenant tables when migrations have run. */
   tenantScope: TenantScopePlugin;
+  /**
+   * Resolves once everything committed before the call is on disk. A no-op
+   * where a commit is already durable when it returns (PostgreSQL) or where
+   * durability was traded away (SQLite NORMAL).
+   */
+  durable(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,7 +47,11 @@ export interface DatabaseOptions {
   /** `postgres://...` for PostgreSQL; empty for a SQLite file in `dataDir`. */
   url?: string;
   dataDir: string;
-  /** SQLite durability: FULL survives power loss, NORMAL survives a process crash. */
+  /**
+   * SQLite durability: FULL survives power loss (`durable()` waits for the disk), NORMAL survives a
+   * process crash. Either way SQLite itself runs with synchronous=NORMAL, so a commit never blocks the
+   * event loop on the disk; FULL's flush is `durable()`'s, in libuv's thread pool.
+   */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** Told when an idle PostgreSQL connection dies (server restart, admin kill); the pool reconnects on next use. */
   onConnectionError?: (error: Error) => void;
@@ -52,9 +63,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
 /** Fails a query whose request or event deadline has passed, before it reaches the database. */
 class DeadlinePlugin implements KyselyPlugin {
   transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
-    if (currentContext()?.signal.aborted) {
-      throw new Problem(504, 'deadline-exceeded', 'Deadline exceeded', { detail: 'the request ran out of time' });
-    }
+    checkDeadline();
     return node;
   }
   async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
@@ -84,6 +93,48 @@ function withStatementCache(file: SQLite.Database, max = 1000) {
   };
 }
 
+/**
+ * Makes what was committed to a WAL-mode SQLite file durable without blocking
+ * the event loop: an fdatasync of the write-ahead log in libuv's thread pool.
+ * With synchronous=NORMAL SQLite writes each commit to the WAL without
+ * syncing it (and syncs it itself before every checkpoint), so once the WAL
+ * is synced every commit before that point survives a power loss, as under
+ * synchronous=FULL. Callers that arrive while a sync runs share the next one:
+ * the disk is flushed once per burst of commits, not once per commit.
+ */
+export function walFlusher(walPath: string): { flush(): Promise<void>; close(): void } {
+  let fd: number | undefined;
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const sync = () =>
+    new Promise<void>((resolve, reject) => {
+      // Opened at the first flush: the WAL exists once something was written.
+      fd ??= openSync(walPath, 'r');
+      fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+    });
+  function flush(): Promise<void> {
+    if (!running) {
+      running = sync().finally(() => (running = undefined));
+      return running;
+    }
+    // The sync in flight may have started before the caller's commit: it waits for the one after.
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return flush();
+      });
+    return queued;
+  }
+  return {
+    flush,
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: 10 });
@@ -95,25 +146,35 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
       db,
       dialect: 'postgres',
       tenantScope,
+      durable: () => Promise.resolve(),
       ping: async () => void (await sql`select 1`.execute(db)),
       close: () => db.destroy(),
     };
   }
   if (opts.url) throw new Error(`databaseUrl must be empty (SQLite) or a postgres:// URL, got ${opts.url}`);
   mkdirSync(opts.dataDir, { recursive: true });
-  const file = new SQLite(join(opts.dataDir, `${opts.service}.db`));
+  const path = join(opts.dataDir, `${opts.service}.db`);
+  const file = new SQLite(path);
   file.pragma('journal_mode = WAL');
-  file.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
+  file.pragma('synchronous = NORMAL');
+  const flusher = (opts.sqliteSynchronous ?? 'FULL') === 'FULL' ? walFlusher(`${path}-wal`) : undefined;
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
   const tenantScope = new TenantScopePlugin();
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), plugins: [new DeadlinePlugin(), tenantScope] });
+  const connection = withStatementCache(file);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }), plugins: [new DeadlinePlugin(), tenantScope] });
+  registerSqliteConnection(db, connection);
   return {
     db,
     dialect: 'sqlite',
     tenantScope,
+    durable: () => flusher?.flush() ?? Promise.resolve(),
     ping: async () => void (await sql`select 1`.execute(db)),
-    close: () => db.destroy(),
+    close: async () => {
+      await flusher?.flush().catch(() => undefined);
+      await db.destroy();
+      flusher?.close();
+    },
   };
 }
 

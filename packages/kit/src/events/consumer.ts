@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { deadlineSignal, runWithContext, type RequestContext } from '../context/index.js';
-import { sql } from '../db/index.js';
+import { fixedStatement, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
@@ -48,6 +48,19 @@ export interface DeadLetter {
   failedAt: string;
   envelope: EventEnvelope;
 }
+
+const markProcessed = statement<EventTables, { consumer: string; eventId: string; at: string }>()((db, p) =>
+  db
+    .insertInto('processed_event')
+    .values({ consumer: p.consumer, event_id: p.eventId, tenant: p.tenant, processed_at: p.at })
+    .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing()),
+);
+const savepoint = fixedStatement('savepoint consume_event');
+const release = fixedStatement('release savepoint consume_event');
+const rollbackTo = fixedStatement('rollback to savepoint consume_event');
+
+/** How long one unit of a batch may hold the service's database before it commits and lets requests in. */
+const BATCH_BUDGET_MS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -110,11 +123,13 @@ export class Consumer<DB> implements Subscription {
   }
 
   /**
-   * Handles a batch in bus order as one unit of work (one commit), each event
-   * inside its own savepoint. At the first event that fails, what came before
-   * is committed and that event takes the slow path alone (retries with
-   * backoff, then the dead-letter table) before the rest continue: order is
-   * kept, and the disk is flushed once per batch instead of once per event.
+   * Handles a batch in bus order as units of work (one commit each), each
+   * event inside its own savepoint. At the first event that fails, what came
+   * before is committed and that event takes the slow path alone (retries
+   * with backoff, then the dead-letter table) before the rest continue: order
+   * is kept, and the disk is flushed once per unit instead of once per event.
+   * A unit holds its database for at most BATCH_BUDGET_MS, then commits what
+   * it did and queues again behind the requests that arrived meanwhile.
    */
   async handle(batch: EventEnvelope[]): Promise<void> {
     let next = 0;
@@ -122,40 +137,52 @@ export class Consumer<DB> implements Subscription {
       const rest = batch.slice(next);
       const done: { c: ReturnType<Consumer<DB>['consumption']>; fresh: boolean }[] = [];
       let stoppedAt = -1;
-      await this.uow.run(async (tx) => {
-        for (const [i, envelope] of rest.entries()) {
-          const handler = this.handlers.get(envelope.type);
-          if (!handler) continue;
-          if (this.invalidReason(handler, envelope)) {
-            stoppedAt = i;
-            return;
+      let reached = rest.length;
+      await this.uow.run(
+        async (tx) => {
+          const started = performance.now();
+          for (const [i, envelope] of rest.entries()) {
+            if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
+              reached = i;
+              return;
+            }
+            const handler = this.handlers.get(envelope.type);
+            if (!handler) continue;
+            if (this.invalidReason(handler, envelope)) {
+              stoppedAt = i;
+              return;
+            }
+            const c = this.consumption(envelope);
+            const emitted: Parameters<Tx<DB>['emit']>[] = [];
+            // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing.
+            const eventTx: Tx<DB> = { db: tx.db, emit: (...args) => void emitted.push(args), emitAll: (events) => void emitted.push(...events) };
+            await savepoint.run(tx.db, {});
+            try {
+              const fresh = await runWithContext(c.ctx, async () => {
+                const applied = await this.apply(handler, envelope, eventTx);
+                tx.emitAll(emitted);
+                return applied;
+              });
+              await release.run(tx.db, {});
+              done.push({ c, fresh });
+            } catch {
+              await rollbackTo.run(tx.db, {});
+              await release.run(tx.db, {});
+              stoppedAt = i;
+              return;
+            }
           }
-          const c = this.consumption(envelope);
-          const emitted: Parameters<Tx<DB>['emit']>[] = [];
-          // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing.
-          const eventTx: Tx<DB> = { db: tx.db, emit: (...args) => void emitted.push(args), emitAll: (events) => void emitted.push(...events) };
-          await sql`savepoint consume_event`.execute(tx.db);
-          try {
-            const fresh = await runWithContext(c.ctx, async () => {
-              const applied = await this.apply(handler, envelope, eventTx);
-              tx.emitAll(emitted);
-              return applied;
-            });
-            await sql`release savepoint consume_event`.execute(tx.db);
-            done.push({ c, fresh });
-          } catch {
-            await sql`rollback to savepoint consume_event`.execute(tx.db);
-            await sql`release savepoint consume_event`.execute(tx.db);
-            stoppedAt = i;
-            return;
-          }
-        }
-      });
+        },
+        { background: true },
+      );
       for (const { c, fresh } of done) {
         c.record(fresh ? 'ok' : 'duplicate');
         c.span.end();
       }
-      if (stoppedAt < 0) return;
+      if (stoppedAt < 0) {
+        next += reached;
+        continue;
+      }
       await this.handleOne(rest[stoppedAt]!);
       next += stoppedAt + 1;
     }
@@ -177,7 +204,7 @@ export class Consumer<DB> implements Subscription {
       const retry = this.opts.retry ?? defaultRetry;
       for (let attempt = 1; ; attempt++) {
         try {
-          const fresh = await this.uow.run((tx) => this.apply(handler, envelope, tx));
+          const fresh = await this.uow.run((tx) => this.apply(handler, envelope, tx), { background: true });
           record(fresh ? 'ok' : 'duplicate');
           span.end();
           return true;
@@ -208,18 +235,10 @@ export class Consumer<DB> implements Subscription {
 
   /** The effect, exactly once: false when this consumer had already handled the event. */
   private async apply(handler: EventHandler<DB>, envelope: EventEnvelope, tx: Tx<DB>): Promise<boolean> {
-    if (!(await this.markProcessed(tx.db, envelope))) return false;
+    const fresh = await markProcessed.run(tx.db, { consumer: this.group, eventId: envelope.id, tenant: envelope.tenant, at: new Date().toISOString() });
+    if (fresh === 0) return false;
     await handler.handle(envelope, tx);
     return true;
-  }
-
-  private async markProcessed(db: Kysely<DB>, envelope: EventEnvelope): Promise<boolean> {
-    const result = await (db as unknown as Kysely<EventTables>)
-      .insertInto('processed_event')
-      .values({ consumer: this.group, event_id: envelope.id, tenant: envelope.tenant, processed_at: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   private async deadLetter(envelope: EventEnvelope, error: string, attempts: number): Promise<void> {

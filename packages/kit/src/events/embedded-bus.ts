@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { walFlusher } from '../db/index.js';
 import type { Bus, Subscription } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 
@@ -22,6 +23,8 @@ export class EmbeddedBus implements Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
+  /** FULL: a publish resolves once the log is on disk (see walFlusher); cursors need no flush, a lost one only redelivers. */
+  private readonly flusher: ReturnType<typeof walFlusher> | undefined;
   /** Prepared once: preparing a statement per call cost more than running it. */
   private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
 
@@ -31,9 +34,11 @@ export class EmbeddedBus implements Bus {
     private readonly opts: { batchSize?: number; idleMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
-    this.file = new SQLite(join(dataDir, 'bus.db'));
+    const path = join(dataDir, 'bus.db');
+    this.file = new SQLite(path);
     this.file.pragma('journal_mode = WAL');
-    this.file.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    this.file.pragma('synchronous = NORMAL');
+    this.flusher = (opts.synchronous ?? 'FULL') === 'FULL' ? walFlusher(`${path}-wal`) : undefined;
     this.file.exec(`
       create table if not exists bus_log (
         seq integer primary key autoincrement,
@@ -60,6 +65,7 @@ export class EmbeddedBus implements Bus {
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     this.statements.publish(envelopes);
     this.wake.emit('published');
+    await this.flusher?.flush();
   }
 
   subscribe(subscription: Subscription): void {
@@ -83,7 +89,9 @@ export class EmbeddedBus implements Bus {
 
   async close(): Promise<void> {
     await this.stop();
+    await this.flusher?.flush().catch(() => undefined);
     this.file.close();
+    this.flusher?.close();
   }
 
   /** Lag of each consumer group: events of its types published that it has not handled yet. */

@@ -22,7 +22,12 @@ export class Relay {
     private readonly db: Kysely<EventTables>,
     private readonly bus: Bus,
     private readonly logger: Logger,
-    private readonly opts: { batchSize?: number; intervalMs?: number } = {},
+    private readonly opts: {
+      batchSize?: number;
+      intervalMs?: number;
+      /** Resolves once what was committed so far is on disk: nothing leaves the service before its own database has it. */
+      durable?: () => Promise<void>;
+    } = {},
   ) {}
 
   start(): void {
@@ -66,6 +71,7 @@ export class Relay {
         const rows = await this.db.selectFrom('outbox').select(['seq', 'envelope']).orderBy('seq').limit(batchSize).execute();
         const last = rows[rows.length - 1];
         if (!last) return;
+        await this.opts.durable?.();
         await this.bus.publish(rows.map((r) => JSON.parse(r.envelope) as EventEnvelope));
         // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
         await this.db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();

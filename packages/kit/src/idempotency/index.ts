@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Migrations } from '../db/index.js';
+import { statement, type Migrations } from '../db/index.js';
 import { Problem } from '../errors/index.js';
 
 /**
@@ -47,24 +47,25 @@ export function requestHash(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
-/** Returns the stored response of an earlier request with this key, or undefined when this request is the first. */
-export async function claimKey(
-  db: Kysely<IdempotencyTables>,
-  claim: { tenant: string; key: string; hash: string },
-): Promise<StoredResponse | undefined> {
-  const inserted = await db
+const claim = statement<IdempotencyTables, { key: string; hash: string; at: string }>()((db, p) =>
+  db
     .insertInto('idempotency_key')
-    .values({ tenant: claim.tenant, key: claim.key, request_hash: claim.hash, status: null, response: null, created_at: new Date().toISOString() })
-    .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return undefined;
-  const earlier = await db
-    .selectFrom('idempotency_key')
-    .select(['request_hash', 'status', 'response'])
-    .where('tenant', '=', claim.tenant)
-    .where('key', '=', claim.key)
-    .executeTakeFirstOrThrow();
-  if (earlier.request_hash !== claim.hash) {
+    .values({ tenant: p.tenant, key: p.key, request_hash: p.hash, status: null, response: null, created_at: p.at })
+    .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing()),
+);
+const earlierClaim = statement<IdempotencyTables, { key: string }>()((db, p) =>
+  db.selectFrom('idempotency_key').select(['request_hash', 'status', 'response']).where('key', '=', p.key),
+);
+const store = statement<IdempotencyTables, { key: string; status: number; response: string }>()((db, p) =>
+  db.updateTable('idempotency_key').set({ status: p.status, response: p.response }).where('key', '=', p.key),
+);
+
+/** Returns the stored response of an earlier request with this key, or undefined when this request is the first. The brand is the context's. */
+export async function claimKey(db: Kysely<IdempotencyTables>, request: { key: string; hash: string }): Promise<StoredResponse | undefined> {
+  if ((await claim.run(db, { key: request.key, hash: request.hash, at: new Date().toISOString() })) > 0) return undefined;
+  const earlier = await earlierClaim.first(db, { key: request.key });
+  if (!earlier) throw new Error(`idempotency key ${request.key} neither inserted nor found`);
+  if (earlier.request_hash !== request.hash) {
     throw new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', {
       detail: 'this Idempotency-Key was used for a different request',
       errors: [{ field: 'header.idempotency-key', message: 'was already used for a different request' }],
@@ -73,15 +74,6 @@ export async function claimKey(
   return { status: earlier.status ?? 200, body: earlier.response === null ? null : JSON.parse(earlier.response) };
 }
 
-export async function storeResponse(
-  db: Kysely<IdempotencyTables>,
-  claim: { tenant: string; key: string },
-  response: StoredResponse,
-): Promise<void> {
-  await db
-    .updateTable('idempotency_key')
-    .set({ status: response.status, response: JSON.stringify(response.body) })
-    .where('tenant', '=', claim.tenant)
-    .where('key', '=', claim.key)
-    .execute();
+export async function storeResponse(db: Kysely<IdempotencyTables>, request: { key: string }, response: StoredResponse): Promise<void> {
+  await store.run(db, { key: request.key, status: response.status, response: JSON.stringify(response.body) });
 }

@@ -66,7 +66,7 @@ export class JobScheduler<DB> {
       },
       async () => {
         try {
-          await this.uow.run((tx) => job.run(tx));
+          await this.uow.run((tx) => job.run(tx), { background: true });
         } catch (e) {
           status = 'failed';
           error = e;

@@ -111,7 +111,7 @@ export class ServiceRuntime<DB> {
       sqliteSynchronous: opts.sqliteSynchronous,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
     });
-    this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs });
+    this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable() });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? []);
     // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];

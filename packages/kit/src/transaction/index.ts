@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { ControlledTransaction, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { acrossTenants, currentContext, outsideContext, runWithContext } from '../context/index.js';
-import { TenantScopeError, type ServiceDatabase } from '../db/index.js';
+import { fixedStatement, statement, TenantScopeError, type ServiceDatabase } from '../db/index.js';
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
 import type { Relay } from '../events/relay.js';
@@ -20,13 +20,25 @@ export interface Tx<DB> {
 }
 
 export interface UnitOfWork<DB> {
-  /** Runs `work` atomically; it is durable when this resolves, and leaves no trace when it throws. */
-  run<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` atomically; it is durable when this resolves, and leaves no trace when it throws.
+   * Background work (consumer batches, jobs) gives way to requests: see unitOfWork.
+   */
+  run<T>(work: (tx: Tx<DB>) => Promise<T>, opts?: { background?: boolean }): Promise<T>;
   /** A read-only view for GET handlers: no transaction, and emitting is a bug. */
   readOnly(): Tx<DB>;
 }
 
 type Work<DB> = (tx: Tx<DB>) => Promise<unknown>;
+
+const insertOutbox = statement<EventTables, { id: string; type: string; key: string; envelope: string; at: string }>()((db, p) =>
+  db.insertInto('outbox').values({ id: p.id, type: p.type, key: p.key, tenant: p.tenant, envelope: p.envelope, created_at: p.at }),
+);
+/** Each unit of a group in a savepoint of its own: one name serves, since they run one after another. */
+const savepoint = fixedStatement('savepoint unit');
+const release = fixedStatement('release savepoint unit');
+const rollbackTo = fixedStatement('rollback to savepoint unit');
+
 
 interface Queued<DB> {
   work: Work<DB>;
@@ -45,13 +57,17 @@ const insideUnit = new AsyncLocalStorage<string>();
 const MAX_GROUP = 256;
 
 /**
- * One atomic unit of work per request, consumed event or job run.
+ * One atomic unit of work per request, consumed event batch or job run.
  *
- * On SQLite every commit waits for the disk, and writes are serial anyway, so
- * units of work that arrive while a commit is in flight are grouped: they run
- * one after another in one transaction, each inside its own savepoint (a unit
- * that fails rolls back to its savepoint alone), and share a single commit.
- * Nobody hears "done" before that commit, so accepted still means durable.
+ * On SQLite writes are serial anyway, so units of work that arrive while a
+ * group is being written are grouped: they run one after another in one
+ * transaction, each inside its own savepoint (a unit that fails rolls back to
+ * its savepoint alone), and share a single commit. The commit does not wait
+ * for the disk; the group's outcomes are settled once `durable()` says the
+ * disk has it, while the next group is already being written. Nobody hears
+ * "done" before that, so accepted still means durable. Requests go first:
+ * a group takes every waiting request but at most one background unit, so a
+ * backlog of events never leaves a request waiting behind it.
  * PostgreSQL already merges the disk flushes of concurrent commits, so there
  * each unit keeps its own transaction and units run in parallel.
  */
@@ -81,10 +97,11 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
 
   async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[]): Promise<void> {
     if (!pending.length) return;
-    const now = new Date().toISOString();
-    const rows = pending.map((e) => ({ id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), created_at: now }));
+    const at = new Date().toISOString();
     // A consumer's batch commits events of several brands at once; each event's brand was checked when it was emitted.
-    await acrossTenants('one commit may carry events of several brands', () => (db as unknown as Kysely<EventTables>).insertInto('outbox').values(rows).execute());
+    await acrossTenants('one commit may carry events of several brands', async () => {
+      for (const e of pending) await insertOutbox.run(db, { id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), at });
+    });
   }
 
   async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
@@ -94,26 +111,35 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
       await writeOutbox(trx, pending);
       return value;
     });
+    await sdb.durable();
     if (pending.length) relay.nudge();
     return result;
   }
 
-  const queue: Queued<DB>[] = [];
+  const requests: Queued<DB>[] = [];
+  const background: Queued<DB>[] = [];
   let committing = false;
 
+  function nextGroup(): Queued<DB>[] {
+    const group = requests.splice(0, MAX_GROUP);
+    const chore = background.shift();
+    if (chore) group.push(chore);
+    return group;
+  }
+
   /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
-  async function runInGroup(trx: ControlledTransaction<DB>, item: Queued<DB>, n: number, pending: EventEnvelope[]) {
-    const name = `unit_${n}`;
-    const sp = await trx.savepoint(name).execute();
+  async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: EventEnvelope[]) {
+    await savepoint.run(trx, {});
     const own: EventEnvelope[] = [];
     try {
-      const run = () => insideUnit.run(service, () => item.work(txOn(sp, own))).then(async (value) => (await writeOutbox(sp, own), value));
+      const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own), value));
       const value = await (item.ctx ? runWithContext(item.ctx, run) : run());
-      await sp.releaseSavepoint(name).execute();
+      await release.run(trx, {});
       pending.push(...own);
       return { ok: true as const, value };
     } catch (error) {
-      await sp.rollbackToSavepoint(name).execute();
+      await rollbackTo.run(trx, {});
+      await release.run(trx, {});
       return { ok: false as const, error };
     }
   }
@@ -121,31 +147,40 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   async function commitGroups(): Promise<void> {
     committing = true;
     try {
-      while (queue.length) {
+      while (requests.length || background.length) {
         // SQLite calls block the event loop, so requests that arrived meanwhile are still unread
         // sockets: let the loop read them once, so they can join this group.
         await new Promise((resolve) => setImmediate(resolve));
-        const group = queue.splice(0, MAX_GROUP);
+        const group = nextGroup();
         const pending: EventEnvelope[] = [];
+        const outcomes: Awaited<ReturnType<typeof runInGroup>>[] = [];
         try {
           const trx = await sdb.db.startTransaction().execute();
-          const outcomes = [];
           try {
-            for (const [n, item] of group.entries()) outcomes.push(await runInGroup(trx, item, n, pending));
+            for (const item of group) outcomes.push(await runInGroup(trx, item, pending));
             await trx.commit().execute();
           } catch (error) {
             await trx.rollback().execute().catch(() => undefined);
             throw error;
           }
-          for (const [n, outcome] of outcomes.entries()) {
-            if (outcome.ok) group[n]!.resolve(outcome.value);
-            else group[n]!.reject(outcome.error);
-          }
-          if (pending.length) relay.nudge();
         } catch (error) {
           // The commit itself failed (disk, database gone): nothing in the group happened.
           for (const item of group) item.reject(error);
+          continue;
         }
+        // Settled once on disk; the next group is written meanwhile.
+        void sdb.durable().then(
+          () => {
+            for (const [n, outcome] of outcomes.entries()) {
+              if (outcome.ok) group[n]!.resolve(outcome.value);
+              else group[n]!.reject(outcome.error);
+            }
+            if (pending.length) relay.nudge();
+          },
+          (error: unknown) => {
+            for (const item of group) item.reject(error);
+          },
+        );
       }
     } finally {
       committing = false;
@@ -153,12 +188,12 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   }
 
   return {
-    run<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
+    run<T>(work: (tx: Tx<DB>) => Promise<T>, opts?: { background?: boolean }): Promise<T> {
       if (sdb.dialect !== 'sqlite') return runAlone(work);
       const outer = insideUnit.getStore();
       if (outer) return Promise.reject(new Error(`a unit of work of ${outer} started another; use the tx it was given`));
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
+        (opts?.background ? background : requests).push({ work, ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
         if (!committing) void outsideContext(commitGroups);
       });
     },

@@ -1,0 +1,281 @@
+/**
+ * `--mode distributed`: a fresh PostgreSQL database, a NATS JetStream server
+ * of the bench's own on a free port (never the shared one on 4222), and every
+ * service its own process (bench/targets/service.ts), order and inventory
+ * with `replicas` each, the gateway in front of one of each; the bench brand
+ * prepared through the services' APIs as the embedded target does it.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import { tokenAuthority } from '@omnishop/kit';
+import { ORDER_BODY } from '../targets/protocol.js';
+import { onCleanUp, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
+
+export const TENANT = 'bench';
+const STYLE = 'BENCH';
+export const SKU = `${STYLE}-BLK-M`;
+const LOCATION = 'WH_SH';
+const RECEIPTS = 10; // x 1,000,000 units (the most one movement may receive)
+
+export const SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment'] as const;
+export const REPLICATED = ['order', 'inventory'] as const;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const s = new Socket();
+    s.once('connect', () => {
+      s.destroy();
+      r(true);
+    });
+    s.once('error', () => r(false));
+    s.connect(port, '127.0.0.1');
+  });
+}
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  pid: number | undefined;
+  stop: () => Promise<void>;
+}
+
+/** nats-server with JetStream on a free port, its store in a temporary folder (removed on the way out). */
+export async function startNats(parent: string, binary = '/usr/sbin/nats-server'): Promise<NatsServer> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(parent, 'omnishop-bench-nats-'));
+  tempDirs.add(storeDir);
+  const helper = startHelper('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir]);
+  const deadline = Date.now() + 15_000;
+  while (!(await accepts(port))) {
+    if (helper.proc.exitCode !== null || Date.now() > deadline) {
+      await stopHelper(helper);
+      throw new Error(`nats-server did not start on port ${port}: ${helper.output()}`);
+    }
+    await sleep(50);
+  }
+  // JetStream may take a moment after the port opens.
+  while (!/Server is ready/.test(helper.output()) && Date.now() < deadline) await sleep(50);
+  return { url: `nats://127.0.0.1:${port}`, port, pid: helper.proc.pid, stop: () => stopHelper(helper) };
+}
+
+/** A fresh database on `server` (postgres://user@host:port/db), dropped by the returned function (and on the way out). */
+export async function freshDatabase(server: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const name = `omnishop_bench_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    await c.query(`drop database if exists ${name} with (force)`);
+    await c.end();
+  };
+  const unregister = onCleanUp(drop);
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      unregister();
+      await drop();
+    },
+  };
+}
+
+export interface Cluster {
+  /** Every process, by name (order#1, order#2, inventory#1, ..., gateway). */
+  processes: Target[];
+  byService: Record<string, Target[]>;
+  gateway: Target;
+  nats: NatsServer;
+  database: { name: string };
+  stream: string;
+  /** A customer token of the bench brand, valid 6 h. */
+  customerToken: string;
+  stop: () => Promise<void>;
+}
+
+export interface ClusterOptions {
+  postgres: string;
+  dataParent: string;
+  replicas: number;
+  logLevel: string;
+  logFile: string;
+  natsBinary?: string;
+}
+
+type Reply<T> = { status: number; body: T };
+
+function client(base: string) {
+  return async <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<Reply<T>> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['idempotency-key'] = randomUUID();
+    }
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // keep the text
+    }
+    return { status: res.status, body: parsed as T };
+  };
+}
+
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const nats = await startNats(opts.dataParent, opts.natsBinary);
+  say(`  nats-server (JetStream) at ${nats.url}`);
+  const database = await freshDatabase(opts.postgres);
+  say(`  database ${database.name}`);
+  const dataDir = mkdtempSync(join(opts.dataParent, 'omnishop-bench-dist-'));
+  tempDirs.add(dataDir);
+  const secret = randomUUID() + randomUUID();
+  const stream = `BENCH${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+  const env = {
+    DATABASE_URL: database.url,
+    BUS_URL: nats.url,
+    BUS_STREAM: stream,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    SEED: 'false',
+    APP_ENV: 'development',
+    JWT_SECRET: secret,
+    JWT_KEYS: '',
+    LOG_LEVEL: opts.logLevel,
+    BENCH_LOG_DEST: opts.logFile,
+    // One customer places every order: the per-client limit would measure itself, not placement.
+    RATE_LIMIT_CLIENT_MAX: '0',
+    RATE_LIMIT_BRAND_MAX: '0',
+  };
+  const processes: Target[] = [];
+  const byService: Record<string, Target[]> = {};
+  const start = async (service: string, n: number, more: Record<string, string> = {}) => {
+    const t = await startTarget(`${service}#${n}`, 'service.ts', { ...env, SERVICES: service, ...more });
+    processes.push(t);
+    (byService[service] ??= []).push(t);
+    return t;
+  };
+  const stop = async () => {
+    say('stopping the distributed platform...');
+    await Promise.all(processes.map((t) => stopTarget(t)));
+    await nats.stop();
+    await database.drop().catch((error: unknown) => say(`could not drop database ${database.name}: ${String(error)}`));
+  };
+  try {
+    // The first process makes the stream; the first replica of each service migrates its schema before the others start.
+    say(`  starting catalog, then ${SERVICES.length - 1} services, then ${opts.replicas - 1} more replica(s) of ${REPLICATED.join(' and ')}...`);
+    await start('catalog', 1);
+    await Promise.all(SERVICES.filter((s) => s !== 'catalog').map((s) => start(s, 1)));
+    await Promise.all(REPLICATED.flatMap((s) => Array.from({ length: opts.replicas - 1 }, (_, i) => start(s, i + 2))));
+    const upstreams = SERVICES.map((s) => `${s}=${byService[s]![0]!.ready.url}`).join(',');
+    const gateway = await start('gateway', 1, { UPSTREAMS: upstreams });
+
+    const auth = tokenAuthority(secret);
+    const admin = await auth.mint({ subject: 'bench-admin', tenant: TENANT, role: 'brand_admin' }, 3600);
+    const customerToken = await auth.mint({ subject: 'bench-customer', tenant: TENANT, role: 'customer' }, 6 * 3600);
+    await prepareBrand(
+      {
+        catalog: byService.catalog![0]!.ready.url,
+        inventory: byService.inventory![0]!.ready.url,
+        orders: byService.order!.map((t) => t.ready.url),
+      },
+      admin,
+      customerToken,
+    );
+    return { processes, byService, gateway, nats, database: { name: database.name }, stream, customerToken, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * One style, ten million units of its SKU at one warehouse (so no order is
+ * rejected for stock), and a probe order confirmed end to end through each
+ * order replica: every replica knows the price and the saga runs.
+ */
+async function prepareBrand(urls: { catalog: string; inventory: string; orders: string[] }, admin: string, customer: string): Promise<void> {
+  const catalog = client(urls.catalog);
+  const inventory = client(urls.inventory);
+  const style = await catalog('POST', '/api/catalog/styles', admin, {
+    code: STYLE,
+    name: 'Benchmark Tee',
+    category: 'tops',
+    price: 9900,
+    colours: [{ code: 'BLK', name: 'Black' }],
+    sizes: ['M'],
+  });
+  if (style.status !== 201) throw new Error(`style not created: ${style.status} ${JSON.stringify(style.body)}`);
+  const receipt = { sku: SKU, location: LOCATION, kind: 'receive', qty: 1_000_000, reason: 'bench stock' };
+  await eventually(
+    async () => {
+      const res = await inventory('POST', '/api/inventory/movements', admin, receipt);
+      if (res.status === 201) return true;
+      if (res.status !== 422) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
+      return undefined;
+    },
+    'inventory to know the SKU',
+    60_000,
+  );
+  for (let i = 1; i < RECEIPTS; i++) {
+    const res = await inventory('POST', '/api/inventory/movements', admin, receipt);
+    if (res.status !== 201) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  for (const base of urls.orders) {
+    const order = client(base);
+    const probe = await eventually(
+      async () => {
+        const res = await order<{ id: string }>('POST', '/api/orders', customer, JSON.parse(ORDER_BODY(SKU)));
+        if (res.status === 201) return res.body.id;
+        if (res.status !== 422) throw new Error(`probe order failed at ${base}: ${res.status} ${JSON.stringify(res.body)}`);
+        return undefined;
+      },
+      'the order service to know the SKU',
+      60_000,
+    );
+    await eventually(
+      async () => {
+        const res = await order<{ status: string }>('GET', `/api/orders/${probe}`, customer);
+        if (res.body.status === 'confirmed') return true;
+        if (!['pending', 'awaiting_payment'].includes(res.body.status)) throw new Error(`probe order ended ${res.body.status}: ${JSON.stringify(res.body)}`);
+        return undefined;
+      },
+      'the probe order to be confirmed',
+      60_000,
+    );
+  }
+}

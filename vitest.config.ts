@@ -40,6 +40,7 @@ export default defineConfig({
             'services/customer/test/migrations.int.test.ts',
             'packages/platform/test/distributed.int.test.ts',
             'packages/kit/test/tenant-scope.int.test.ts',
+            'packages/kit/test/statement.int.test.ts',
           ],
           env: { OMNISHOP_TEST_POSTGRES: process.env.OMNISHOP_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test' },
           ...integration,

@@ -1,5 +1,5 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
-import { handlerFor, notFound, nowIso, routeFor, type Tx } from '@omnishop/kit';
+import { handlerFor, notFound, nowIso, routeFor, statement, type Tx } from '@omnishop/kit';
 import { tierFor, type Paid, type PointsEntry, type PointsReason, type Standing, type Tier } from './domain/points.js';
 
 export interface CustomerTables {
@@ -28,6 +28,14 @@ export type EntryRow = Selectable<CustomerTables['points_entry']>;
 
 export const route = routeFor<CustomerTables>();
 export const on = handlerFor<CustomerTables>();
+
+/** What each paid order is for and what was paid; one per confirmed order, so compiled once (see statement). */
+export const keepPaidOrder = statement<CustomerTables, { orderId: string; customerId: string; total: number }>()((db, p) =>
+  db
+    .insertInto('order_total')
+    .values({ tenant: p.tenant, order_id: p.orderId, customer_id: p.customerId, total: p.total })
+    .onConflict((oc) => oc.columns(['tenant', 'order_id']).doUpdateSet({ customer_id: p.customerId, total: p.total })),
+);
 
 type Db = Kysely<CustomerTables>;
 

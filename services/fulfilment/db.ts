@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { handlerFor, routeFor, type Tx } from '@omnishop/kit';
+import { handlerFor, routeFor, statement, type Tx } from '@omnishop/kit';
 import { offereesFor, unregistered, type FulfilmentMode, type FulfilmentStatus, type Location, type LocationType, type Round } from './domain/fulfilment.js';
 
 export interface FulfilmentTables {
@@ -31,25 +31,63 @@ export type FulfilmentRow = Selectable<FulfilmentTables['fulfilment']>;
 export const route = routeFor<FulfilmentTables>();
 export const on = handlerFor<FulfilmentTables>();
 
-/** Records the offer of a round: who it goes to, worked out from the reservation replica. */
+const prepare = <P extends Record<string, unknown>>() => statement<FulfilmentTables, P>();
+
+/** The hot queries of the saga's steps here, compiled once (see statement). */
+export const queries = {
+  fulfilment: prepare<{ orderId: string }>()((db, p) => db.selectFrom('fulfilment').selectAll().where('order_id', '=', p.orderId)),
+  heldAt: prepare<{ orderId: string }>()((db, p) => db.selectFrom('reserved_line').select('location').where('order_id', '=', p.orderId)),
+  location: prepare<{ code: string }>()((db, p) => db.selectFrom('location').selectAll().where('code', '=', p.code)),
+  keepOwner: prepare<{ orderId: string; customerId: string }>()((db, p) =>
+    db.insertInto('order_ref').values({ tenant: p.tenant, order_id: p.orderId, customer_id: p.customerId }).onConflict((oc) => oc.doNothing()),
+  ),
+  keepHeld: prepare<{ orderId: string; sku: string; location: string; qty: number }>()((db, p) =>
+    db.insertInto('reserved_line').values({ tenant: p.tenant, order_id: p.orderId, sku: p.sku, location: p.location, qty: p.qty }).onConflict((oc) => oc.doNothing()),
+  ),
+  offer: prepare<{ orderId: string; now: string }>()((db, p) =>
+    db.insertInto('fulfilment').values({
+      tenant: p.tenant,
+      order_id: p.orderId,
+      status: 'offered',
+      mode: null,
+      claimed_by: null,
+      carrier: null,
+      tracking: null,
+      round: 1,
+      offered_at: p.now,
+      updated_at: p.now,
+    }),
+  ),
+  offerTo: prepare<{ orderId: string; location: string; round: number }>()((db, p) =>
+    db.insertInto('offer').values({ tenant: p.tenant, order_id: p.orderId, location: p.location, round: p.round }).onConflict((oc) => oc.doNothing()),
+  ),
+};
+
+const asLocation = (l: Selectable<FulfilmentTables['location']>): Location => ({ code: l.code, type: l.type, active: Boolean(l.active) });
+
+/**
+ * Records the offer of a round: who it goes to, worked out from the
+ * reservation replica. Round 1 reads only the order's own locations; later
+ * rounds read the whole register.
+ */
 export async function recordOffer(tx: Tx<FulfilmentTables>, tenant: string, orderId: string, round: Round): Promise<string[]> {
-  const register = new Map(
-    (await tx.db.selectFrom('location').selectAll().where('tenant', '=', tenant).execute()).map((l): [string, Location] => [l.code, { code: l.code, type: l.type, active: Boolean(l.active) }]),
-  );
+  const own = (await queries.heldAt.all(tx.db, { tenant, orderId })).map((r) => r.location);
+  const register = new Map<string, Location>();
+  if (round === 1) {
+    for (const code of new Set(own)) {
+      const known = await queries.location.first(tx.db, { tenant, code });
+      if (known) register.set(code, asLocation(known));
+    }
+  } else {
+    for (const l of await tx.db.selectFrom('location').selectAll().where('tenant', '=', tenant).execute()) register.set(l.code, asLocation(l));
+  }
   const locate = (code: string) => register.get(code) ?? unregistered(code);
-  const own = await tx.db.selectFrom('reserved_line').select('location').where('tenant', '=', tenant).where('order_id', '=', orderId).execute();
   const seen = round === 1 ? [] : await tx.db.selectFrom('reserved_line').select('location').distinct().where('tenant', '=', tenant).execute();
   const locations = offereesFor(
     round,
-    own.map((r) => locate(r.location)),
-    [...register.values(), ...seen.map((r) => locate(r.location))],
+    own.map(locate),
+    round === 1 ? [] : [...register.values(), ...seen.map((r) => locate(r.location))],
   );
-  if (locations.length) {
-    await tx.db
-      .insertInto('offer')
-      .values(locations.map((location) => ({ tenant, order_id: orderId, location, round })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  for (const location of locations) await queries.offerTo.run(tx.db, { tenant, orderId, location, round });
   return locations;
 }

@@ -1,5 +1,5 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
-import { handlerFor, Problem, routeFor, type Tx } from '@omnishop/kit';
+import { handlerFor, Problem, routeFor, statement, type Tx } from '@omnishop/kit';
 import { release, sellReserved, type Balance, type Movement, type MovementKind, type ReservationStatus } from './domain/stock.js';
 
 export interface InventoryTables {
@@ -25,15 +25,59 @@ export type MovementRow = Selectable<InventoryTables['movement']>;
 
 export const route = routeFor<InventoryTables>();
 export const on = handlerFor<InventoryTables>();
+const prepare = <P extends Record<string, unknown>>() => statement<InventoryTables, P>();
+
+/** The hot queries of holding and settling stock, compiled once (see statement). */
+export const queries = {
+  sku: prepare<{ sku: string }>()((db, p) => db.selectFrom('sku').select('sku').where('sku', '=', p.sku)),
+  balances: prepare<{ sku: string }>()((db, p) => db.selectFrom('balance').selectAll().where('sku', '=', p.sku)),
+  balance: prepare<{ sku: string; location: string }>()((db, p) =>
+    db.selectFrom('balance').select(['on_hand', 'reserved']).where('sku', '=', p.sku).where('location', '=', p.location),
+  ),
+  reservation: prepare<{ orderId: string }>()((db, p) => db.selectFrom('reservation').selectAll().where('order_id', '=', p.orderId)),
+  reservationLines: prepare<{ id: string }>()((db, p) => db.selectFrom('reservation_line').selectAll().where('reservation_id', '=', p.id)),
+  hold: prepare<{ id: string; orderId: string; expiresAt: string; at: string }>()((db, p) =>
+    db.insertInto('reservation').values({ id: p.id, tenant: p.tenant, order_id: p.orderId, status: 'held', expires_at: p.expiresAt, created_at: p.at }),
+  ),
+  holdLine: prepare<{ id: string; sku: string; location: string; qty: number }>()((db, p) =>
+    db.insertInto('reservation_line').values({ tenant: p.tenant, reservation_id: p.id, sku: p.sku, location: p.location, qty: p.qty }),
+  ),
+  /** Conditional on the status it had, so an expiry and a cancellation cannot both settle it. */
+  settle: prepare<{ id: string; status: ReservationStatus; was: ReservationStatus }>()((db, p) =>
+    db.updateTable('reservation').set({ status: p.status }).where('id', '=', p.id).where('status', '=', p.was),
+  ),
+  commit: prepare<{ orderId: string }>()((db, p) => db.updateTable('reservation').set({ status: 'committed' }).where('order_id', '=', p.orderId).where('status', '=', 'held')),
+  move: prepare<{ sku: string; location: string; onHand: number; reserved: number }>()((db, p) =>
+    db
+      .updateTable('balance')
+      .set((eb) => ({ on_hand: eb('on_hand', '+', p.onHand), reserved: eb('reserved', '+', p.reserved) }))
+      .where('sku', '=', p.sku)
+      .where('location', '=', p.location)
+      .returning(['on_hand', 'reserved']),
+  ),
+  open: prepare<{ sku: string; location: string; onHand: number; reserved: number }>()((db, p) =>
+    db.insertInto('balance').values({ tenant: p.tenant, sku: p.sku, location: p.location, on_hand: p.onHand, reserved: p.reserved }).returning(['on_hand', 'reserved']),
+  ),
+  ledger: prepare<Omit<InventoryTables['movement'], 'seq' | 'tenant'>>()((db, p) =>
+    db
+      .insertInto('movement')
+      .values({
+        tenant: p.tenant,
+        sku: p.sku,
+        location: p.location,
+        kind: p.kind,
+        qty: p.qty,
+        on_hand_delta: p.on_hand_delta,
+        reserved_delta: p.reserved_delta,
+        reference: p.reference,
+        at: p.at,
+      })
+      .returningAll(),
+  ),
+};
 
 export async function balanceAt(db: Kysely<InventoryTables>, tenant: string, sku: string, location: string): Promise<Balance> {
-  const row = await db
-    .selectFrom('balance')
-    .select(['on_hand', 'reserved'])
-    .where('tenant', '=', tenant)
-    .where('sku', '=', sku)
-    .where('location', '=', location)
-    .executeTakeFirst();
+  const row = await queries.balance.first(db, { tenant, sku, location });
   return { onHand: row?.on_hand ?? 0, reserved: row?.reserved ?? 0 };
 }
 
@@ -53,33 +97,19 @@ export async function recordMovement(
   reference: string,
 ): Promise<{ balance: Balance; movement: MovementRow }> {
   try {
-    const row =
-      (await tx.db
-        .updateTable('balance')
-        .set((eb) => ({ on_hand: eb('on_hand', '+', m.onHandDelta), reserved: eb('reserved', '+', m.reservedDelta) }))
-        .where('tenant', '=', at.tenant)
-        .where('sku', '=', at.sku)
-        .where('location', '=', at.location)
-        .returning(['on_hand', 'reserved'])
-        .executeTakeFirst()) ??
-      (await tx.db
-        .insertInto('balance')
-        .values({ ...at, on_hand: m.onHandDelta, reserved: m.reservedDelta })
-        .returning(['on_hand', 'reserved'])
-        .executeTakeFirstOrThrow());
-    const movement = await tx.db
-      .insertInto('movement')
-      .values({
-        ...at,
-        kind: m.kind,
-        qty: m.qty,
-        on_hand_delta: m.onHandDelta,
-        reserved_delta: m.reservedDelta,
-        reference,
-        at: new Date().toISOString(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const delta = { tenant: at.tenant, sku: at.sku, location: at.location, onHand: m.onHandDelta, reserved: m.reservedDelta };
+    const row = (await queries.move.first(tx.db, delta)) ?? (await queries.open.first(tx.db, delta));
+    if (!row) throw new Error(`balance of ${at.sku} at ${at.location} neither moved nor opened`);
+    const movement = await queries.ledger.first(tx.db, {
+      ...at,
+      kind: m.kind,
+      qty: m.qty,
+      on_hand_delta: m.onHandDelta,
+      reserved_delta: m.reservedDelta,
+      reference,
+      at: new Date().toISOString(),
+    });
+    if (!movement) throw new Error(`movement of ${at.sku} at ${at.location} not recorded`);
     return { balance: { onHand: row.on_hand, reserved: row.reserved }, movement };
   } catch (e) {
     if (isRaceLost(e)) throw new Problem(409, 'stock-changed', 'Stock changed', { detail: `stock of ${at.sku} at ${at.location} changed meanwhile; retry` });
@@ -97,14 +127,9 @@ export async function settleReservation(
   reservation: { id: string; tenant: string; status: ReservationStatus },
   outcome: 'released' | 'expired' | 'sold',
 ): Promise<boolean> {
-  const moved = await tx.db
-    .updateTable('reservation')
-    .set({ status: outcome })
-    .where('id', '=', reservation.id)
-    .where('status', '=', reservation.status)
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) return false;
-  const lines = await tx.db.selectFrom('reservation_line').selectAll().where('tenant', '=', reservation.tenant).where('reservation_id', '=', reservation.id).execute();
+  const moved = await queries.settle.run(tx.db, { tenant: reservation.tenant, id: reservation.id, status: outcome, was: reservation.status });
+  if (moved !== 1) return false;
+  const lines = await queries.reservationLines.all(tx.db, { tenant: reservation.tenant, id: reservation.id });
   for (const line of lines) {
     const at = { tenant: reservation.tenant, sku: line.sku, location: line.location };
     const balance = await balanceAt(tx.db, at.tenant, at.sku, at.location);

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { handlerFor, routeFor } from '@omnishop/kit';
+import { handlerFor, routeFor, statement } from '@omnishop/kit';
 import type { IntentStatus, PaymentMethod } from './domain/intent.js';
 
 export interface PaymentTables {
@@ -40,3 +40,37 @@ export type RefundRow = Selectable<PaymentTables['refund']>;
 
 export const route = routeFor<PaymentTables>();
 export const on = handlerFor<PaymentTables>();
+const prepare = <P extends Record<string, unknown>>() => statement<PaymentTables, P>();
+
+/** The hot queries of taking a payment, compiled once (see statement). */
+export const queries = {
+  intent: prepare<{ id: string }>()((db, p) => db.selectFrom('payment_intent').selectAll().where('id', '=', p.id)),
+  anyIntentOf: prepare<{ orderId: string }>()((db, p) => db.selectFrom('payment_intent').select('id').where('order_id', '=', p.orderId)),
+  insertIntent: prepare<Omit<IntentRow, 'tenant'>>()((db, p) =>
+    db.insertInto('payment_intent').values({
+      id: p.id,
+      tenant: p.tenant,
+      order_id: p.order_id,
+      customer_id: p.customer_id,
+      amount: p.amount,
+      refunded: p.refunded,
+      currency: p.currency,
+      method: p.method,
+      status: p.status,
+      provider_ref: p.provider_ref,
+      notify_asked_at: p.notify_asked_at,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+    }),
+  ),
+  seen: prepare<{ notificationId: string; intentId: string; at: string }>()((db, p) =>
+    db
+      .insertInto('callback_seen')
+      .values({ tenant: p.tenant, notification_id: p.notificationId, intent_id: p.intentId, received_at: p.at })
+      .onConflict((oc) => oc.columns(['tenant', 'notification_id']).doNothing()),
+  ),
+  /** At most once: only the update that finds the intent still created wins. */
+  settle: prepare<{ id: string; status: IntentStatus; at: string }>()((db, p) =>
+    db.updateTable('payment_intent').set({ status: p.status, updated_at: p.at }).where('id', '=', p.id).where('status', '=', 'created'),
+  ),
+};

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { audit, err, ok, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
-import type { IntentRow, PaymentTables, RefundRow } from './db.js';
+import { queries, type IntentRow, type PaymentTables, type RefundRow } from './db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
 import type { SimulatedWalletProvider } from './provider/wallet-provider.js';
 
@@ -57,7 +57,7 @@ export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvid
     created_at: now,
     updated_at: now,
   };
-  await tx.db.insertInto('payment_intent').values(row).execute();
+  await queries.insertIntent.run(tx.db, row);
   if (cash) tx.emit(PaymentCaptured, orderId, { intentId: id, orderId, amount, currency, method: 'cash', providerRef: null, capturedAt: now }, { tenant });
   return row;
 }

@@ -1,7 +1,7 @@
 import { OrderCompleted, OrderConfirmed, WALK_IN_CUSTOMER } from '@omnishop/order/events';
 import { PaymentRefunded } from '@omnishop/payment/events';
 import { earning, reversal } from '../domain/points.js';
-import { ensureMember, on, paidFor, paidOrder, recordEntry, standingFor } from '../db.js';
+import { ensureMember, keepPaidOrder, on, paidFor, paidOrder, recordEntry, standingFor } from '../db.js';
 import { PointsEarned, PointsReversed } from './index.js';
 
 /**
@@ -12,11 +12,7 @@ import { PointsEarned, PointsReversed } from './index.js';
  */
 export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
   const { orderId, customerId, total } = event.data;
-  await tx.db
-    .insertInto('order_total')
-    .values({ tenant: event.tenant, order_id: orderId, customer_id: customerId, total })
-    .onConflict((oc) => oc.columns(['tenant', 'order_id']).doUpdateSet({ customer_id: customerId, total }))
-    .execute();
+  await keepPaidOrder.run(tx.db, { tenant: event.tenant, orderId, customerId, total });
 });
 
 /**

@@ -1,28 +1,19 @@
 import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
 import { StockReserved } from '@omnishop/inventory/events';
 import { StoreChanged, StoreOpened } from '@omnishop/store/events';
-import { on, recordOffer } from '../db.js';
+import { on, queries, recordOffer } from '../db.js';
 import { transition } from '../domain/fulfilment.js';
 import { FulfilmentCancelled, OrderOffered } from './index.js';
 
 /** Keeps who owns the order, so only they can confirm receipt. */
 export const onOrderPlaced = on(OrderPlaced, async (event, tx) => {
-  await tx.db
-    .insertInto('order_ref')
-    .values({ tenant: event.tenant, order_id: event.data.orderId, customer_id: event.data.customerId })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  await queries.keepOwner.run(tx.db, { tenant: event.tenant, orderId: event.data.orderId, customerId: event.data.customerId });
 });
 
 /** Keeps where the order's stock is held: the stores offered the order first. */
 export const onStockReserved = on(StockReserved, async (event, tx) => {
   const { orderId, lines } = event.data;
-  if (!lines.length) return;
-  await tx.db
-    .insertInto('reserved_line')
-    .values(lines.map((l) => ({ tenant: event.tenant, order_id: orderId, sku: l.sku, location: l.location, qty: l.qty })))
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  for (const l of lines) await queries.keepHeld.run(tx.db, { tenant: event.tenant, orderId, sku: l.sku, location: l.location, qty: l.qty });
 });
 
 /** A paid online order is offered to the stores holding its stock (round 1); a till sale was handed over at the till. */
@@ -30,16 +21,12 @@ export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
   const { tenant } = event;
   const { orderId, channel } = event.data;
   if (isTillSale(channel)) return;
-  const existing = await tx.db.selectFrom('fulfilment').select('order_id').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
-  if (existing) return;
-  const held = await tx.db.selectFrom('reserved_line').select('location').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+  if (await queries.fulfilment.first(tx.db, { tenant, orderId })) return;
+  const held = await queries.heldAt.first(tx.db, { tenant, orderId });
   // StockReserved comes before OrderConfirmed; if it has not been seen, retry (and dead-letter if it never comes).
   if (!held) throw new Error(`no reservation seen for confirmed order ${orderId}`);
   const now = new Date().toISOString();
-  await tx.db
-    .insertInto('fulfilment')
-    .values({ tenant, order_id: orderId, status: 'offered', mode: null, claimed_by: null, carrier: null, tracking: null, round: 1, offered_at: now, updated_at: now })
-    .execute();
+  await queries.offer.run(tx.db, { tenant, orderId, now });
   const locations = await recordOffer(tx, tenant, orderId, 1);
   tx.emit(OrderOffered, orderId, { orderId, round: 1, locations });
 });
@@ -48,7 +35,7 @@ export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
 export const onOrderCancelled = on(OrderCancelled, async (event, tx) => {
   const { tenant } = event;
   const { orderId, reason } = event.data;
-  const current = await tx.db.selectFrom('fulfilment').select('status').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+  const current = await queries.fulfilment.first(tx.db, { tenant, orderId });
   if (!current || !transition(current.status, 'cancel').ok) return;
   const moved = await tx.db
     .updateTable('fulfilment')

@@ -3,13 +3,12 @@ import type { Tx } from '@omnishop/kit';
 import { SkuCreated } from '@omnishop/catalog/events';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned } from '@omnishop/order/events';
 import { allocate, receive, reserve, type ReservationStatus } from '../domain/stock.js';
-import { on, recordMovement, settleReservation, type InventoryTables } from '../db.js';
+import { on, queries, recordMovement, settleReservation, type InventoryTables } from '../db.js';
 import { StockRejected, StockReserved } from './index.js';
 
 type T = InventoryTables;
 
-const reservationOf = (tx: Tx<T>, tenant: string, orderId: string) =>
-  tx.db.selectFrom('reservation').selectAll().where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
+const reservationOf = (tx: Tx<T>, tenant: string, orderId: string) => queries.reservation.first(tx.db, { tenant, orderId });
 
 export const onSkuCreated = on(SkuCreated, async (event, tx) => {
   await tx.db
@@ -25,16 +24,15 @@ export const reserveForOrder = (ttlSeconds: number) =>
     const { tenant } = event;
     const { orderId, lines, store } = event.data;
     if (await reservationOf(tx, tenant, orderId)) return;
-    const skus = lines.map((l) => l.sku);
-    const known = new Set((await tx.db.selectFrom('sku').select('sku').where('tenant', '=', tenant).where('sku', 'in', skus).execute()).map((r) => r.sku));
-    const unknown = skus.find((s) => !known.has(s));
-    if (unknown) {
-      tx.emit(StockRejected, orderId, { orderId, reason: 'unknown_sku', sku: unknown });
-      return;
+    const skus = [...new Set(lines.map((l) => l.sku))];
+    const rows: Awaited<ReturnType<typeof queries.balances.all>> = [];
+    for (const sku of skus) {
+      if (!(await queries.sku.first(tx.db, { tenant, sku }))) {
+        tx.emit(StockRejected, orderId, { orderId, reason: 'unknown_sku', sku });
+        return;
+      }
+      rows.push(...(await queries.balances.all(tx.db, { tenant, sku })).filter((r) => !store || r.location === store));
     }
-    let balances = tx.db.selectFrom('balance').selectAll().where('tenant', '=', tenant).where('sku', 'in', skus);
-    if (store) balances = balances.where('location', '=', store);
-    const rows = await balances.execute();
     const allocation = allocate(lines, (sku) =>
       rows.filter((r) => r.sku === sku).map((r) => ({ location: r.location, balance: { onHand: r.on_hand, reserved: r.reserved } })),
     );
@@ -45,8 +43,8 @@ export const reserveForOrder = (ttlSeconds: number) =>
     const id = randomUUID();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
-    await tx.db.insertInto('reservation').values({ id, tenant, order_id: orderId, status: 'held', expires_at: expiresAt, created_at: now.toISOString() }).execute();
-    await tx.db.insertInto('reservation_line').values(allocation.value.map((a) => ({ tenant, reservation_id: id, ...a }))).execute();
+    await queries.hold.run(tx.db, { tenant, id, orderId, expiresAt, at: now.toISOString() });
+    for (const a of allocation.value) await queries.holdLine.run(tx.db, { tenant, id, sku: a.sku, location: a.location, qty: a.qty });
     for (const a of allocation.value) {
       const row = rows.find((r) => r.sku === a.sku && r.location === a.location);
       const movement = reserve({ onHand: row?.on_hand ?? 0, reserved: row?.reserved ?? 0 }, a.qty);
@@ -58,13 +56,7 @@ export const reserveForOrder = (ttlSeconds: number) =>
 
 /** A confirmed order keeps its stock until it is completed or cancelled: the reservation no longer expires. */
 export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
-  await tx.db
-    .updateTable('reservation')
-    .set({ status: 'committed' })
-    .where('tenant', '=', event.tenant)
-    .where('order_id', '=', event.data.orderId)
-    .where('status', '=', 'held')
-    .execute();
+  await queries.commit.run(tx.db, { tenant: event.tenant, orderId: event.data.orderId });
 });
 
 const settleOnOrder = (from: ReservationStatus[], outcome: 'released' | 'sold') => async (tenant: string, orderId: string, tx: Tx<T>) => {

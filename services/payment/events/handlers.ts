@@ -1,6 +1,6 @@
 import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/events';
 import { compensation, returnRefund } from '../domain/intent.js';
-import { on } from '../db.js';
+import { on, queries } from '../db.js';
 import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../payments.js';
 import type { SimulatedWalletProvider } from '../provider/wallet-provider.js';
 
@@ -18,7 +18,7 @@ export const sagaHandlers = (provider: SimulatedWalletProvider) => [
   on(PaymentRequested, async (event, tx) => {
     const { orderId, customerId, amount, currency, method } = event.data;
     // The saga asks once per order: an order with any intent, even a failed one, was answered already and is not charged again.
-    const earlier = await tx.db.selectFrom('payment_intent').select('id').where('tenant', '=', event.tenant).where('order_id', '=', orderId).executeTakeFirst();
+    const earlier = await queries.anyIntentOf.first(tx.db, { tenant: event.tenant, orderId });
     if (earlier) return;
     // A walk-in customer is nobody's account: no customer token may see that payment.
     await takePayment(tx, provider, { tenant: event.tenant, orderId, customerId: customerId === WALK_IN_CUSTOMER ? null : customerId, amount, currency, method });

@@ -1,7 +1,7 @@
 import { actForTenant, notFound, Problem, unprocessable } from '@omnishop/kit';
 import { transition } from '../domain/intent.js';
 import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
-import { route } from '../db.js';
+import { queries, route } from '../db.js';
 import { refundLateCapture } from '../payments.js';
 import { PaymentCaptured, PaymentFailed } from '../events/index.js';
 import { IntentView, intentView, SignedNotificationBody } from './schemas.js';
@@ -35,30 +35,20 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
       const n = verified.value;
       const tenant = n.tenant;
       actForTenant(tenant);
-      const intent = await tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('id', '=', n.intentId).executeTakeFirst();
+      const intent = await queries.intent.first(tx.db, { tenant, id: n.intentId });
       if (!intent || intent.method !== 'wallet') throw notFound('payment intent', n.intentId);
       if (Number(intent.amount) !== n.amount || intent.currency !== n.currency) throw unprocessable('body.amount', `does not match the intent: ${intent.amount} ${intent.currency}`);
       if (intent.provider_ref !== n.providerRef) throw unprocessable('body.providerRef', 'is not the reference the provider gave this intent');
-      const seen = await tx.db
-        .insertInto('callback_seen')
-        .values({ tenant, notification_id: n.notificationId, intent_id: intent.id, received_at: new Date().toISOString() })
-        .onConflict((oc) => oc.columns(['tenant', 'notification_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(seen.numInsertedOrUpdatedRows ?? 0) !== 1) throw REJECTIONS.replayed();
+      const seen = await queries.seen.run(tx.db, { tenant, notificationId: n.notificationId, intentId: intent.id, at: new Date().toISOString() });
+      if (seen !== 1) throw REJECTIONS.replayed();
 
       const to = transition('created', n.outcome === 'success' ? 'capture' : 'fail');
       if (!to.ok) throw new Error(to.error);
       const now = new Date().toISOString();
-      // At most once: only the update that finds the intent still created wins.
-      const moved = await tx.db
-        .updateTable('payment_intent')
-        .set({ status: to.value, updated_at: now })
-        .where('tenant', '=', tenant)
-        .where('id', '=', intent.id)
-        .where('status', '=', 'created')
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) {
-        const settled = await tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', tenant).where('id', '=', intent.id).executeTakeFirstOrThrow();
+      const moved = await queries.settle.run(tx.db, { tenant, id: intent.id, status: to.value, at: now });
+      if (moved !== 1) {
+        const settled = await queries.intent.first(tx.db, { tenant, id: intent.id });
+        if (!settled) throw new Error(`payment intent ${intent.id} vanished while being settled`);
         const givenBack = n.outcome === 'success' ? await refundLateCapture(tx, settled) : undefined;
         return { status: 200, body: { applied: false, intent: intentView(givenBack ?? settled) } };
       }

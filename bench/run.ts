@@ -19,6 +19,7 @@ import { ORDER_BODY } from './targets/protocol.js';
 import { runLoad, type LoadFigures } from './lib/load.js';
 import { cpuBusyPct, fileSystemOf, load3, machineInfo, versionOf } from './lib/machine.js';
 import { pollHealth, type HealthFigures } from './lib/health.js';
+import { jetstreamTable, runJetstreamBench, type JetstreamFigures } from './jetstream.js';
 import { SKU, startCluster } from './lib/distributed.js';
 import { MemoryTracker } from './lib/memory.js';
 import { OrderBook } from './lib/orders.js';
@@ -26,7 +27,9 @@ import { BENCH_DIR, cleanUp, removeTempDirs, say, startTarget, stopTarget, tempD
 import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
 
 const HELP = `Usage: npm run bench -- [options]
-       npm run bench fuzz -- [options]   (the fuzz run; see npm run bench fuzz -- --help)
+       npm run bench fuzz -- [options]        (the fuzz run; see npm run bench fuzz -- --help)
+       npm run bench jetstream -- [options]   (raw JetStream beside the kit's bus, relay and
+                                               consumer; see npm run bench jetstream -- --help)
 
 Measures POST /api/orders on the real platform beside a bare Fastify POST
 route and the kit's request pipeline in front of the same answer (no
@@ -45,6 +48,10 @@ from autocannon in this process. On the platform, in this order:
               polled every 100 ms (max, p99), the drain, and a check that
               every order answered 201 exists (a sample read back by id, and
               the orders created in the window counted)
+  jetstream   after the platform stopped: raw JetStream publish and consume
+              rates beside the kit's NatsBus, Relay and Consumer, on a fresh
+              nats-server and database (npm run bench jetstream -- --help);
+              --js-messages events per measurement
 
 Prints a table to stdout (progress to stderr) and writes the figures as JSON.
 
@@ -72,12 +79,15 @@ Options:
                         the acceptance rate measured just before)
   --overload-duration <s>
                         seconds of the overload phase (default 5; --quick 2)
+  --js-messages <n>     events per measurement of the jetstream phase (default
+                        20000; --quick 5000)
   --quiesce <s>         before each phase after the first, wait up to this long
                         for the orders of the previous one to be final, so it
                         measures its own (default 60; --quick 10)
   --phases <list>       which phases follow the acceptance run, comma-separated
-                        (default all: sustained,overload); empty: acceptance
-                        only
+                        (default: sustained,overload in embedded mode,
+                        sustained,overload,jetstream in distributed mode);
+                        empty: acceptance only
   --out <file>          JSON output (default bench/results/order-placement-<timestamp>.json)
   --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle,
                         10 s quiesce (explicit options still win)
@@ -129,10 +139,12 @@ interface Options {
   sustainedRate: number | undefined;
   quiesceS: number;
   overloadS: number;
+  jsMessages: number;
   phases: Phase[];
 }
 
-const PHASES = ['sustained', 'overload'] as const;
+const PHASES = ['sustained', 'overload', 'jetstream'] as const;
+const DEFAULT_PHASES: Record<Mode, Phase[]> = { embedded: ['sustained', 'overload'], distributed: ['sustained', 'overload', 'jetstream'] };
 type Phase = (typeof PHASES)[number];
 
 class UsageError extends Error {}
@@ -159,6 +171,7 @@ function parseOptions(argv: string[]): Options {
       phases: { type: 'string' },
       quiesce: { type: 'string' },
       'overload-duration': { type: 'string' },
+      'js-messages': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -181,7 +194,7 @@ function parseOptions(argv: string[]): Options {
   if (sqliteSync !== 'FULL' && sqliteSync !== 'NORMAL') throw new UsageError(`--sqlite-sync must be FULL or NORMAL, got ${JSON.stringify(values['sqlite-sync'])}`);
   const logLevel = values['log-level'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new UsageError(`--log-level ${logLevel} is not a pino level`);
-  const phases = (values.phases ?? PHASES.join(',')).split(',').filter(Boolean);
+  const phases = (values.phases ?? DEFAULT_PHASES[mode].join(',')).split(',').filter(Boolean);
   for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new UsageError(`--phases: ${JSON.stringify(p)} is not one of ${PHASES.join(', ')}`);
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   return {
@@ -202,6 +215,7 @@ function parseOptions(argv: string[]): Options {
     phases: phases as Phase[],
     quiesceS: number('quiesce', values.quiesce, quick ? 10 : 60, 0),
     overloadS: number('overload-duration', values['overload-duration'], quick ? 2 : 5, 1),
+    jsMessages: number('js-messages', values['js-messages'], quick ? 5000 : 20_000, 1),
   };
 }
 
@@ -595,6 +609,18 @@ async function main(): Promise<void> {
     memory.stop();
     await sys.stop();
   }
+  let js: JetstreamFigures | undefined;
+  if (opts.phases.includes('jetstream')) {
+    js = await runJetstreamBench({
+      messages: opts.jsMessages,
+      batch: 500,
+      db: opts.mode === 'distributed' ? 'postgres' : 'sqlite',
+      postgres: opts.postgres,
+      natsServer: opts.natsServer,
+      dataParent: opts.dataParent,
+      timeoutS: 120,
+    });
+  }
 
   const bareRps = bareFigures.requestsPerSec.mean;
   const orderFigures = accepted.figures;
@@ -673,6 +699,7 @@ async function main(): Promise<void> {
       horizon: steady.horizon,
       load: steady.figures,
     },
+    jetstream: js,
     memory: {
       description: 'the platform processes: RSS from /proc/<pid>/status (VmRSS), heap from process.memoryUsage() in the process (SIGUSR2); sampled when ready, after each phase and every 5 s; MiB, summed over the processes',
       ...memory.summary(),
@@ -800,6 +827,7 @@ async function main(): Promise<void> {
     '',
     figureTable(rows),
     '',
+    ...(js ? [jetstreamTable(js), ''] : []),
     `orders not final when the load stopped: ${fmt(accepted.notFinalAtStop.count)}${accepted.notFinalAtStop.capped ? '+' : ''}; confirmed in the ${accepted.windowS.toFixed(1)} s window: ${fmt(accepted.confirmedInWindow)} (read ${fmt(accepted.confirmedCount.read)} orders in ${accepted.confirmedCount.pages} pages, ${accepted.confirmedCount.tookMs} ms)`,
     `(targets from issue 8; the drain target is for a 30 s spike at capacity, so a shorter --duration makes it easier)`,
     '',
@@ -820,8 +848,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// `npm run bench fuzz -- [options]`: the fuzz benchmark (bench/fuzz.ts) instead of order placement.
-const run = process.argv[2] === 'fuzz' ? () => import('./fuzz.js').then((fuzz) => fuzz.main(process.argv.slice(3))) : main;
+// `npm run bench fuzz -- [options]`: the fuzz benchmark (bench/fuzz.ts) instead of order placement;
+// `npm run bench jetstream -- [options]`: the JetStream microbench (bench/jetstream.ts).
+const sub = process.argv[2];
+const run =
+  sub === 'fuzz'
+    ? () => import('./fuzz.js').then((fuzz) => fuzz.main(process.argv.slice(3)))
+    : sub === 'jetstream'
+      ? () => import('./jetstream.js').then((js) => js.main(process.argv.slice(3)))
+      : main;
 
 run().catch(async (error: unknown) => {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,7 +1,9 @@
 /** What the machine was doing and running, recorded beside the figures. */
-import { statfsSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, freemem, loadavg, platform as osPlatform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './procs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,7 +42,12 @@ export function versionOf(pkg: string): string {
   try {
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {
-    return 'unknown';
+    // A package whose exports do not list its package.json.
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
   }
 }
 

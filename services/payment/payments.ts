@@ -33,8 +33,9 @@ export interface PaymentRequest {
 }
 
 /**
- * Takes the payment for an order: the wallet provider is asked to charge (it
- * calls back with the outcome), or the cash is in hand and captured at once.
+ * Takes the payment for an order: the wallet provider is asked to charge once
+ * the intent is committed (it calls back with the outcome), or the cash is in
+ * hand and captured at once.
  * A second live intent for the order is refused by the partial unique index.
  */
 export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvider, req: PaymentRequest): Promise<IntentRow> {
@@ -52,12 +53,15 @@ export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvid
     currency,
     method: req.method,
     status: cash ? 'captured' : 'created',
-    provider_ref: cash ? null : provider.charge({ tenant, intentId: id, amount, currency }),
+    provider_ref: cash ? null : provider.reference(),
     notify_asked_at: cash ? null : now,
     created_at: now,
     updated_at: now,
   };
   await queries.insertIntent.run(tx.db, row);
+  // Asked once the intent is durable: its callback then finds it, and an intent rolled back is never charged.
+  const providerRef = row.provider_ref;
+  if (providerRef) tx.afterCommit(() => provider.charge({ tenant, intentId: id, amount, currency, providerRef }));
   if (cash) tx.emit(PaymentCaptured, orderId, { intentId: id, orderId, amount, currency, method: 'cash', providerRef: null, capturedAt: now }, { tenant });
   return row;
 }

@@ -39,7 +39,8 @@ export const renotifyPendingPayments = (provider: SimulatedWalletProvider, opts:
         .where('notify_asked_at', '=', p.notify_asked_at)
         .executeTakeFirst();
       if (Number(asked.numUpdatedRows) !== 1) continue;
-      provider.notifyAgain({ tenant: p.tenant, intentId: p.id, providerRef: p.provider_ref, amount: Number(p.amount), currency: p.currency });
+      const notice = { tenant: p.tenant, intentId: p.id, providerRef: p.provider_ref, amount: Number(p.amount), currency: p.currency };
+      tx.afterCommit(() => provider.notifyAgain(notice));
     }
   },
 });

@@ -60,11 +60,14 @@ export class SimulatedWalletProvider {
 
   constructor(private readonly opts: WalletProviderOptions) {}
 
-  /** Accepts a charge and returns the provider's reference; the outcome comes later, by callback. */
-  charge(req: ChargeRequest): string {
-    const providerRef = `WLT${randomUUID().replace(/-/g, '').slice(0, 20).toUpperCase()}`;
-    this.schedule({ ...req, providerRef }, this.opts.latencyMs);
-    return providerRef;
+  /** The provider's reference for a new charge; the outcome is derived from it, so it is the same whenever asked. */
+  reference(): string {
+    return `WLT${randomUUID().replace(/-/g, '').slice(0, 20).toUpperCase()}`;
+  }
+
+  /** Accepts a charge under its reference; the outcome comes later, by callback. */
+  charge(notice: ChargeNotice): void {
+    this.schedule(notice, this.opts.latencyMs);
   }
 
   /** Sends the notification of a payment it accepted once more, at once: the one it owed may have been lost. */

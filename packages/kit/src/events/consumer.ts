@@ -154,13 +154,20 @@ export class Consumer<DB> implements Subscription {
             }
             const c = this.consumption(envelope);
             const emitted: Parameters<Tx<DB>['emit']>[] = [];
-            // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing.
-            const eventTx: Tx<DB> = { db: tx.db, emit: (...args) => void emitted.push(args), emitAll: (events) => void emitted.push(...events) };
+            const effects: (() => void)[] = [];
+            // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing, and causes no effect.
+            const eventTx: Tx<DB> = {
+              db: tx.db,
+              emit: (...args) => void emitted.push(args),
+              emitAll: (events) => void emitted.push(...events),
+              afterCommit: (effect) => void effects.push(effect),
+            };
             await savepoint.run(tx.db, {});
             try {
               const fresh = await runWithContext(c.ctx, async () => {
                 const applied = await this.apply(handler, envelope, eventTx);
                 tx.emitAll(emitted);
+                for (const effect of effects) tx.afterCommit(effect);
                 return applied;
               });
               await release.run(tx.db, {});

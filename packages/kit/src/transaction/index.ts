@@ -17,6 +17,31 @@ export interface Tx<DB> {
   emit<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, opts?: { tenant?: string }): void;
   /** Emits several at once, or none if any is invalid. */
   emitAll(events: Parameters<Tx<DB>['emit']>[]): void;
+  /**
+   * Runs `effect` once the unit is durable, and never if it rolls back: for an effect outside the
+   * database (asking a payment provider to charge), which must not happen for work that is undone,
+   * nor race ahead of the commit it depends on. The effect handles its own failures.
+   */
+  afterCommit(effect: () => void): void;
+}
+
+/** What a unit leaves to do once it is durable. */
+interface Pending {
+  events: EventEnvelope[];
+  effects: (() => void)[];
+}
+
+const pendingWork = (): Pending => ({ events: [], effects: [] });
+
+/** Runs each after-commit effect, none stopping the others. */
+function runEffects(effects: (() => void)[]): void {
+  for (const effect of effects) {
+    try {
+      effect();
+    } catch {
+      // An effect reports its own failures; the work it followed is done and durable.
+    }
+  }
 }
 
 export interface UnitOfWork<DB> {
@@ -83,14 +108,17 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     return createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent });
   }
 
-  function txOn(db: Kysely<DB>, pending: EventEnvelope[]): Tx<DB> {
+  function txOn(db: Kysely<DB>, pending: Pending): Tx<DB> {
     return {
       db,
       emit(def, key, data, opts) {
-        pending.push(envelopeOf(def, key, data, opts));
+        pending.events.push(envelopeOf(def, key, data, opts));
       },
       emitAll(events) {
-        pending.push(...events.map((args) => envelopeOf(...args)));
+        pending.events.push(...events.map((args) => envelopeOf(...args)));
+      },
+      afterCommit(effect) {
+        pending.effects.push(effect);
       },
     };
   }
@@ -105,14 +133,15 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   }
 
   async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
-    const pending: EventEnvelope[] = [];
+    const pending = pendingWork();
     const result = await sdb.db.transaction().execute(async (trx) => {
       const value = await work(txOn(trx, pending));
-      await writeOutbox(trx, pending);
+      await writeOutbox(trx, pending.events);
       return value;
     });
     await sdb.durable();
-    if (pending.length) relay.nudge();
+    runEffects(pending.effects);
+    if (pending.events.length) relay.nudge();
     return result;
   }
 
@@ -128,14 +157,15 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   }
 
   /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
-  async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: EventEnvelope[]) {
+  async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: Pending) {
     await savepoint.run(trx, {});
-    const own: EventEnvelope[] = [];
+    const own = pendingWork();
     try {
-      const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own), value));
+      const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own.events), value));
       const value = await (item.ctx ? runWithContext(item.ctx, run) : run());
       await release.run(trx, {});
-      pending.push(...own);
+      pending.events.push(...own.events);
+      pending.effects.push(...own.effects);
       return { ok: true as const, value };
     } catch (error) {
       await rollbackTo.run(trx, {});
@@ -152,7 +182,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         // sockets: let the loop read them once, so they can join this group.
         await new Promise((resolve) => setImmediate(resolve));
         const group = nextGroup();
-        const pending: EventEnvelope[] = [];
+        const pending = pendingWork();
         const outcomes: Awaited<ReturnType<typeof runInGroup>>[] = [];
         try {
           const trx = await sdb.db.startTransaction().execute();
@@ -175,7 +205,8 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
               if (outcome.ok) group[n]!.resolve(outcome.value);
               else group[n]!.reject(outcome.error);
             }
-            if (pending.length) relay.nudge();
+            runEffects(pending.effects);
+            if (pending.events.length) relay.nudge();
           },
           (error: unknown) => {
             for (const item of group) item.reject(error);
@@ -199,9 +230,9 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     },
     readOnly() {
       const refuse = () => {
-        throw new Error('an event was emitted from a read-only handler');
+        throw new Error('a read-only handler emitted an event or asked for an effect after commit');
       };
-      return { db: sdb.db, emit: refuse, emitAll: refuse };
+      return { db: sdb.db, emit: refuse, emitAll: refuse, afterCommit: refuse };
     },
   };
 }

@@ -46,7 +46,7 @@ import {
 } from '@omnishop/kit';
 import { freshDatabase, startNats, type NatsServer } from './lib/distributed.js';
 import { machineInfo, cpuBusyPct, load3, versionOf } from './lib/machine.js';
-import { BENCH_DIR, cleanUp, removeTempDirs, say, tempDirs } from './lib/procs.js';
+import { BENCH_DIR, cleanUp, removeTempDir, removeTempDirs, say, tempDirs } from './lib/procs.js';
 import { fmt, render } from './lib/report.js';
 
 export const JETSTREAM_HELP = `Usage: npm run bench jetstream -- [options]
@@ -173,9 +173,7 @@ async function rawConsume(js: JetStreamClient, jsm: JetStreamManager, stream: st
   return r;
 }
 
-async function openKitDatabase(opts: JetstreamOptions, postgresUrl: string | undefined): Promise<ServiceDatabase<EventTables>> {
-  const dataDir = mkdtempSync(join(opts.dataParent, 'omnishop-bench-js-'));
-  tempDirs.add(dataDir);
+async function openKitDatabase(opts: JetstreamOptions, dataDir: string, postgresUrl: string | undefined): Promise<ServiceDatabase<EventTables>> {
   const sdb = openDatabase<EventTables>({ service: 'jsbench', url: postgresUrl, dataDir, sqliteSynchronous: 'FULL' });
   await migrate(sdb, 'jsbench', eventMigrations);
   return sdb;
@@ -207,6 +205,8 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
   let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   let sdb: ServiceDatabase<EventTables> | undefined;
   const buses: NatsBus[] = [];
+  const dataDir = mkdtempSync(join(opts.dataParent, 'omnishop-bench-js-'));
+  tempDirs.add(dataDir);
   const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: '/dev/null', sync: false }) });
   try {
     nats = await startNats(opts.dataParent, opts.natsServer);
@@ -242,7 +242,7 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
 
     say(`  kit Relay (outbox on ${opts.db} to the bus)...`);
     if (opts.db === 'postgres') database = await freshDatabase(opts.postgres);
-    sdb = await openKitDatabase(opts, database?.url);
+    sdb = await openKitDatabase(opts, dataDir, database?.url);
     const relayStream = name('RELAY');
     const relayBus = await NatsBus.connect({ url: nats.url, stream: relayStream, subjectPrefix: `${relayStream.toLowerCase()}.events` }, logger);
     buses.push(relayBus);
@@ -306,6 +306,7 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
     await sdb?.close().catch(() => undefined);
     await database?.drop().catch((error: unknown) => say(`could not drop the jetstream bench database: ${String(error)}`));
     await nats?.stop();
+    removeTempDir(dataDir);
   }
 }
 

@@ -90,8 +90,9 @@ Options:
                         empty: acceptance only
   --out <file>          JSON output (default bench/results/order-placement-<timestamp>.json)
   --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle,
-                        10 s quiesce (explicit options still win)
-  --sqlite-sync <mode>  FULL (default, the production default) or NORMAL
+                        10 s quiesce, 2 s overload, 5000 jetstream events
+                        (explicit options still win)
+  --sqlite-sync <mode>  embedded: FULL (default, the production default) or NORMAL
   --log-level <level>   platform log level (default info, the production default)
   --log-file <path>     where the platform writes its log lines (default /dev/null)
   --data-parent <dir>   where the platform's temporary data folder is made
@@ -104,10 +105,12 @@ pipelineRatio (kit pipeline / bare), mode, p99Ms and timeouts (of the
 acceptance run), completedRatio (orders confirmed per second during the
 acceptance window / bare req/s), drainS (seconds after the load stopped
 until no order of the bench customer was pending or awaiting payment; null
-if that took longer than --settle).
+if that took longer than --settle); then sustained, overload, memory and
+jetstream in full (each phase's own drainS, backlog samples, status codes,
+health latency, RSS/heap samples, rates and ratios).
 
 Environment:
-  BENCH_SERVICES        services the platform target runs (default: all), e.g.
+  BENCH_SERVICES        embedded: services the platform runs (default: all), e.g.
                         catalog,inventory,order,payment for the order core alone
                         (an order is confirmed once stock is held and it is paid)
   BENCH_PROFILE_DIR     write a V8 CPU profile of each target there (node --cpu-prof)

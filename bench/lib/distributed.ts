@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { tokenAuthority } from '@omnishop/kit';
 import { ORDER_BODY } from '../targets/protocol.js';
-import { onCleanUp, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
+import { onCleanUp, removeTempDir, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
 
 export const TENANT = 'bench';
 const STYLE = 'BENCH';
@@ -71,7 +71,15 @@ export async function startNats(parent: string, binary = '/usr/sbin/nats-server'
   }
   // JetStream may take a moment after the port opens.
   while (!/Server is ready/.test(helper.output()) && Date.now() < deadline) await sleep(50);
-  return { url: `nats://127.0.0.1:${port}`, port, pid: helper.proc.pid, stop: () => stopHelper(helper) };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    pid: helper.proc.pid,
+    stop: async () => {
+      await stopHelper(helper);
+      removeTempDir(storeDir);
+    },
+  };
 }
 
 /** A fresh database on `server` (postgres://user@host:port/db), dropped by the returned function (and on the way out). */
@@ -83,24 +91,20 @@ export async function freshDatabase(server: string): Promise<{ url: string; name
   await admin.end();
   const url = new URL(server);
   url.pathname = `/${name}`;
-  let dropped = false;
-  const drop = async () => {
-    if (dropped) return;
-    dropped = true;
-    const c = new pg.Client({ connectionString: server });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
-  const unregister = onCleanUp(drop);
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      unregister();
-      await drop();
-    },
-  };
+  // One drop, however many ask (the run, and an interrupt's clean-up): each waits for the same one.
+  let dropping: Promise<void> | undefined;
+  const drop = () =>
+    (dropping ??= (async () => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    })());
+  onCleanUp(drop);
+  return { url: url.toString(), name, drop };
 }
 
 export interface Cluster {

@@ -101,7 +101,9 @@ export async function stopTarget(target: Pick<Target, 'name' | 'proc' | 'exited'
 
 /** Starts a helper program (not a target: it announces nothing); stopped by stopHelper or cleanUp. */
 export function startHelper(name: string, command: string, args: string[]): { name: string; proc: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C reaches the targets (which stop cleanly) but not the helper they still
+  // need while stopping; cleanUp stops it after them.
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -123,6 +125,12 @@ export function startHelper(name: string, command: string, args: string[]): { na
 export async function stopHelper(helper: { name: string; proc: ChildProcess; exited: Promise<number | null> }): Promise<void> {
   helpers.delete(helper);
   await stopTarget(helper, 5_000);
+}
+
+/** Removes one temporary folder now (and forgets it). */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
 }
 
 export function removeTempDirs(): void {

@@ -319,7 +319,12 @@ interface Acceptance {
   confirmedInWindow: number;
   windowS: number;
   confirmedPerSec: number;
-  confirmedCount: { pages: number; read: number; truncated: boolean; tookMs: number };
+  confirmedCount: { pages: number; read: number; truncated: boolean; tookMs: number; updatedNotAfterCreated: number };
+}
+
+function checkCount(what: string, c: { truncated: boolean; updatedNotAfterCreated: number }): void {
+  if (c.truncated) say(`  warning: ${what}: stopped reading confirmed orders at the page limit; the count is low`);
+  if (c.updatedNotAfterCreated > 0) say(`  warning: ${what}: ${c.updatedNotAfterCreated} confirmed orders have updatedAt <= createdAt, so updatedAt does not tell when they were confirmed; the confirmed count is not to be trusted`);
 }
 
 /** Warm-up, then the measured run at full speed; then the drain, then the orders confirmed during the measured window. */
@@ -338,6 +343,7 @@ async function acceptance(sys: System, opts: Options): Promise<Acceptance> {
   const { drainS } = await sys.book.drain(stoppedAt, opts.settleS);
   say(drainS === null ? `  still orders not final after ${opts.settleS}s` : `  every order final ${drainS}s after the load stopped`);
   const counted = await sys.book.confirmedBetween(figures.window.startMs, figures.window.endMs, horizon.at);
+  checkCount('acceptance', counted);
   const windowS = (figures.window.endMs - figures.window.startMs) / 1000;
   return {
     figures,
@@ -348,7 +354,7 @@ async function acceptance(sys: System, opts: Options): Promise<Acceptance> {
     confirmedInWindow: counted.confirmed,
     windowS,
     confirmedPerSec: Math.round((counted.confirmed / windowS) * 10) / 10,
-    confirmedCount: { pages: counted.pages, read: counted.read, truncated: counted.truncated, tookMs: counted.tookMs },
+    confirmedCount: { pages: counted.pages, read: counted.read, truncated: counted.truncated, tookMs: counted.tookMs, updatedNotAfterCreated: counted.updatedNotAfterCreated },
   };
 }
 
@@ -429,6 +435,7 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
   const { drainS } = await sys.book.drain(figures.window.endMs, opts.settleS);
   say(drainS === null ? `  still orders not final ${opts.settleS}s after the sustained run` : `  every order final ${drainS}s after the sustained run`);
   const counted = await sys.book.confirmedBetween(figures.window.startMs, figures.window.endMs, horizon.at);
+  checkCount('sustained', counted);
   const windowS = (figures.window.endMs - figures.window.startMs) / 1000;
   const counts = samples.map((s) => s.count);
   const pick = (i: number) => (counts.length ? counts[Math.min(counts.length - 1, Math.max(0, i))]! : null);

@@ -106,13 +106,21 @@ export class OrderBook {
    * orders newest first down to the horizon (less 2 s: creation times and the
    * listing's order may differ slightly when inserts commit in parallel).
    */
-  async confirmedBetween(startMs: number, endMs: number, horizonIso: string, maxPages = 5000): Promise<{ confirmed: number; pages: number; read: number; truncated: boolean; tookMs: number }> {
+  async confirmedBetween(
+    startMs: number,
+    endMs: number,
+    horizonIso: string,
+    maxPages = 5000,
+  ): Promise<{ confirmed: number; pages: number; read: number; truncated: boolean; tookMs: number; updatedNotAfterCreated: number }> {
     const started = performance.now();
     const stopBefore = new Date(new Date(horizonIso).getTime() - 2000).toISOString();
     const from = new Date(startMs).toISOString();
     const to = new Date(endMs).toISOString();
     let confirmed = 0;
     let read = 0;
+    // A confirmed order was changed after it was placed; one whose updatedAt is not later than its createdAt means
+    // updatedAt no longer tells when it was confirmed, and the count below would be wrong.
+    let updatedNotAfterCreated = 0;
     let pages = 0;
     let cursor: string | null = null;
     let done = false;
@@ -125,13 +133,14 @@ export class OrderBook {
           break;
         }
         read++;
+        if (!(o.updatedAt > o.createdAt)) updatedNotAfterCreated++;
         if (o.updatedAt >= from && o.updatedAt <= to) confirmed++;
       }
       cursor = page.nextCursor;
       if (!cursor) done = true;
-      if (pages >= maxPages && !done) return { confirmed, pages, read, truncated: true, tookMs: Math.round(performance.now() - started) };
+      if (pages >= maxPages && !done) return { confirmed, pages, read, truncated: true, tookMs: Math.round(performance.now() - started), updatedNotAfterCreated };
     }
-    return { confirmed, pages, read, truncated: false, tookMs: Math.round(performance.now() - started) };
+    return { confirmed, pages, read, truncated: false, tookMs: Math.round(performance.now() - started), updatedNotAfterCreated };
   }
 
   /** Orders created within [startMs, endMs] of any status (newest first, until older than the window). */

@@ -39,9 +39,9 @@ from autocannon in this process. On the platform, in this order:
   acceptance  as fast as --connections go for --duration (after --warmup):
               accepted req/s, p99, timeouts, orders confirmed per second
               during the window, and how long until every order is final
-  sustained   a fixed offered rate (--sustained-rate) for --duration: orders
-              confirmed per second, the backlog of orders not final sampled
-              every second (bounded or growing), and the drain after it
+  sustained   a fixed offered rate (--sustained-rate) for --sustained-duration:
+              orders confirmed per second, the backlog of orders not final
+              sampled every second (bounded or growing), and the drain after it
   overload    3 x the acceptance rate over 3 x --connections for
               --overload-duration: status codes (503/429 and how many carried
               Retry-After), p99 of the 2xx, /health/live and /health/ready
@@ -77,6 +77,9 @@ Options:
                         every order to be final (drainS; default 5)
   --sustained-rate <n>  orders/s offered in the sustained phase (default: half
                         the acceptance rate measured just before)
+  --sustained-duration <s>
+                        seconds of the sustained phase (default --duration);
+                        the issue's targets: 60 (completed), 600 (memory)
   --overload-duration <s>
                         seconds of the overload phase (default 5; --quick 2)
   --js-messages <n>     events per measurement of the jetstream phase (default
@@ -140,6 +143,7 @@ interface Options {
   natsServer: string;
   /** Offered orders/s of the sustained phase; undefined: half the measured acceptance rate. */
   sustainedRate: number | undefined;
+  sustainedS: number;
   quiesceS: number;
   overloadS: number;
   jsMessages: number;
@@ -171,6 +175,7 @@ function parseOptions(argv: string[]): Options {
       replicas: { type: 'string' },
       'nats-server': { type: 'string' },
       'sustained-rate': { type: 'string' },
+      'sustained-duration': { type: 'string' },
       phases: { type: 'string' },
       quiesce: { type: 'string' },
       'overload-duration': { type: 'string' },
@@ -214,6 +219,7 @@ function parseOptions(argv: string[]): Options {
     postgres: values.postgres ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     replicas: number('replicas', values.replicas, 2, 1),
     natsServer: values['nats-server'] ?? '/usr/sbin/nats-server',
+    sustainedS: number('sustained-duration', values['sustained-duration'], number('duration', values.duration, quick ? 2 : 10, 1), 1),
     sustainedRate: values['sustained-rate'] === undefined ? undefined : number('sustained-rate', values['sustained-rate'], 0, 1),
     phases: phases as Phase[],
     quiesceS: number('quiesce', values.quiesce, quick ? 10 : 60, 0),
@@ -414,7 +420,7 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
   const rate = opts.sustainedRate ?? Math.max(1, Math.round(acceptedPerSec / 2));
   const backlogAtStart = await quiesce(sys, opts);
   const horizon = await sys.book.horizon();
-  say(`running sustained order placement at ${fmt(rate)}/s for ${opts.durationS}s (backlog sampled every second)...`);
+  say(`running sustained order placement at ${fmt(rate)}/s for ${opts.sustainedS}s (backlog sampled every second)...`);
   const samples: PendingSample[] = [];
   let running = true;
   const startedAt = Date.now();
@@ -428,7 +434,7 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
     }
   })();
-  const figures = await runLoad({ urls: sys.loadUrls, path: sys.path, token: sys.token, sku: sys.sku, connections: opts.connections, durationS: opts.durationS, overallRate: rate, serverPids: sys.serverPids() }).finally(() => {
+  const figures = await runLoad({ urls: sys.loadUrls, path: sys.path, token: sys.token, sku: sys.sku, connections: opts.connections, durationS: opts.sustainedS, overallRate: rate, serverPids: sys.serverPids() }).finally(() => {
     running = false;
   });
   await sampler;

@@ -70,6 +70,30 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     expect(outbox.map((o) => Number(o.key))).toEqual(succeeded);
   });
 
+  it('past its queue limit refuses requests with 503 and writes nothing for them, while background work waits its turn', async () => {
+    const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
+    const uow = unitOfWork('items', sdb, relay, [Added], { queueLimitMs: 30 });
+    const insert = (id: number, background = false) => uow.run(async (tx) => void (await tx.db.insertInto('item').values({ id }).execute()), { background });
+    // One slow unit holds the group; what queues behind it waits longer than the limit.
+    const slow = uow.run(async (tx) => {
+      await new Promise((r) => setTimeout(r, 120));
+      await tx.db.insertInto('item').values({ id: 1000 }).execute();
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    const late = Promise.allSettled([insert(1001), insert(1002)]);
+    const chore = insert(1003, true);
+    await slow;
+    for (const refused of await late) {
+      expect(refused.status).toBe('rejected');
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ status: 503, type: expect.stringContaining('overloaded'), headers: { 'retry-after': '1' } });
+    }
+    await chore;
+    // Not refused once the queue is short again.
+    await insert(1004);
+    const rows = (await sdb.db.selectFrom('item').select('id').where('id', '>=', 1000).orderBy('id').execute()).map((r) => r.id);
+    expect(rows).toEqual([1000, 1003, 1004]);
+  });
+
   it('refuses a unit of work started inside another, instead of waiting forever', async () => {
     const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
     const uow = unitOfWork('items', sdb, relay, [Added]);

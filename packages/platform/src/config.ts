@@ -32,6 +32,11 @@ export const PlatformConfigSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+  queueLimitMs: Type.Integer({
+    minimum: 0,
+    default: 500,
+    description: 'embedded (SQLite): a write request still waiting for its commit after this long is refused with 503 and Retry-After, so a burst past capacity is told so early; 0: never',
+  }),
   bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   rateLimitWindowMs: Type.Integer({ minimum: 100, default: 10_000, description: 'the window the request limits count in' }),
   rateLimitClientMax: Type.Integer({ minimum: 0, default: 5000, description: 'requests per window of one client (token subject, else IP); 0: no limit' }),

@@ -103,6 +103,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
         logger,
         retry: opts.retry,
         sqliteSynchronous: config.sqliteSynchronous,
+        queueLimitMs: config.queueLimitMs,
         auth,
       }),
   );

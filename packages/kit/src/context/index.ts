@@ -22,6 +22,29 @@ export interface RequestContext {
   traceId?: string;
   /** Fires when the deadline passes or the caller goes away. */
   signal: AbortSignal;
+  /** When the deadline passes (Date.now() time), where known: checked without making the signal. */
+  deadlineAt?: number;
+}
+
+/**
+ * A context whose deadline is `ms` from now. Its signal is made only when
+ * something asks for it (an outgoing call): AbortSignal.timeout costs more
+ * than most requests' own work, and most never need it; the data layer
+ * checks `deadlineAt` instead.
+ */
+export function withDeadline(fields: Omit<RequestContext, 'signal' | 'deadlineAt'>, ms: number): RequestContext {
+  const deadlineAt = Date.now() + ms;
+  let signal: AbortSignal | undefined;
+  return Object.defineProperty({ ...fields, deadlineAt } as RequestContext, 'signal', {
+    enumerable: true,
+    get: () => (signal ??= AbortSignal.timeout(Math.max(0, deadlineAt - Date.now()))),
+  });
+}
+
+/** Whether the work's deadline has passed. */
+export function deadlinePassed(ctx: RequestContext | undefined): boolean {
+  if (!ctx) return false;
+  return ctx.deadlineAt !== undefined ? Date.now() >= ctx.deadlineAt : ctx.signal.aborted;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -66,7 +89,9 @@ export const PLATFORM_TENANT = 'platform';
  */
 export function acrossTenants<T>(reason: string, fn: () => T): T {
   const outer = storage.getStore() ?? { service: 'platform', requestId: randomUUID(), signal: NEVER };
-  return storage.run({ ...outer, tenant: undefined, acrossTenants: reason }, fn);
+  // Inherits from the outer context rather than copying it, so a deadline's signal is still made only if asked for.
+  const across = Object.create(outer, { tenant: { value: undefined, writable: true, enumerable: true }, acrossTenants: { value: reason, writable: true, enumerable: true } }) as RequestContext;
+  return storage.run(across, fn);
 }
 
 /** A signal that fires after `ms`, or earlier when `parent` fires. */

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely, type QueryResult } from 'kysely';
-import { currentContext, runWithContext } from '../context/index.js';
+import { currentContext, deadlinePassed, runWithContext } from '../context/index.js';
 import { Problem } from '../errors/index.js';
 import { TenantScopeError } from './tenant-scope.js';
 
@@ -45,7 +45,7 @@ interface Compiled {
 
 /** Fails work whose request or event deadline has passed, before it reaches the database. */
 export function checkDeadline(): void {
-  if (currentContext()?.signal.aborted) {
+  if (deadlinePassed(currentContext())) {
     throw new Problem(504, 'deadline-exceeded', 'Deadline exceeded', { detail: 'the request ran out of time' });
   }
 }

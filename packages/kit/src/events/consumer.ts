@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { deadlineSignal, runWithContext, type RequestContext } from '../context/index.js';
+import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
 import { fixedStatement, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
@@ -99,14 +99,10 @@ export class Consumer<DB> implements Subscription {
   private consumption(envelope: EventEnvelope) {
     const span = startSpan(`consume ${envelope.type}`, envelope.headers, SpanKind.CONSUMER);
     const started = performance.now();
-    const ctx: RequestContext = {
-      service: this.service,
-      requestId: envelope.id,
-      tenant: envelope.tenant,
-      traceparent: span.traceparent,
-      traceId: span.traceId,
-      signal: deadlineSignal(this.opts.timeoutMs ?? 30_000),
-    };
+    const ctx: RequestContext = withDeadline(
+      { service: this.service, requestId: envelope.id, tenant: envelope.tenant, traceparent: span.traceparent, traceId: span.traceId },
+      this.opts.timeoutMs ?? 30_000,
+    );
     const record = (status: string, error?: unknown) =>
       behaviourLog(this.logger, {
         service: this.service,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { deadlineSignal, runWithContext } from '../context/index.js';
+import { runWithContext, withDeadline } from '../context/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
@@ -56,14 +56,10 @@ export class JobScheduler<DB> {
     let status = 'ok';
     let error: unknown;
     await runWithContext(
-      {
-        service: this.service,
-        requestId,
-        acrossTenants: job.acrossTenants,
-        traceparent: span.traceparent,
-        traceId: span.traceId,
-        signal: deadlineSignal(Math.max(job.everyMs, 30_000)),
-      },
+      withDeadline(
+        { service: this.service, requestId, acrossTenants: job.acrossTenants, traceparent: span.traceparent, traceId: span.traceId },
+        Math.max(job.everyMs, 30_000),
+      ),
       async () => {
         try {
           await this.uow.run((tx) => job.run(tx), { background: true });

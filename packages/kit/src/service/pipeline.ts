@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Role, TokenAuthority } from '../auth/index.js';
-import { deadlineSignal, runWithContext, type RequestContext } from '../context/index.js';
+import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
 import { roleForbidden, unauthorized } from '../errors/index.js';
 import { behaviourLog } from '../log/index.js';
 import { startSpan, type ActiveSpan } from '../trace/index.js';
@@ -70,13 +70,10 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     const config = request.routeOptions.config as RouteConfig;
     const span = startSpan(`${request.method} ${request.routeOptions.url ?? 'unknown'}`, request.headers);
     request.span = span;
-    const ctx: RequestContext = {
-      service: config.service ?? 'platform',
-      requestId: request.id,
-      traceparent: span.traceparent,
-      traceId: span.traceId,
-      signal: deadlineSignal(opts.requestTimeoutMs),
-    };
+    const ctx: RequestContext = withDeadline(
+      { service: config.service ?? 'platform', requestId: request.id, traceparent: span.traceparent, traceId: span.traceId },
+      opts.requestTimeoutMs,
+    );
     request.ctx = ctx;
     runWithContext(ctx, done);
   });

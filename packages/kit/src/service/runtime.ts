@@ -52,6 +52,8 @@ export interface RuntimeOptions {
   auth?: TokenAuthority;
   /** How often revocations recorded by other replicas of this service are read; 5 s by default. */
   revocationRefreshMs?: number;
+  /** SQLite: how long a request may wait for its group commit before it is refused with 503 (see UnitOfWorkOptions). */
+  queueLimitMs?: number;
 }
 
 const IdempotencyHeaders = Type.Object({
@@ -112,7 +114,7 @@ export class ServiceRuntime<DB> {
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
     });
     this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable() });
-    this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? []);
+    this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? [], { queueLimitMs: opts.queueLimitMs });
     // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
     this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry });

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { acrossTenants, currentContext, outsideContext, runWithContext } from '../context/index.js';
+import { Problem } from '../errors/index.js';
 import { fixedStatement, statement, TenantScopeError, type ServiceDatabase } from '../db/index.js';
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
@@ -67,6 +68,7 @@ const rollbackTo = fixedStatement('rollback to savepoint unit');
 
 interface Queued<DB> {
   work: Work<DB>;
+  queuedAt: number;
   ctx: ReturnType<typeof currentContext>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -96,7 +98,20 @@ const MAX_GROUP = 256;
  * PostgreSQL already merges the disk flushes of concurrent commits, so there
  * each unit keeps its own transaction and units run in parallel.
  */
-export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay: Relay, emits: EventDefinition[]): UnitOfWork<DB> {
+export interface UnitOfWorkOptions {
+  /**
+   * A request still waiting for its group after this long is refused (503, Retry-After) instead
+   * of run: past capacity the platform says so early, and what it accepts stays fast. 0: never.
+   * Consumer batches and jobs are never refused; they wait.
+   */
+  queueLimitMs?: number;
+}
+
+/** What a request refused for load hears: nothing was done, try again shortly. */
+export const overloaded = (service: string) =>
+  new Problem(503, 'overloaded', 'Overloaded', { detail: `${service} is taking all it can; nothing was done, retry shortly`, headers: { 'retry-after': '1' } });
+
+export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay: Relay, emits: EventDefinition[], opts: UnitOfWorkOptions = {}): UnitOfWork<DB> {
   const declared = new Set(emits);
 
   function envelopeOf<S extends TSchema>(def: EventDefinition<S>, key: string, data: Static<S>, opts?: { tenant?: string }): EventEnvelope {
@@ -150,7 +165,13 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   let committing = false;
 
   function nextGroup(): Queued<DB>[] {
-    const group = requests.splice(0, MAX_GROUP);
+    const limit = opts.queueLimitMs ?? 0;
+    const tooOld = performance.now() - limit;
+    const group = requests.splice(0, MAX_GROUP).filter((item) => {
+      if (limit <= 0 || item.queuedAt >= tooOld) return true;
+      item.reject(overloaded(service));
+      return false;
+    });
     const chore = background.shift();
     if (chore) group.push(chore);
     return group;
@@ -219,12 +240,12 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   }
 
   return {
-    run<T>(work: (tx: Tx<DB>) => Promise<T>, opts?: { background?: boolean }): Promise<T> {
+    run<T>(work: (tx: Tx<DB>) => Promise<T>, runOpts?: { background?: boolean }): Promise<T> {
       if (sdb.dialect !== 'sqlite') return runAlone(work);
       const outer = insideUnit.getStore();
       if (outer) return Promise.reject(new Error(`a unit of work of ${outer} started another; use the tx it was given`));
       return new Promise<T>((resolve, reject) => {
-        (opts?.background ? background : requests).push({ work, ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
+        (runOpts?.background ? background : requests).push({ work, queuedAt: performance.now(), ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
         if (!committing) void outsideContext(commitGroups);
       });
     },

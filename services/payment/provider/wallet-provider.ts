@@ -9,8 +9,8 @@ import { signed, type WalletNotification } from '../domain/notification.js';
  * answers at once with its own reference, and later (latencyMs) calls the
  * payment service's public callback route over HTTP with a notification signed
  * under the shared secret, success or failure by failureRate. Like a real
- * provider it redelivers a notification that got no answer or a 404 (the
- * intent's transaction may not have committed yet), and stops at a 2xx or at
+ * provider it redelivers a notification that got no answer, a 404 (the
+ * intent's transaction may not have committed yet), a 429 or a 5xx, and stops at a 2xx or at
  * 409 (already delivered). It keeps nothing but timers in memory, so when the
  * process dies the notifications it still owed are lost; like a real provider
  * it sends one again when asked (notifyAgain: the payment service's
@@ -110,8 +110,9 @@ export class SimulatedWalletProvider {
       if (http) {
         // The notification id as idempotency key lets the client retry lost answers; the route refuses a second delivery as a replay.
         const res = await http.call('POST', this.opts.callbackPath, { body: signed(notification, this.opts.secret), idempotencyKey: notification.notificationId });
-        // 2xx: done; 409: delivered before; another 4xx will not get better. 404: the intent may not be committed yet.
-        delivered = res.status !== 404;
+        // 2xx: done; 409: delivered before; another 4xx will not get better. 404: the intent may not be committed
+        // yet; 429 and 5xx: the platform could not take it now (overloaded, say): tried again later.
+        delivered = res.status !== 404 && res.status !== 429 && res.status < 500;
       }
     } catch {
       // no answer: redeliver below

@@ -59,6 +59,13 @@ const savepoint = fixedStatement('savepoint consume_event');
 const release = fixedStatement('release savepoint consume_event');
 const rollbackTo = fixedStatement('rollback to savepoint consume_event');
 
+/** An event of an unguarded unit failed: the unit is undone and run again with a savepoint per event. */
+class GuardedRetry extends Error {
+  constructor(readonly failure: unknown) {
+    super('an event of the batch failed; handling it again event by event');
+  }
+}
+
 /** How long one unit of a batch may hold the service's database before it commits and lets requests in. */
 const BATCH_BUDGET_MS = 10;
 
@@ -119,75 +126,106 @@ export class Consumer<DB> implements Subscription {
   }
 
   /**
-   * Handles a batch in bus order as units of work (one commit each), each
-   * event inside its own savepoint. At the first event that fails, what came
-   * before is committed and that event takes the slow path alone (retries
-   * with backoff, then the dead-letter table) before the rest continue: order
-   * is kept, and the disk is flushed once per unit instead of once per event.
+   * Handles a batch in bus order as units of work (one commit each). A unit
+   * first runs its events straight in its transaction; if one fails, the unit
+   * is rolled back whole and run again with each event inside its own
+   * savepoint: then, at the first event that fails, what came before is
+   * committed and that event takes the slow path alone (retries with
+   * backoff, then the dead-letter table) before the rest continue. Order is
+   * kept, the disk is flushed once per unit instead of once per event, and an
+   * event costs no savepoint round trips unless its batch has a failure.
    * A unit holds its database for at most BATCH_BUDGET_MS, then commits what
    * it did and queues again behind the requests that arrived meanwhile.
    */
   async handle(batch: EventEnvelope[]): Promise<void> {
     let next = 0;
+    let guarded = false;
     while (next < batch.length) {
       const rest = batch.slice(next);
       const done: { c: ReturnType<Consumer<DB>['consumption']>; fresh: boolean }[] = [];
       let stoppedAt = -1;
       let reached = rest.length;
-      await this.uow.run(
-        async (tx) => {
-          const started = performance.now();
-          for (const [i, envelope] of rest.entries()) {
-            if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
-              reached = i;
-              return;
+      try {
+        await this.uow.run(
+          async (tx) => {
+            const started = performance.now();
+            for (const [i, envelope] of rest.entries()) {
+              if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
+                reached = i;
+                return;
+              }
+              const handler = this.handlers.get(envelope.type);
+              if (!handler) continue;
+              if (this.invalidReason(handler, envelope)) {
+                stoppedAt = i;
+                return;
+              }
+              const c = this.consumption(envelope);
+              done.push({ c, fresh: false });
+              if (!guarded) {
+                try {
+                  done.at(-1)!.fresh = await runWithContext(c.ctx, () => this.apply(handler, envelope, tx));
+                } catch (error) {
+                  throw new GuardedRetry(error);
+                }
+                continue;
+              }
+              if (!(await this.applyInSavepoint(handler, envelope, tx, c.ctx, done.at(-1)!))) {
+                done.pop();
+                c.span.end();
+                stoppedAt = i;
+                return;
+              }
             }
-            const handler = this.handlers.get(envelope.type);
-            if (!handler) continue;
-            if (this.invalidReason(handler, envelope)) {
-              stoppedAt = i;
-              return;
-            }
-            const c = this.consumption(envelope);
-            const emitted: Parameters<Tx<DB>['emit']>[] = [];
-            const effects: (() => void)[] = [];
-            // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing, and causes no effect.
-            const eventTx: Tx<DB> = {
-              db: tx.db,
-              emit: (...args) => void emitted.push(args),
-              emitAll: (events) => void emitted.push(...events),
-              afterCommit: (effect) => void effects.push(effect),
-            };
-            await savepoint.run(tx.db, {});
-            try {
-              const fresh = await runWithContext(c.ctx, async () => {
-                const applied = await this.apply(handler, envelope, eventTx);
-                tx.emitAll(emitted);
-                for (const effect of effects) tx.afterCommit(effect);
-                return applied;
-              });
-              await release.run(tx.db, {});
-              done.push({ c, fresh });
-            } catch {
-              await rollbackTo.run(tx.db, {});
-              await release.run(tx.db, {});
-              stoppedAt = i;
-              return;
-            }
-          }
-        },
-        { background: true },
-      );
+          },
+          { background: true },
+        );
+      } catch (error) {
+        for (const { c } of done) c.span.end();
+        if (!(error instanceof GuardedRetry)) throw error;
+        // Nothing of the unit happened: run it again, event by event in savepoints, to find the one that fails.
+        guarded = true;
+        continue;
+      }
       for (const { c, fresh } of done) {
         c.record(fresh ? 'ok' : 'duplicate');
         c.span.end();
       }
+      guarded = false;
       if (stoppedAt < 0) {
         next += reached;
         continue;
       }
       await this.handleOne(rest[stoppedAt]!);
       next += stoppedAt + 1;
+    }
+  }
+
+  /** One event of a guarded unit inside its own savepoint; false (and no trace of it) when it failed. */
+  private async applyInSavepoint(handler: EventHandler<DB>, envelope: EventEnvelope, tx: Tx<DB>, ctx: RequestContext, outcome: { fresh: boolean }): Promise<boolean> {
+    const emitted: Parameters<Tx<DB>['emit']>[] = [];
+    const effects: (() => void)[] = [];
+    // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing, and causes no effect.
+    const eventTx: Tx<DB> = {
+      db: tx.db,
+      emit: (...args) => void emitted.push(args),
+      emitAll: (events) => void emitted.push(...events),
+      afterCommit: (effect) => void effects.push(effect),
+    };
+    await savepoint.run(tx.db, {});
+    try {
+      outcome.fresh = await runWithContext(ctx, async () => {
+        const applied = await this.apply(handler, envelope, eventTx);
+        tx.emitAll(emitted);
+        for (const effect of effects) tx.afterCommit(effect);
+        return applied;
+      });
+      await release.run(tx.db, {});
+      return true;
+    } catch {
+      await rollbackTo.run(tx.db, {});
+      await release.run(tx.db, {});
+      return false;
     }
   }
 

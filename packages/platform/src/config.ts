@@ -13,6 +13,12 @@ export const PlatformConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   dataDir: Type.String({ minLength: 1, default: './data' }),
   databaseUrl: Type.String({ pattern: '^(postgres(ql)?://.+)?$', default: '', description: 'empty: SQLite files in dataDir; postgres://... for PostgreSQL' }),
+  databasePoolMax: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+    description: 'PostgreSQL: connections each service in this process may hold; processes x services x this must stay under the server max_connections',
+  }),
   busUrl: Type.String({ pattern: '^(nats://.+)?$', default: '', description: 'empty: the embedded bus in dataDir; nats://... for NATS JetStream' }),
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({

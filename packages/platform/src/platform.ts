@@ -99,6 +99,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
       new ServiceRuntime<unknown>(def as never, {
         dataDir: config.dataDir,
         databaseUrl: config.databaseUrl,
+        databasePoolMax: config.databasePoolMax,
         bus,
         logger,
         retry: opts.retry,

@@ -53,6 +53,8 @@ export interface DatabaseOptions {
    * event loop on the disk; FULL's flush is `durable()`'s, in libuv's thread pool.
    */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL: the most connections the pool holds; 10 by default. */
+  poolMax?: number;
   /** Told when an idle PostgreSQL connection dies (server restart, admin kill); the pool reconnects on next use. */
   onConnectionError?: (error: Error) => void;
 }
@@ -137,7 +139,7 @@ export function walFlusher(walPath: string): { flush(): Promise<void>; close(): 
 
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
-    const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: 10 });
+    const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: opts.poolMax ?? 10 });
     // Unhandled, an idle connection's error would crash the process.
     pool.on('error', (error) => opts.onConnectionError?.(error));
     const tenantScope = new TenantScopePlugin();

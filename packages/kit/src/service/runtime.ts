@@ -43,6 +43,8 @@ export function defineService<DB>(def: ServiceDefinition<DB>): ServiceDefinition
 export interface RuntimeOptions {
   dataDir: string;
   databaseUrl?: string;
+  /** PostgreSQL: the most connections this service's pool holds (10 by default). */
+  databasePoolMax?: number;
   bus: Bus;
   logger: Logger;
   retry?: RetryPolicy;
@@ -109,6 +111,7 @@ export class ServiceRuntime<DB> {
     this.sdb = openDatabase<DB>({
       service: def.name,
       url: opts.databaseUrl,
+      poolMax: opts.databasePoolMax,
       dataDir: opts.dataDir,
       sqliteSynchronous: opts.sqliteSynchronous,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),

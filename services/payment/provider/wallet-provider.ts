@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { bulkhead } from 'cockatiel';
 import { httpClient, outsideContext, type HttpClient } from '@omnishop/kit';
 import { signed, type WalletNotification } from '../domain/notification.js';
 
@@ -31,6 +32,8 @@ export interface WalletProviderOptions {
   callbackPath: string;
   /** Deliveries of one notification before the provider gives up. */
   attempts?: number;
+  /** Notifications in flight at once; the rest wait their turn, as behind a real provider's notifier pool. */
+  concurrency?: number;
 }
 
 export interface ChargeRequest {
@@ -57,8 +60,12 @@ export function simulatedOutcome(providerRef: string, failureRate: number): 'suc
 
 export class SimulatedWalletProvider {
   private client: { baseUrl: string; http: HttpClient } | undefined;
+  /** A burst of notifications queues here instead of opening a connection each and timing out together. */
+  private readonly notifier;
 
-  constructor(private readonly opts: WalletProviderOptions) {}
+  constructor(private readonly opts: WalletProviderOptions) {
+    this.notifier = bulkhead(opts.concurrency ?? 64, Number.MAX_SAFE_INTEGER);
+  }
 
   /** The provider's reference for a new charge; the outcome is derived from it, so it is the same whenever asked. */
   reference(): string {
@@ -94,22 +101,25 @@ export class SimulatedWalletProvider {
   }
 
   private async deliver(c: ChargeNotice & { outcome: 'success' | 'failure' }, attempt: number): Promise<void> {
-    const notification: WalletNotification = {
-      notificationId: randomUUID(),
-      tenant: c.tenant,
-      intentId: c.intentId,
-      providerRef: c.providerRef,
-      outcome: c.outcome,
-      amount: c.amount,
-      currency: c.currency,
-      timestamp: new Date().toISOString(),
-    };
     let delivered = false;
     try {
       const http = this.http();
       if (http) {
-        // The notification id as idempotency key lets the client retry lost answers; the route refuses a second delivery as a replay.
-        const res = await http.call('POST', this.opts.callbackPath, { body: signed(notification, this.opts.secret), idempotencyKey: notification.notificationId });
+        // Signed when its turn comes, so a notification that waited is not stale on arrival.
+        const res = await this.notifier.execute(() => {
+          const notification: WalletNotification = {
+            notificationId: randomUUID(),
+            tenant: c.tenant,
+            intentId: c.intentId,
+            providerRef: c.providerRef,
+            outcome: c.outcome,
+            amount: c.amount,
+            currency: c.currency,
+            timestamp: new Date().toISOString(),
+          };
+          // The notification id as idempotency key lets the client retry lost answers; the route refuses a second delivery as a replay.
+          return http.call('POST', this.opts.callbackPath, { body: signed(notification, this.opts.secret), idempotencyKey: notification.notificationId });
+        });
         // 2xx: done; 409: delivered before; another 4xx will not get better. 404: the intent may not be committed
         // yet; 429 and 5xx: the platform could not take it now (overloaded, say): tried again later.
         delivered = res.status !== 404 && res.status !== 429 && res.status < 500;

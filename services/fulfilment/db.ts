@@ -73,21 +73,20 @@ const asLocation = (l: Selectable<FulfilmentTables['location']>): Location => ({
 export async function recordOffer(tx: Tx<FulfilmentTables>, tenant: string, orderId: string, round: Round): Promise<string[]> {
   const own = (await queries.heldAt.all(tx.db, { tenant, orderId })).map((r) => r.location);
   const register = new Map<string, Location>();
+  const locate = (code: string) => register.get(code) ?? unregistered(code);
+  // Round 1 offers to the order's own locations; later rounds to every location known.
+  const known: Location[] = [];
   if (round === 1) {
     for (const code of new Set(own)) {
-      const known = await queries.location.first(tx.db, { tenant, code });
-      if (known) register.set(code, asLocation(known));
+      const row = await queries.location.first(tx.db, { tenant, code });
+      if (row) register.set(code, asLocation(row));
     }
   } else {
     for (const l of await tx.db.selectFrom('location').selectAll().where('tenant', '=', tenant).execute()) register.set(l.code, asLocation(l));
+    const seen = await tx.db.selectFrom('reserved_line').select('location').distinct().where('tenant', '=', tenant).execute();
+    known.push(...register.values(), ...seen.map((r) => locate(r.location)));
   }
-  const locate = (code: string) => register.get(code) ?? unregistered(code);
-  const seen = round === 1 ? [] : await tx.db.selectFrom('reserved_line').select('location').distinct().where('tenant', '=', tenant).execute();
-  const locations = offereesFor(
-    round,
-    own.map(locate),
-    round === 1 ? [] : [...register.values(), ...seen.map((r) => locate(r.location))],
-  );
+  const locations = offereesFor(round, own.map(locate), known);
   for (const location of locations) await queries.offerTo.run(tx.db, { tenant, orderId, location, round });
   return locations;
 }

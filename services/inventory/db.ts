@@ -31,9 +31,7 @@ const prepare = <P extends Record<string, unknown>>() => statement<InventoryTabl
 export const queries = {
   sku: prepare<{ sku: string }>()((db, p) => db.selectFrom('sku').select('sku').where('sku', '=', p.sku)),
   balances: prepare<{ sku: string }>()((db, p) => db.selectFrom('balance').selectAll().where('sku', '=', p.sku)),
-  balance: prepare<{ sku: string; location: string }>()((db, p) =>
-    db.selectFrom('balance').select(['on_hand', 'reserved']).where('sku', '=', p.sku).where('location', '=', p.location),
-  ),
+  balance: prepare<{ sku: string; location: string }>()((db, p) => db.selectFrom('balance').selectAll().where('sku', '=', p.sku).where('location', '=', p.location)),
   reservation: prepare<{ orderId: string }>()((db, p) => db.selectFrom('reservation').selectAll().where('order_id', '=', p.orderId)),
   reservationLines: prepare<{ id: string }>()((db, p) => db.selectFrom('reservation_line').selectAll().where('reservation_id', '=', p.id)),
   hold: prepare<{ id: string; orderId: string; expiresAt: string; at: string }>()((db, p) =>

@@ -31,7 +31,12 @@ export const reserveForOrder = (ttlSeconds: number) =>
         tx.emit(StockRejected, orderId, { orderId, reason: 'unknown_sku', sku });
         return;
       }
-      rows.push(...(await queries.balances.all(tx.db, { tenant, sku })).filter((r) => !store || r.location === store));
+      // A till sale takes its store's stock only.
+      if (!store) rows.push(...(await queries.balances.all(tx.db, { tenant, sku })));
+      else {
+        const atStore = await queries.balance.first(tx.db, { tenant, sku, location: store });
+        if (atStore) rows.push(atStore);
+      }
     }
     const allocation = allocate(lines, (sku) =>
       rows.filter((r) => r.sku === sku).map((r) => ({ location: r.location, balance: { onHand: r.on_hand, reserved: r.reserved } })),

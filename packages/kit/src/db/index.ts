@@ -22,7 +22,7 @@ import { checkDeadline, registerSqliteConnection } from './statement.js';
 import { TenantScopePlugin } from './tenant-scope.js';
 
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
-export { fixedStatement, statement, type Statement } from './statement.js';
+export { savepoint, statement, type Statement } from './statement.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -4,24 +4,6 @@ import { currentContext, deadlinePassed, runWithContext } from '../context/index
 import { Problem } from '../errors/index.js';
 import { TenantScopeError } from './tenant-scope.js';
 
-/**
- * A hot query built once with Kysely and run from then on as a prepared
- * statement with new values. Building, scoping and compiling a query cost
- * several times what SQLite takes to run it, and a service runs the same few
- * dozen queries over and over: a statement pays that once per database.
- *
- * It is built like any query, with `p.<name>` where a value goes, and it is
- * scoped to the brand like any query: the tenant plugin rewrites it at its
- * one compile, with a stand-in for the context's tenant that each run fills
- * in (and a second compile for work inside acrossTenants). `p.tenant` is that
- * same stand-in, so a statement that names the brand itself stays one query.
- * Values are single values: an `in` list of varying length is a plain query.
- *
- * On SQLite, inside a unit of work, it runs straight on the connection the
- * transaction holds (better-sqlite3 is synchronous, so it is simply part of
- * that transaction); elsewhere it goes through Kysely's executor like any
- * compiled query, which waits for the connection and keeps PostgreSQL's pool.
- */
 /** A statement's values: its named ones, and the brand, which the context supplies unless the work spans brands. */
 export type Values<P> = P & { tenant?: string };
 
@@ -32,6 +14,7 @@ export interface Statement<P, O> {
   run(db: Kysely<any>, values: Values<P>): Promise<number>; // eslint-disable-line @typescript-eslint/no-explicit-any -- any service's database
 }
 
+const NO_DEADLINE = new AbortController().signal;
 const MARK = '\u0000omnishop-value:';
 const TENANT = `${MARK}tenant`;
 
@@ -64,13 +47,32 @@ export function registerSqliteConnection<DB>(db: Kysely<DB>, file: Connection): 
 
 const values = new Proxy({}, { get: (_, name) => (typeof name === 'string' ? `${MARK}${name}` : undefined) });
 
+/**
+ * A hot query built once with Kysely and run from then on as a prepared
+ * statement with new values. Building, scoping and compiling a query cost
+ * several times what SQLite takes to run it, and a service runs the same few
+ * dozen queries over and over: a statement pays that once per database.
+ *
+ * It is built like any query, with `p.<name>` where a value goes, and it is
+ * scoped to the brand like any query: the tenant plugin rewrites it at its
+ * one compile, with a stand-in for the context's tenant that each run fills
+ * in (and a second compile for work inside acrossTenants). `p.tenant` is that
+ * same stand-in, so a statement that names the brand itself stays one query.
+ * Values are single values: an `in` list of varying length is a plain query.
+ *
+ * On SQLite, inside a unit of work, it runs straight on the connection the
+ * transaction holds (better-sqlite3 is synchronous, so it is simply part of
+ * that transaction); elsewhere it goes through Kysely's executor like any
+ * compiled query, which waits for the connection and keeps PostgreSQL's pool.
+ */
 export function statement<DB, P extends Record<string, unknown> = Record<string, never>>() {
   return <O>(build: (db: Kysely<DB>, p: P & { tenant: string }) => { compile(): CompiledQuery<O> }): Statement<P, O> => {
     const compiled = new WeakMap<object, { scoped?: Compiled; across?: Compiled }>();
 
     function compile(db: Kysely<DB>, across: boolean): Compiled {
       const ctx = currentContext();
-      const at = { service: ctx?.service ?? 'platform', requestId: ctx?.requestId ?? 'compile', signal: ctx?.signal ?? new AbortController().signal };
+      // A compile is the query's, not the caller's: no deadline (asking for the caller's signal would make it).
+      const at = { service: ctx?.service ?? 'platform', requestId: ctx?.requestId ?? 'compile', signal: NO_DEADLINE };
       const query = runWithContext(across ? { ...at, acrossTenants: 'compiling a statement for work across brands' } : { ...at, tenant: TENANT }, () =>
         build(db, values as P & { tenant: string }).compile(),
       );
@@ -127,6 +129,30 @@ export function statement<DB, P extends Record<string, unknown> = Record<string,
   };
 }
 
-/** A fixed piece of SQL (a savepoint, say) as a statement: compiled once, run many times. */
-export const fixedStatement = (text: string): Statement<Record<string, never>, unknown> =>
-  statement<unknown>()((db) => ({ compile: () => sql.raw(text).compile(db) }));
+/** A fixed piece of SQL as a statement: compiled once, run many times. */
+const fixed = (text: string) => statement<unknown>()((db) => ({ compile: () => sql.raw(text).compile(db) }));
+
+/**
+ * A named savepoint, its three statements compiled once: `run` does `work`
+ * inside it, and if `work` throws, undoes what it did alone and rethrows.
+ */
+export function savepoint(name: string) {
+  const open = fixed(`savepoint ${name}`);
+  const release = fixed(`release savepoint ${name}`);
+  const rollback = fixed(`rollback to savepoint ${name}`);
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any service's database
+    async run<T>(db: Kysely<any>, work: () => Promise<T>): Promise<T> {
+      await open.run(db, {});
+      try {
+        const value = await work();
+        await release.run(db, {});
+        return value;
+      } catch (error) {
+        await rollback.run(db, {});
+        await release.run(db, {});
+        throw error;
+      }
+    },
+  };
+}

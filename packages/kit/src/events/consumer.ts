@@ -2,7 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
-import { fixedStatement, statement } from '../db/index.js';
+import { savepoint, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
@@ -55,9 +55,7 @@ const markProcessed = statement<EventTables, { consumer: string; eventId: string
     .values({ consumer: p.consumer, event_id: p.eventId, tenant: p.tenant, processed_at: p.at })
     .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing()),
 );
-const savepoint = fixedStatement('savepoint consume_event');
-const release = fixedStatement('release savepoint consume_event');
-const rollbackTo = fixedStatement('rollback to savepoint consume_event');
+const eventSavepoint = savepoint('consume_event');
 
 /** An event of an unguarded unit failed: the unit is undone and run again with a savepoint per event. */
 class GuardedRetry extends Error {
@@ -212,19 +210,17 @@ export class Consumer<DB> implements Subscription {
       emitAll: (events) => void emitted.push(...events),
       afterCommit: (effect) => void effects.push(effect),
     };
-    await savepoint.run(tx.db, {});
     try {
-      outcome.fresh = await runWithContext(ctx, async () => {
-        const applied = await this.apply(handler, envelope, eventTx);
-        tx.emitAll(emitted);
-        for (const effect of effects) tx.afterCommit(effect);
-        return applied;
-      });
-      await release.run(tx.db, {});
+      outcome.fresh = await eventSavepoint.run(tx.db, () =>
+        runWithContext(ctx, async () => {
+          const applied = await this.apply(handler, envelope, eventTx);
+          tx.emitAll(emitted);
+          for (const effect of effects) tx.afterCommit(effect);
+          return applied;
+        }),
+      );
       return true;
     } catch {
-      await rollbackTo.run(tx.db, {});
-      await release.run(tx.db, {});
       return false;
     }
   }

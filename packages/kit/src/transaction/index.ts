@@ -3,7 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { acrossTenants, currentContext, outsideContext, runWithContext } from '../context/index.js';
 import { Problem } from '../errors/index.js';
-import { fixedStatement, statement, TenantScopeError, type ServiceDatabase } from '../db/index.js';
+import { savepoint, statement, TenantScopeError, type ServiceDatabase } from '../db/index.js';
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
 import type { Relay } from '../events/relay.js';
@@ -61,9 +61,7 @@ const insertOutbox = statement<EventTables, { id: string; type: string; key: str
   db.insertInto('outbox').values({ id: p.id, type: p.type, key: p.key, tenant: p.tenant, envelope: p.envelope, created_at: p.at }),
 );
 /** Each unit of a group in a savepoint of its own: one name serves, since they run one after another. */
-const savepoint = fixedStatement('savepoint unit');
-const release = fixedStatement('release savepoint unit');
-const rollbackTo = fixedStatement('rollback to savepoint unit');
+const unitSavepoint = savepoint('unit');
 
 
 interface Queued<DB> {
@@ -147,6 +145,12 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     });
   }
 
+  /** What durable work leaves to do: its effects outside the database, and the relay woken for its events. */
+  function afterDurable(pending: Pending): void {
+    runEffects(pending.effects);
+    if (pending.events.length) relay.nudge();
+  }
+
   async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
     const pending = pendingWork();
     const result = await sdb.db.transaction().execute(async (trx) => {
@@ -155,8 +159,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
       return value;
     });
     await sdb.durable();
-    runEffects(pending.effects);
-    if (pending.events.length) relay.nudge();
+    afterDurable(pending);
     return result;
   }
 
@@ -179,18 +182,14 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
 
   /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
   async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: Pending) {
-    await savepoint.run(trx, {});
     const own = pendingWork();
     try {
       const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own.events), value));
-      const value = await (item.ctx ? runWithContext(item.ctx, run) : run());
-      await release.run(trx, {});
+      const value = await unitSavepoint.run(trx, () => (item.ctx ? runWithContext(item.ctx, run) : run()));
       pending.events.push(...own.events);
       pending.effects.push(...own.effects);
       return { ok: true as const, value };
     } catch (error) {
-      await rollbackTo.run(trx, {});
-      await release.run(trx, {});
       return { ok: false as const, error };
     }
   }
@@ -203,6 +202,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         // sockets: let the loop read them once, so they can join this group.
         await new Promise((resolve) => setImmediate(resolve));
         const group = nextGroup();
+        if (!group.length) continue; // every request waiting was refused for load
         const pending = pendingWork();
         const outcomes: Awaited<ReturnType<typeof runInGroup>>[] = [];
         try {
@@ -226,8 +226,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
               if (outcome.ok) group[n]!.resolve(outcome.value);
               else group[n]!.reject(outcome.error);
             }
-            runEffects(pending.effects);
-            if (pending.events.length) relay.nudge();
+            afterDurable(pending);
           },
           (error: unknown) => {
             for (const item of group) item.reject(error);

@@ -22,6 +22,15 @@ describe('log', () => {
     expect(text).toContain('[redacted]');
   });
 
+  it('finds secrets deeper down and inside lists, and leaves the logged object itself as it was', () => {
+    const { logger, lines } = capture();
+    const logged = { job: { users: [{ name: 'ann', credentials: { password: 'deep-secret' } }] }, cookie: 'c=1' };
+    logger.info(logged, 'import');
+    expect(JSON.stringify(lines)).not.toMatch(/deep-secret|c=1/);
+    expect(lines[0]).toMatchObject({ job: { users: [{ name: 'ann', credentials: { password: '[redacted]' } }] }, cookie: '[redacted]' });
+    expect(logged.job.users[0]!.credentials.password).toBe('deep-secret');
+  });
+
   it('writes one behaviour record with who, what, status and latency; failures at error level', () => {
     const { logger, lines } = capture();
     const base = { service: 'order', kind: 'request' as const, action: 'POST /api/orders', tenant: 'acme', principal: 'alice', role: 'customer', latencyMs: 3, requestId: 'r1', traceId: 't1' };

@@ -1,6 +1,5 @@
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import {
   Kysely,
@@ -20,9 +19,11 @@ import {
 import { acrossTenants } from '../context/index.js';
 import { checkDeadline, registerSqliteConnection } from './statement.js';
 import { TenantScopePlugin } from './tenant-scope.js';
+import { openWalFile, type WalFile } from './wal-file.js';
 
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 export { savepoint, statement, type Statement } from './statement.js';
+export { openWalFile, type WalFile } from './wal-file.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -79,11 +80,12 @@ class DeadlinePlugin implements KyselyPlugin {
  * over. Prepared statements are kept and reused (the cache is emptied if it
  * ever grows past a bound, e.g. from statements built with varying lists).
  */
-function withStatementCache(file: SQLite.Database, max = 1000) {
-  const prepared = new Map<string, SQLite.Statement>();
+function withStatementCache(file: WalFile['file'], max = 1000) {
+  const prepared = new Map<string, ReturnType<WalFile['file']['prepare']>>();
   return {
-    close: () => file.close(),
-    prepare(text: string): SQLite.Statement {
+    // Kysely does not wait for this; the WalFile closes the file once its log is flushed.
+    close: () => undefined,
+    prepare(text: string) {
       let statement = prepared.get(text);
       if (!statement) {
         if (prepared.size >= max) prepared.clear();
@@ -91,48 +93,6 @@ function withStatementCache(file: SQLite.Database, max = 1000) {
         prepared.set(text, statement);
       }
       return statement;
-    },
-  };
-}
-
-/**
- * Makes what was committed to a WAL-mode SQLite file durable without blocking
- * the event loop: an fdatasync of the write-ahead log in libuv's thread pool.
- * With synchronous=NORMAL SQLite writes each commit to the WAL without
- * syncing it (and syncs it itself before every checkpoint), so once the WAL
- * is synced every commit before that point survives a power loss, as under
- * synchronous=FULL. Callers that arrive while a sync runs share the next one:
- * the disk is flushed once per burst of commits, not once per commit.
- */
-export function walFlusher(walPath: string): { flush(): Promise<void>; close(): void } {
-  let fd: number | undefined;
-  let running: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
-  const sync = () =>
-    new Promise<void>((resolve, reject) => {
-      // Opened at the first flush: the WAL exists once something was written.
-      fd ??= openSync(walPath, 'r');
-      fdatasync(fd, (error) => (error ? reject(error) : resolve()));
-    });
-  function flush(): Promise<void> {
-    if (!running) {
-      running = sync().finally(() => (running = undefined));
-      return running;
-    }
-    // The sync in flight may have started before the caller's commit: it waits for the one after.
-    queued ??= running
-      .catch(() => undefined)
-      .then(() => {
-        queued = undefined;
-        return flush();
-      });
-    return queued;
-  }
-  return {
-    flush,
-    close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
     },
   };
 }
@@ -155,11 +115,7 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   }
   if (opts.url) throw new Error(`databaseUrl must be empty (SQLite) or a postgres:// URL, got ${opts.url}`);
   mkdirSync(opts.dataDir, { recursive: true });
-  const path = join(opts.dataDir, `${opts.service}.db`);
-  const file = new SQLite(path);
-  file.pragma('journal_mode = WAL');
-  file.pragma('synchronous = NORMAL');
-  const flusher = (opts.sqliteSynchronous ?? 'FULL') === 'FULL' ? walFlusher(`${path}-wal`) : undefined;
+  const { file, durable, close } = openWalFile(join(opts.dataDir, `${opts.service}.db`), opts.sqliteSynchronous);
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
   const tenantScope = new TenantScopePlugin();
@@ -170,12 +126,11 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
     db,
     dialect: 'sqlite',
     tenantScope,
-    durable: () => flusher?.flush() ?? Promise.resolve(),
+    durable,
     ping: async () => void (await sql`select 1`.execute(db)),
     close: async () => {
-      await flusher?.flush().catch(() => undefined);
       await db.destroy();
-      flusher?.close();
+      await close();
     },
   };
 }

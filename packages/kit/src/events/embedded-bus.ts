@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { walFlusher } from '../db/index.js';
+import { openWalFile, type WalFile } from '../db/index.js';
 import type { Bus, Subscription } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 
@@ -19,12 +19,12 @@ interface LogRow {
  */
 export class EmbeddedBus implements Bus {
   private readonly file: SQLite.Database;
+  /** FULL: a publish resolves once the log is on disk; cursors need no flush, a lost one only redelivers. */
+  private readonly wal: WalFile;
   private readonly wake = new EventEmitter();
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
-  /** FULL: a publish resolves once the log is on disk (see walFlusher); cursors need no flush, a lost one only redelivers. */
-  private readonly flusher: ReturnType<typeof walFlusher> | undefined;
   /** Prepared once: preparing a statement per call cost more than running it. */
   private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
 
@@ -34,11 +34,8 @@ export class EmbeddedBus implements Bus {
     private readonly opts: { batchSize?: number; idleMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
-    const path = join(dataDir, 'bus.db');
-    this.file = new SQLite(path);
-    this.file.pragma('journal_mode = WAL');
-    this.file.pragma('synchronous = NORMAL');
-    this.flusher = (opts.synchronous ?? 'FULL') === 'FULL' ? walFlusher(`${path}-wal`) : undefined;
+    this.wal = openWalFile(join(dataDir, 'bus.db'), opts.synchronous);
+    this.file = this.wal.file;
     this.file.exec(`
       create table if not exists bus_log (
         seq integer primary key autoincrement,
@@ -65,7 +62,7 @@ export class EmbeddedBus implements Bus {
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     this.statements.publish(envelopes);
     this.wake.emit('published');
-    await this.flusher?.flush();
+    await this.wal.durable();
   }
 
   subscribe(subscription: Subscription): void {
@@ -89,9 +86,7 @@ export class EmbeddedBus implements Bus {
 
   async close(): Promise<void> {
     await this.stop();
-    await this.flusher?.flush().catch(() => undefined);
-    this.file.close();
-    this.flusher?.close();
+    await this.wal.close();
   }
 
   /** Lag of each consumer group: events of its types published that it has not handled yet. */

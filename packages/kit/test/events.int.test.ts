@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
+import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   acrossTenants,
@@ -173,19 +175,58 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     await post(first.url, '/api/probe/notes', admin, { notes: [1, 2, 3].map((n) => ({ key: 'k', n, failTimes: 0 })) });
     await until(async () => (await handled(first.runtime)).length === 3);
     await until(async () => Object.values(await first.bus.lag()).every((n) => n === 0));
-    // Deliver an already-handled event again, as a bus may after a crash.
-    const [envelopeRow] = (await kitTable(first.runtime, 'processed_event')) as EventTables['processed_event'][];
-    const redelivered = { id: envelopeRow!.event_id, type: 'Noted', version: 1, source: 'probe', key: 'k', tenant: 't1', time: '', headers: {}, data: { n: 1, failTimes: 0 } };
-    await first.runtime.consumer.handle([redelivered]);
-    expect(await handled(first.runtime)).toHaveLength(3);
+    // The consumer kept its place in the log beside its effects, not a row per event.
+    expect(await kitTable(first.runtime, 'processed_event')).toEqual([]);
+    // A bus without log positions (JetStream) delivers an event again: its id is recorded, so it takes effect once.
+    const twice = { id: randomUUID(), type: 'Noted', version: 1, source: 'probe', key: 'k', tenant: 't1', time: '', headers: {}, data: { n: 9, failTimes: 0 } };
+    await first.runtime.consumer.handle([twice]);
+    await first.runtime.consumer.handle([twice]);
+    expect((await handled(first.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 9]);
     await first.stop();
+
+    // As after a crash between the consumer's commit and the bus saving its cursor: every event comes again.
+    const log = new SQLite(join(d, 'bus.db'));
+    log.prepare('delete from bus_cursor').run();
+    log.close();
+    const second = await start(d);
+    await post(second.url, '/api/probe/notes', admin, { notes: [{ key: 'k', n: 4, failTimes: 0 }] });
+    await until(async () => (await handled(second.runtime)).length === 5);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await handled(second.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 9, 4]);
+    await second.stop();
+
+    // A bus log made anew starts its positions from one again: its events are new to the consumer, not skipped.
+    for (const file of ['bus.db', 'bus.db-wal', 'bus.db-shm']) rmSync(join(d, file), { force: true });
+    const third = await start(d);
+    cleanup.push(third.stop);
+    await post(third.url, '/api/probe/notes', admin, { notes: [{ key: 'k', n: 5, failTimes: 0 }] });
+    await until(async () => (await handled(third.runtime)).length === 6);
+    expect((await handled(third.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 9, 4, 5]);
+  });
+
+  it('a dead-lettered event is not handled again by a redelivery, only by its replay, once', async () => {
+    const d = dir();
+    const first = await start(d);
+    const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
+    const operator = await auth.mint({ subject: 'op', tenant: 'platform', role: 'operator' });
+    // Fails the batch, its guarded run and its three attempts, then would succeed: a redelivery would take effect, and so would the replay.
+    await post(first.url, '/api/probe/notes', admin, { notes: [{ key: 'd', n: 7, failTimes: 5 }] });
+    const deadLetters = async (url: string) =>
+      ((await (await fetch(`${url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } })).json()) as { items: { id: string }[] }).items;
+    await until(async () => (await deadLetters(first.url)).length === 1);
+    await first.stop();
+    const log = new SQLite(join(d, 'bus.db'));
+    log.prepare('delete from bus_cursor').run();
+    log.close();
 
     const second = await start(d);
     cleanup.push(second.stop);
-    await post(second.url, '/api/probe/notes', admin, { notes: [{ key: 'k', n: 4, failTimes: 0 }] });
-    await until(async () => (await handled(second.runtime)).length === 4);
+    await until(async () => Object.values(await second.bus.lag()).every((n) => n === 0));
     await new Promise((r) => setTimeout(r, 100));
-    expect((await handled(second.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 4]);
+    expect(await handled(second.runtime)).toEqual([]);
+    const [dead] = await deadLetters(second.url);
+    expect((await post(second.url, `/api/probe/admin/dead-letters/${dead!.id}/replay`, operator)).body).toMatchObject({ handled: true });
+    expect((await handled(second.runtime)).map((r) => r.n)).toEqual([7]);
   });
 
   it('events wait in the outbox while the bus refuses them, and flow when it is back', async () => {

@@ -72,9 +72,9 @@ describe('order lifecycle over the real API and bus', () => {
     const handle = order.consumer.handle.bind(order.consumer);
     let gate!: () => void;
     const opened = new Promise<void>((r) => (gate = r));
-    order.consumer.handle = async (e) => {
+    order.consumer.handle = async (e, at) => {
       await opened;
-      return handle(e);
+      return handle(e, at);
     };
     try {
       const placed = await t.api('POST', '/api/orders', { token: customer, idempotencyKey: newKey(), body: { lines: [{ sku, qty: 4 }] } });

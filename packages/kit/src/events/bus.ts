@@ -9,7 +9,18 @@ import type { EventEnvelope } from './envelope.js';
 export interface Subscription {
   group: string;
   types: string[];
-  handle(batch: EventEnvelope[]): Promise<void>;
+  handle(batch: EventEnvelope[], at?: LogPositions): Promise<void>;
+}
+
+/**
+ * Where each event of a batch sits in the bus's log, from a bus that delivers
+ * a group's events one batch at a time in log order (the embedded bus). The
+ * consumer then keeps its place in the log in its own database instead of a
+ * row per event. `log` names the log itself, so a new log starts from zero.
+ */
+export interface LogPositions {
+  log: string;
+  seqs: number[];
 }
 
 export interface Bus {

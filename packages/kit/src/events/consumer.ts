@@ -6,7 +6,7 @@ import { savepoint, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
-import type { Subscription } from './bus.js';
+import type { LogPositions, Subscription } from './bus.js';
 import type { EventDefinition, EventEnvelope } from './envelope.js';
 import type { EventTables } from './tables.js';
 
@@ -55,7 +55,22 @@ const markProcessed = statement<EventTables, { consumer: string; eventId: string
     .values({ consumer: p.consumer, event_id: p.eventId, tenant: p.tenant, processed_at: p.at })
     .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing()),
 );
+const positionOf = statement<EventTables, { consumer: string; log: string }>()((db, p) =>
+  db.selectFrom('consumer_position').select('seq').where('consumer', '=', p.consumer).where('log', '=', p.log),
+);
+const savePosition = statement<EventTables, { consumer: string; log: string; seq: number }>()((db, p) =>
+  db
+    .insertInto('consumer_position')
+    .values({ consumer: p.consumer, log: p.log, seq: p.seq })
+    .onConflict((oc) => oc.columns(['consumer', 'log']).doUpdateSet({ seq: p.seq })),
+);
 const eventSavepoint = savepoint('consume_event');
+
+/** One event's place in the log it came from. */
+interface Place {
+  log: string;
+  seq: number;
+}
 
 /** An event of an unguarded unit failed: the unit is undone and run again with a savepoint per event. */
 class GuardedRetry extends Error {
@@ -70,9 +85,12 @@ const BATCH_BUDGET_MS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A service's consumer group. Effects are exactly once: the event id is
+ * A service's consumer group. Effects are exactly once: what was handled is
  * recorded in the same transaction as the handler's effect, so a redelivered
- * event is recognised and skipped. A failing handler is retried with
+ * event is recognised and skipped. From a bus that gives log positions (the
+ * embedded bus) that record is the group's place in the log, one row written
+ * once per unit; otherwise (JetStream, whose replicas share a group, and
+ * replays) it is the event id, a row per event. A failing handler is retried with
  * exponential backoff, then parked in the dead-letter table to be replayed.
  * Events are handled one at a time in bus order, which keeps per-key order.
  */
@@ -80,6 +98,8 @@ export class Consumer<DB> implements Subscription {
   readonly group: string;
   readonly types: string[];
   private readonly handlers = new Map<string, EventHandler<DB>>();
+  /** The place committed in each log: read once, then kept as each unit commits (this group's only writer). */
+  private readonly places = new Map<string, number>();
 
   constructor(
     private readonly service: string,
@@ -135,46 +155,59 @@ export class Consumer<DB> implements Subscription {
    * A unit holds its database for at most BATCH_BUDGET_MS, then commits what
    * it did and queues again behind the requests that arrived meanwhile.
    */
-  async handle(batch: EventEnvelope[]): Promise<void> {
+  async handle(batch: EventEnvelope[], at?: LogPositions): Promise<void> {
+    const from = at ? await this.placeIn(at.log) : 0;
+    const placeOf = (i: number): Place | undefined => (at ? { log: at.log, seq: at.seqs[i]! } : undefined);
     let next = 0;
+    // Already handled, by the place in the log: a redelivery after a crash.
+    while (at && next < batch.length && at.seqs[next]! <= from) next++;
     let guarded = false;
     while (next < batch.length) {
       const rest = batch.slice(next);
       const done: { c: ReturnType<Consumer<DB>['consumption']>; fresh: boolean }[] = [];
       let stoppedAt = -1;
       let reached = rest.length;
+      /** The place of the unit's last event: the one before where it stopped. */
+      const lastHandled = () => {
+        const count = stoppedAt >= 0 ? stoppedAt : reached;
+        return count > 0 ? placeOf(next + count - 1) : undefined;
+      };
       try {
         await this.uow.run(
           async (tx) => {
             const started = performance.now();
-            for (const [i, envelope] of rest.entries()) {
+            events: for (const [i, envelope] of rest.entries()) {
               if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
                 reached = i;
-                return;
+                break;
               }
               const handler = this.handlers.get(envelope.type);
               if (!handler) continue;
               if (this.invalidReason(handler, envelope)) {
                 stoppedAt = i;
-                return;
+                break;
               }
               const c = this.consumption(envelope);
               done.push({ c, fresh: false });
+              const place = placeOf(next + i);
               if (!guarded) {
                 try {
-                  done.at(-1)!.fresh = await runWithContext(c.ctx, () => this.apply(handler, envelope, tx));
+                  done.at(-1)!.fresh = await runWithContext(c.ctx, () => this.apply(handler, envelope, tx, place));
                 } catch (error) {
                   throw new GuardedRetry(error);
                 }
                 continue;
               }
-              if (!(await this.applyInSavepoint(handler, envelope, tx, c.ctx, done.at(-1)!))) {
+              if (!(await this.applyInSavepoint(handler, envelope, tx, c.ctx, place, done.at(-1)!))) {
                 done.pop();
                 c.span.end();
                 stoppedAt = i;
-                return;
+                break events;
               }
             }
+            // The unit's place, after its last event, commits with their effects.
+            const last = lastHandled();
+            if (last) await this.moveTo(tx, last);
           },
           { background: true },
         );
@@ -185,6 +218,8 @@ export class Consumer<DB> implements Subscription {
         guarded = true;
         continue;
       }
+      const last = lastHandled();
+      if (last) this.places.set(last.log, last.seq);
       for (const { c, fresh } of done) {
         c.record(fresh ? 'ok' : 'duplicate');
         c.span.end();
@@ -194,13 +229,36 @@ export class Consumer<DB> implements Subscription {
         next += reached;
         continue;
       }
-      await this.handleOne(rest[stoppedAt]!);
+      await this.handleOne(rest[stoppedAt]!, placeOf(next + stoppedAt));
       next += stoppedAt + 1;
     }
   }
 
+  /** The place this group has committed in `log` (0: nothing of it yet). */
+  private async placeIn(log: string): Promise<number> {
+    let seq = this.places.get(log);
+    if (seq === undefined) {
+      const row = await positionOf.first(this.kitDb, { consumer: this.group, log });
+      seq = row?.seq ?? 0;
+      this.places.set(log, seq);
+    }
+    return seq;
+  }
+
+  /** Records the place in the unit of work; the in-memory place follows once it committed. */
+  private async moveTo(tx: Tx<DB>, place: Place): Promise<void> {
+    await savePosition.run(tx.db, { consumer: this.group, ...place });
+  }
+
   /** One event of a guarded unit inside its own savepoint; false (and no trace of it) when it failed. */
-  private async applyInSavepoint(handler: EventHandler<DB>, envelope: EventEnvelope, tx: Tx<DB>, ctx: RequestContext, outcome: { fresh: boolean }): Promise<boolean> {
+  private async applyInSavepoint(
+    handler: EventHandler<DB>,
+    envelope: EventEnvelope,
+    tx: Tx<DB>,
+    ctx: RequestContext,
+    place: Place | undefined,
+    outcome: { fresh: boolean },
+  ): Promise<boolean> {
     const emitted: Parameters<Tx<DB>['emit']>[] = [];
     const effects: (() => void)[] = [];
     // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing, and causes no effect.
@@ -213,7 +271,7 @@ export class Consumer<DB> implements Subscription {
     try {
       outcome.fresh = await eventSavepoint.run(tx.db, () =>
         runWithContext(ctx, async () => {
-          const applied = await this.apply(handler, envelope, eventTx);
+          const applied = await this.apply(handler, envelope, eventTx, place);
           tx.emitAll(emitted);
           for (const effect of effects) tx.afterCommit(effect);
           return applied;
@@ -225,15 +283,20 @@ export class Consumer<DB> implements Subscription {
     }
   }
 
-  /** One event on its own: retried with backoff, then dead-lettered. Says whether it was handled. */
-  async handleOne(envelope: EventEnvelope): Promise<boolean> {
+  /**
+   * One event on its own: retried with backoff, then dead-lettered. Says
+   * whether it was handled. With its place in the log, the place moves past
+   * it in the same commit as its effect or its dead letter, so a redelivery
+   * never handles a dead-lettered event behind the back of its replay.
+   */
+  async handleOne(envelope: EventEnvelope, place?: Place): Promise<boolean> {
     const handler = this.handlers.get(envelope.type);
     if (!handler) return true;
     const { span, ctx, record } = this.consumption(envelope);
     return runWithContext(ctx, async () => {
       const invalid = this.invalidReason(handler, envelope);
       if (invalid) {
-        await this.deadLetter(envelope, invalid, 0);
+        await this.deadLetter(envelope, invalid, 0, place);
         record('dead-letter', invalid);
         span.end(invalid);
         return false;
@@ -241,13 +304,13 @@ export class Consumer<DB> implements Subscription {
       const retry = this.opts.retry ?? defaultRetry;
       for (let attempt = 1; ; attempt++) {
         try {
-          const fresh = await this.uow.run((tx) => this.apply(handler, envelope, tx), { background: true });
+          const fresh = await this.inUnit(place, (tx) => this.apply(handler, envelope, tx, place));
           record(fresh ? 'ok' : 'duplicate');
           span.end();
           return true;
         } catch (error) {
           if (attempt >= retry.attempts) {
-            await this.deadLetter(envelope, String(error), attempt);
+            await this.deadLetter(envelope, String(error), attempt, place);
             record('dead-letter', error);
             span.end(error);
             return false;
@@ -257,6 +320,17 @@ export class Consumer<DB> implements Subscription {
         }
       }
     });
+  }
+
+  /** `work` in a unit of its own that, given a place, also moves this group's place there. */
+  private async inUnit<T>(place: Place | undefined, work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
+    const value = await this.uow.run(async (tx) => {
+      const result = await work(tx);
+      if (place) await this.moveTo(tx, place);
+      return result;
+    }, { background: true });
+    if (place) this.places.set(place.log, place.seq);
+    return value;
   }
 
   private invalidReason(handler: EventHandler<DB>, envelope: EventEnvelope): string | undefined {
@@ -270,16 +344,28 @@ export class Consumer<DB> implements Subscription {
     return undefined;
   }
 
-  /** The effect, exactly once: false when this consumer had already handled the event. */
-  private async apply(handler: EventHandler<DB>, envelope: EventEnvelope, tx: Tx<DB>): Promise<boolean> {
+  /**
+   * The effect, exactly once: false when this consumer had already handled
+   * the event. An event with a place is past this group's place (the batch
+   * skipped the rest), so only an event without one needs its id recorded.
+   */
+  private async apply(handler: EventHandler<DB>, envelope: EventEnvelope, tx: Tx<DB>, place: Place | undefined): Promise<boolean> {
+    if (place) {
+      await handler.handle(envelope, tx);
+      return true;
+    }
     const fresh = await markProcessed.run(tx.db, { consumer: this.group, eventId: envelope.id, tenant: envelope.tenant, at: new Date().toISOString() });
     if (fresh === 0) return false;
     await handler.handle(envelope, tx);
     return true;
   }
 
-  private async deadLetter(envelope: EventEnvelope, error: string, attempts: number): Promise<void> {
-    await this.kitDb
+  private async deadLetter(envelope: EventEnvelope, error: string, attempts: number, place: Place | undefined): Promise<void> {
+    await this.inUnit(place, (tx) => this.parked(tx.db as unknown as Kysely<EventTables>, envelope, error, attempts));
+  }
+
+  private async parked(db: Kysely<EventTables>, envelope: EventEnvelope, error: string, attempts: number): Promise<void> {
+    await db
       .insertInto('dead_letter')
       .values({
         id: `${this.group}:${envelope.id}`,

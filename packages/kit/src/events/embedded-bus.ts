@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,10 @@ interface LogRow {
 /**
  * The embedded bus: a durable, append-only event log in a SQLite file, with
  * one cursor per consumer group. Like Kafka, events stay after delivery and
- * consumers pull, so a restart resumes where each group left off.
+ * consumers pull, so a restart resumes where each group left off. Each
+ * group's events come one batch at a time in log order, with their place in
+ * the log: the consumer keeps its own place beside its effects, and the
+ * cursor here only saves it rereading (a lost cursor redelivers, skipped).
  */
 export class EmbeddedBus implements Bus {
   private readonly file: SQLite.Database;
@@ -25,6 +29,8 @@ export class EmbeddedBus implements Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
+  /** This log's own name: consumers keep their place per log, so a log made anew is read from its start. */
+  private readonly logId: string;
   /** Prepared once: preparing a statement per call cost more than running it. */
   private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
 
@@ -46,7 +52,10 @@ export class EmbeddedBus implements Bus {
         envelope text not null
       );
       create table if not exists bus_cursor (grp text primary key, seq integer not null);
+      create table if not exists bus_meta (log_id text not null);
     `);
+    this.file.prepare('insert into bus_meta (log_id) select ? where not exists (select 1 from bus_meta)').run(randomUUID());
+    this.logId = (this.file.prepare('select log_id from bus_meta').get() as { log_id: string }).log_id;
     this.wake.setMaxListeners(0);
     const insert = this.file.prepare('insert into bus_log (id, type, key, tenant, envelope) values (?, ?, ?, ?, ?) on conflict (id) do nothing');
     this.statements = {
@@ -128,7 +137,10 @@ export class EmbeddedBus implements Bus {
           await this.idle();
           continue;
         }
-        await sub.handle(rows.map((row) => JSON.parse(row.envelope) as EventEnvelope));
+        await sub.handle(
+          rows.map((row) => JSON.parse(row.envelope) as EventEnvelope),
+          { log: this.logId, seqs: rows.map((row) => row.seq) },
+        );
         this.saveCursor(sub.group, rows[rows.length - 1]!.seq);
       } catch (error) {
         // The handler asked for redelivery (its database is down), or the log could not be read:

@@ -5,6 +5,8 @@ import { withSequence, type Migrations } from '../db/index.js';
 export interface EventTables {
   outbox: { seq: Generated<number>; id: string; type: string; key: string; tenant: string; envelope: string; created_at: string };
   processed_event: { consumer: string; event_id: string; tenant: string; processed_at: string };
+  /** How far into a bus log (embedded bus) a consumer has handled. */
+  consumer_position: { consumer: string; log: string; seq: number };
   dead_letter: {
     id: string;
     consumer: string;
@@ -47,6 +49,15 @@ export const eventMigrations: Migrations = {
       .addColumn('error', 'text', (c) => c.notNull())
       .addColumn('attempts', 'integer', (c) => c.notNull())
       .addColumn('failed_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+  '0000-kit-events-position': async (db) => {
+    await db.schema
+      .createTable('consumer_position')
+      .addColumn('consumer', 'text', (c) => c.notNull())
+      .addColumn('log', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('consumer_position_pk', ['consumer', 'log'])
       .execute();
   },
 };

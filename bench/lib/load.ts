@@ -57,6 +57,8 @@ export interface LoadFigures {
   requestsPerSec: { mean: number; stddev: number; min: number; max: number };
   /** Requests sent per second over the window (what was offered, answered or not). */
   sentPerSec: number;
+  /** 2xx answers per second over the window: what was accepted, refusals (503, 429) left out. */
+  ok2xxPerSec: number;
   /**
    * 2xx latency (autocannon records only 2xx in its histogram), whole milliseconds; with several instances,
    * from our own per-response samples (fractional), mean over those.
@@ -188,6 +190,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
     window: { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString(), startMs, endMs },
     requestsPerSec: { mean: round(sum((r) => r.requests.average)), stddev: round(Math.sqrt(sum((r) => r.requests.stddev ** 2))), min: sum((r) => r.requests.min), max: sum((r) => r.requests.max) },
     sentPerSec: round(sum((r) => r.requests.sent) / Math.max(0.001, (endMs - startMs) / 1000)),
+    ok2xxPerSec: round(sum((r) => r['2xx']) / Math.max(0.001, (endMs - startMs) / 1000)),
     latencyMs,
     requests: sum((r) => r.requests.total),
     responses2xx: sum((r) => r['2xx']),

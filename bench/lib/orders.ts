@@ -39,8 +39,14 @@ export class OrderBook {
     private readonly token: string,
   ) {}
 
+  /** A read, asked again while the platform refuses it for load (503 with Retry-After), as a client should. */
   private async get<T>(path: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(this.base + path, { headers: { authorization: `Bearer ${this.token}` } });
+    let res = await fetch(this.base + path, { headers: { authorization: `Bearer ${this.token}` } });
+    for (let attempt = 0; res.status === 503 && res.headers.has('retry-after') && attempt < 50; attempt++) {
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+      res = await fetch(this.base + path, { headers: { authorization: `Bearer ${this.token}` } });
+    }
     const text = await res.text();
     let body: unknown = null;
     try {

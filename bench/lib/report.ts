@@ -12,11 +12,12 @@ export function render(head: string[], body: string[][], left: number[] = [0]): 
 
 /** One row per load run: req/s, latency, errors and CPU. */
 export function loadTable(rows: [string, LoadFigures][]): string {
-  const head = ['run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'timeouts', 'server CPU', 'autocannon CPU', 'other CPU'];
+  const head = ['run', 'answers/s', '2xx/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'timeouts', 'server CPU', 'autocannon CPU', 'other CPU'];
   const pct = (n: number | null) => (n === null ? 'n/a' : `${fmt(n)} %`);
   const body = rows.map(([name, f]) => [
     name,
     fmt(f.requestsPerSec.mean, 1),
+    fmt(f.ok2xxPerSec, 1),
     fmt(f.latencyMs.p50),
     fmt(f.latencyMs.p99),
     fmt(f.non2xx),

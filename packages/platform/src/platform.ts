@@ -114,6 +114,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     rateLimit: { windowMs: config.rateLimitWindowMs, clientMax: config.rateLimitClientMax, brandMax: config.rateLimitBrandMax },
+    admissionTargetMs: config.admissionTargetMs,
   });
   let closing = false;
   registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])) }, () => closing);

@@ -10,7 +10,8 @@ const ROOT = resolve(__dirname, '../../..');
 export function launch(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/platform/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', SEED: 'false', LOG_LEVEL: 'warn', EXPIRY_CHECK_MS: '200', ...env },
+    // No admission control, as in startTestPlatform: these tests count every order of a burst.
+    env: { ...process.env, PORT: '0', SEED: 'false', LOG_LEVEL: 'warn', EXPIRY_CHECK_MS: '200', ADMISSION_TARGET_MS: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolveUrl, reject) => {

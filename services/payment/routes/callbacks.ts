@@ -27,6 +27,8 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
     url: '/callbacks/wallet',
     summary: "The wallet provider's signed notification of a payment's outcome (public; verified by its HMAC-SHA256 signature)",
     roles: 'public',
+    // Its order already waits on it: refusing it for load would only hold that order back.
+    alwaysAdmitted: true,
     body: SignedNotificationBody,
     response: { 200: Type.Object({ applied: Type.Boolean(), intent: IntentView }) },
     handler: async ({ body }, tx) => {

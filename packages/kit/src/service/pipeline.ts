@@ -8,12 +8,15 @@ import { runWithContext, withDeadline, type RequestContext } from '../context/in
 import { roleForbidden, unauthorized } from '../errors/index.js';
 import { behaviourLog } from '../log/index.js';
 import { startSpan, type ActiveSpan } from '../trace/index.js';
+import { overloaded } from '../transaction/index.js';
+import type { Admission } from './admission.js';
 import { notFoundHandler, problemErrorHandler } from './problems.js';
 
 /** What a route tells the pipeline about itself. */
 export interface RouteConfig {
   service?: string;
   roles?: readonly Role[];
+  alwaysAdmitted?: boolean;
 }
 
 declare module 'fastify' {
@@ -29,6 +32,8 @@ export interface PipelineOptions {
   logger: Logger;
   auth: TokenAuthority;
   requestTimeoutMs: number;
+  /** Refuses requests past what the process can work on in time; none when left out. */
+  admission?: Admission;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -53,7 +58,7 @@ function validators(app: FastifyInstance): void {
 
 /**
  * The request pipeline, in the order a request meets it:
- * request id → context → behaviour log → auth → validation → handler in one
+ * request id → context → admission → behaviour log → auth → validation → handler in one
  * transaction → outbox (the last two live in the route handler, see runtime.ts).
  */
 export function installPipeline(app: FastifyInstance, opts: PipelineOptions): void {
@@ -78,7 +83,22 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     runWithContext(ctx, done);
   });
 
-  // 3. behaviour log: one record when the response is sent, whatever happened.
+  // 3. admission: a service's request past what the process can work on in time is refused
+  // at once, before auth or its body cost anything. Health checks, docs and routes marked
+  // alwaysAdmitted always go through.
+  const gate = opts.admission;
+  if (gate) {
+    app.addHook('onRequest', (request, reply, done) => {
+      const config = request.routeOptions.config as RouteConfig;
+      if (!config.service || config.alwaysAdmitted) return done();
+      if (!gate.tryAcquire()) return done(overloaded('the platform'));
+      // 'close' comes once whatever happens: answered, failed, or the client gone mid-way.
+      reply.raw.once('close', () => gate.release(performance.now() - request.startedAt));
+      done();
+    });
+  }
+
+  // 4. behaviour log: one record when the response is sent, whatever happened.
   app.addHook('onResponse', (request, reply, done) => {
     const ctx = request.ctx;
     const config = request.routeOptions.config as RouteConfig;
@@ -98,7 +118,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     done();
   });
 
-  // 4. auth: a route that names roles needs a valid bearer token with one of them.
+  // 5. auth: a route that names roles needs a valid bearer token with one of them.
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const roles = (request.routeOptions.config as RouteConfig).roles;
     if (!roles) return;
@@ -115,7 +135,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     if (!roles.includes(principal.role)) throw roleForbidden(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}`);
   });
 
-  // 5. validation: Fastify checks params, query, headers and body against the route's schemas.
+  // 6. validation: Fastify checks params, query, headers and body against the route's schemas.
   // Errors anywhere become problem+json.
   app.setErrorHandler(problemErrorHandler(opts.logger));
   app.setNotFoundHandler(notFoundHandler);

@@ -37,6 +37,11 @@ export interface RouteDefinition<DB> {
   idempotent?: boolean;
   /** False for the rare handler that opens its own transactions; writes otherwise run in one. */
   transaction?: boolean;
+  /**
+   * Never refused for load (see admission.ts): for a route whose refusal would only hold back work
+   * already accepted, such as a payment provider's callback for an order that waits on it.
+   */
+  alwaysAdmitted?: boolean;
   body?: TSchema;
   params?: TSchema;
   query?: TSchema;

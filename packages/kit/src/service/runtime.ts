@@ -176,7 +176,7 @@ export class ServiceRuntime<DB> {
     // A public route names no roles, so the pipeline asks for no token (see RouteAccess).
     const isPublic = route.roles === 'public';
     if (isPublic && route.idempotent) throw new Error(`${route.method} ${route.url}: a public route has no principal to scope an Idempotency-Key by`);
-    const config: RouteConfig = { service: this.name, roles: isPublic ? undefined : (route.roles as readonly Role[]) };
+    const config: RouteConfig = { service: this.name, roles: isPublic ? undefined : (route.roles as readonly Role[]), alwaysAdmitted: route.alwaysAdmitted ?? false };
     app.route({
       method: route.method,
       url: route.url,

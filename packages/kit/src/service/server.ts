@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
 import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
+import { admission } from './admission.js';
 import { installPipeline, requestId } from './pipeline.js';
 import { clientErrorHandler, problemErrorHandler } from './problems.js';
 
@@ -12,6 +13,8 @@ export interface HttpServerOptions {
   requestTimeoutMs: number;
   /** Per-client and per-brand limits; none when left out. */
   rateLimit?: RateLimitOptions;
+  /** The latency admitted requests are kept near by refusing the rest early (see admission.ts); 0 or left out: all admitted. */
+  admissionTargetMs?: number;
 }
 
 /** One HTTP server with the pipeline installed; services are registered on it as plugins. */
@@ -29,7 +32,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     frameworkErrors: problemErrorHandler(opts.logger),
     clientErrorHandler,
   });
-  installPipeline(app, opts);
+  installPipeline(app, { ...opts, ...(opts.admissionTargetMs ? { admission: admission({ targetMs: opts.admissionTargetMs }) } : {}) });
   // After the pipeline's hooks, so the limits count verified subjects and tenants.
   if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
   return app;

@@ -79,10 +79,9 @@ describe('bad input is refused with a problem and writes nothing', () => {
         status: 415,
       },
       {
-        name: 'JSON sent as text/plain',
+        name: 'JSON sent as text/plain (415)',
         send: () => order(undefined, { raw: JSON.stringify(lines({ sku, qty: 1 })), headers: { 'content-type': 'text/plain' } }),
-        status: 400,
-        field: 'body',
+        status: 415,
       },
       { name: 'an empty body', send: () => order(undefined, { raw: '' }), status: 400 },
       { name: 'no body at all', send: () => order(undefined), status: 400, field: 'body' },
@@ -208,6 +207,14 @@ describe('bad input is refused with a problem and writes nothing', () => {
       if (status === 401) expect(res.headers.get('www-authenticate')).toBe('Bearer');
     });
 
+    it('an unsigned (alg none) token with an empty signature → 401 saying the signature is missing', async () => {
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'alice', tenant: 'acme', role: 'customer', iss: ISSUER, exp: 2e9 })}.`;
+      const res = await order(lines({ sku, qty: 1 }), { token: unsigned });
+      expectProblem(res, 401);
+      expect(res.body.detail).toBe('token has no signature: unsigned tokens (alg none) are not accepted, only HS256-signed ones');
+    });
+
     it('checks who is asking before reading what they sent', async () => {
       expectProblem(await order(undefined, { token: '', raw: '{not json' }), 401);
       expectProblem(await order(lines({ sku, qty: 1 }), { token: operator, idempotencyKey: '' }), 403);
@@ -248,10 +255,41 @@ describe('bad input is refused with a problem and writes nothing', () => {
     it('an unknown route → 404 problem+json', async () => {
       expectProblem(await get('/api/nope'), 404);
       expectProblem(await t.api('GET', '/api/orders/x/y/z'), 404);
-      expectProblem(await t.api('DELETE', '/api/orders', { token: customer }), 404);
       expectProblem(await t.api('POST', '/nowhere', { body: { lines: [] } }), 404);
       // The body is parsed before the router's "not found" answers, so broken JSON is named first.
       expectProblem(await t.api('POST', '/nowhere', { raw: '{broken' }), 400);
+    });
+
+    it('a method a route does not take → 405 naming the ones it does in Allow', async () => {
+      const res = await t.api<ProblemBody>('DELETE', '/api/orders', { token: customer });
+      expectProblem(res, 405);
+      expect(res.headers.get('allow')).toBe('POST, GET, HEAD');
+      expect(res.body.detail).toContain('/api/orders takes POST, GET, HEAD, not DELETE');
+      const one = await t.api('PUT', `/api/orders/${randomUUID()}/cancel`, { token: customer });
+      expectProblem(one, 405);
+      expect(one.headers.get('allow')).toBe('POST');
+    });
+
+    it('an unknown query parameter → 400 naming it', async () => {
+      const res = await t.api<ProblemBody>('GET', '/api/orders?state=confirmed', { token: customer });
+      expectProblem(res, 400, 'query.state');
+      expect(res.body.errors).toEqual([{ field: 'query.state', message: 'is not a known field' }]);
+      expectProblem(await t.api('GET', `/api/orders/${randomUUID()}?verbose=1`, { token: customer }), 400, 'query.verbose');
+    });
+
+    it('a wrong choice → 400 saying once which values it may take', async () => {
+      const res = await t.api<ProblemBody>('GET', '/api/orders?status=shipped', { token: customer });
+      expectProblem(res, 400, 'query.status');
+      expect(res.body.errors).toEqual([
+        { field: 'query.status', message: 'must be one of pending, awaiting_payment, confirmed, rejected, cancelled, completed, returned', allowed: expect.arrayContaining(['pending', 'returned']) },
+      ]);
+      const sale = await t.api<ProblemBody>('POST', '/api/orders/sales', {
+        token: await t.token('clerk', { store: 'ST_SH_001' }),
+        idempotencyKey: newKey(),
+        body: { lines: [{ sku, qty: 1 }], paymentMethod: 'card' },
+      });
+      expectProblem(sale, 400, 'body.paymentMethod');
+      expect(sale.body.errors).toEqual([{ field: 'body.paymentMethod', message: 'must be one of wallet, cash', allowed: ['wallet', 'cash'] }]);
     });
 
     it('a URL the router cannot read → a problem, not Fastify\'s own JSON', async () => {

@@ -75,6 +75,14 @@ describe('the CLI and start-up configuration', () => {
     expect(out.stderr).toContain('port (env PORT)');
   });
 
+  it('refuses to run an unknown service, naming the key, without a stack trace', async () => {
+    const out = await tsx(['packages/platform/src/main.ts'], { SERVICES: 'order,bogus', DATA_DIR: '/tmp/omnishop-never', PORT: '0' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('invalid configuration');
+    expect(out.stderr).toContain('services (env SERVICES): unknown service bogus');
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses to start in production with the demo signing key', async () => {
     const out = await tsx(['packages/platform/src/main.ts'], { APP_ENV: 'production', DATA_DIR: '/tmp/omnishop-never' });
     expect(out.code).toBe(2);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { defineEvent } from '@omnishop/kit';
+import { choice, defineEvent } from '@omnishop/kit';
 
-export const TierSchema = Type.Union([Type.Literal('bronze'), Type.Literal('silver'), Type.Literal('gold')], {
+export const TierSchema = choice(['bronze', 'silver', 'gold'], {
   description: 'from lifetime points: bronze below 1000, silver below 5000, gold from 5000',
 });
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { decodeCursor, Name, nowIso, PageQuery, toPage, type Role } from '@omnishop/kit';
+import { choice, decodeCursor, Name, nowIso, PageQuery, toPage, type Role } from '@omnishop/kit';
 import { memberOf, pointsOf, route, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
 import { TierSchema } from '../events/index.js';
 
@@ -22,7 +22,7 @@ const EntryView = Type.Object({
   seq: Type.Integer(),
   orderId: Type.Union([Type.String(), Type.Null()]),
   delta: Type.Integer(),
-  reason: Type.Union([Type.Literal('earned'), Type.Literal('reversed'), Type.Literal('adjusted')]),
+  reason: choice(['earned', 'reversed', 'adjusted']),
   note: Type.Union([Type.String(), Type.Null()]),
   at: Type.String(),
 });

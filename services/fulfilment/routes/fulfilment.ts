@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { conflict, forbidden, notFound, Problem, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { choice, conflict, forbidden, notFound, Problem, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { recordOffer, route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
 import { LAST_ROUND, MODE_OF, nextRound, transition, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
 import {
@@ -23,7 +23,7 @@ const OrderId = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 64
 const FulfilmentView = Type.Object({
   orderId: Type.String(),
   status: Type.String(),
-  mode: Type.Union([Type.Literal('ship'), Type.Literal('collect'), Type.Null()]),
+  mode: Type.Union([choice(['ship', 'collect']), Type.Null()]),
   claimedBy: Type.Union([Type.String(), Type.Null()]),
   carrier: Type.Union([Type.String(), Type.Null()]),
   tracking: Type.Union([Type.String(), Type.Null()]),

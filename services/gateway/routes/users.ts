@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
+import { choice, audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
 import { route, userOf, userView } from '../db.js';
 import { hashPassword } from '../domain/password.js';
 import { revokeAccess, type GatewayOptions } from './session.js';
 import { Username } from './token.js';
 
 const ADMINS = ['brand_admin', 'operator'] as const;
-const UserRole = Type.Union(['customer', 'clerk', 'store_manager', 'brand_admin', 'operator'].map((r) => Type.Literal(r)));
+const UserRole = choice(['customer', 'clerk', 'store_manager', 'brand_admin', 'operator']);
 const StoreCode = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.]*$', description: 'the store a clerk or store manager works at' });
 const UserId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
@@ -16,7 +16,7 @@ const UserView = Type.Object({
   username: Type.String(),
   role: UserRole,
   store: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  status: choice(['active', 'disabled']),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

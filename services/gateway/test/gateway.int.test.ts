@@ -90,7 +90,10 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     const bob = await createUser('bob');
     await t.api('POST', `/api/auth/users/${bob.id}/disable`, { token: admin });
     const answers = [await signIn('ann', 'wrong password'), await signIn('nobody'), await signIn('ann', PASSWORD, 'globex'), await signIn('bob')];
-    for (const res of answers) expectRefused(res, 'tenant, username or password is wrong');
+    for (const res of answers) {
+      expectRefused(res, 'tenant, username or password is wrong');
+      expect(res.body.instance).toBe('/api/auth/token');
+    }
   });
 
   it('locks a user after five failures in a row: then even the right password is refused', async () => {
@@ -112,7 +115,9 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     expectRefused(reuse, 'refresh token already used; every token of this user is revoked, sign in again');
     expectRefused(await t.api('POST', '/api/auth/refresh', { body: { refreshToken: second.body.refreshToken } }), 'refresh token revoked');
     expectRefused(await orders(second.body.accessToken), 'token revoked');
-    expectRefused(await t.api('POST', '/api/auth/refresh', { body: { refreshToken: 'never-issued' } }), 'refresh token unknown');
+    const unknown = await t.api('POST', '/api/auth/refresh', { body: { refreshToken: 'never-issued' } });
+    expectRefused(unknown, 'refresh token unknown');
+    expect(unknown.body.instance).toBe('/api/auth/refresh');
     // Signing in again starts afresh.
     expect((await orders((await tokensOf('dora')).accessToken)).status).toBe(200);
   });
@@ -184,7 +189,7 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     expectRefused(await orders(`${header}.${b64({ ...claims, role: 'operator' })}.${signature}`), 'token invalid');
     expectRefused(await orders(`${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`), 'token invalid');
-    expectRefused(await orders(`${b64({ alg: 'none', kid: DEFAULT_KID })}.${payload}.`));
+    expectRefused(await orders(`${b64({ alg: 'none', kid: DEFAULT_KID })}.${payload}.`), 'token has no signature: unsigned tokens (alg none) are not accepted, only HS256-signed ones');
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const rs = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: DEFAULT_KID }).sign(privateKey);
     expectRefused(await orders(rs), 'token algorithm not accepted (only HS256)');

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { audit, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
+import { choice, audit, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
@@ -48,7 +48,7 @@ export const recordStockMovement = route({
     {
       sku: SkuCode,
       location: Code('location code (store or warehouse)'),
-      kind: Type.Union([Type.Literal('receive'), Type.Literal('adjust')]),
+      kind: choice(['receive', 'adjust']),
       qty: Type.Integer({ minimum: -MAX_QTY, maximum: MAX_QTY, not: { const: 0 }, description: 'receive: positive; adjust: signed correction' }),
       reason: Type.Optional(Type.String({ maxLength: 200 })),
     },

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { audit, badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { choice, audit, badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/promotion/pricing';
 import { advance, loadOrder, OrderChanged, queries, route, type OrderTables, type OrderView, type PaymentMethod, type SagaOptions } from '../db.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
 import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
 
-const Status = Type.Union(
-  (['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'] as const).map((s) => Type.Literal(s)),
-);
-const PaymentMethod = Type.Union([Type.Literal('wallet'), Type.Literal('cash')]);
+const Status = choice(['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned']);
+const PaymentMethod = choice(['wallet', 'cash']);
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const OrderView = Type.Object({
@@ -146,7 +144,7 @@ export const placeOrder = route({
     {
       lines: Lines,
       coupons: Coupons,
-      channel: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('app'), Type.Literal('marketplace')])),
+      channel: Type.Optional(choice(['online', 'app', 'marketplace'])),
     },
     { additionalProperties: false },
   ),

@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import type { Role } from '@omnishop/kit';
+import { choice, type Role } from '@omnishop/kit';
 import type { IntentRow } from '../db.js';
 
 export const OrderId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\w.:-]+$', description: 'the order the payment is for' });
 export const IntentId = Type.String({ format: 'uuid', description: 'the payment intent' });
 /** A payment is of something: at least one fen, at most one million yuan (the kit's Money bound). */
 export const Amount = Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'minor units (fen)' });
-export const Method = Type.Union([Type.Literal('wallet'), Type.Literal('cash')]);
-export const Status = Type.Union(['created', 'captured', 'failed', 'refunded', 'cancelled'].map((s) => Type.Literal(s)));
+export const Method = choice(['wallet', 'cash']);
+export const Status = choice(['created', 'captured', 'failed', 'partially_refunded', 'refunded', 'cancelled']);
 
 /** Who follows or cancels a payment: the customer at the web checkout, and staff. */
 export const PAYERS: Role[] = ['customer', 'clerk', 'store_manager', 'brand_admin'];
@@ -46,7 +46,7 @@ export const SignedNotificationBody = Type.Object(
     tenant: Type.String({ minLength: 1, maxLength: 100 }),
     intentId: Type.String({ minLength: 1, maxLength: 100 }),
     providerRef: Type.String({ minLength: 1, maxLength: 100 }),
-    outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+    outcome: choice(['success', 'failure']),
     amount: Type.Integer({ minimum: 0 }),
     currency: Type.String({ minLength: 1, maxLength: 10 }),
     timestamp: Type.String({ minLength: 1, maxLength: 40 }),

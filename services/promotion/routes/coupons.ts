@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { badRequest, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, type Problem, unprocessable } from '@omnishop/kit';
+import { choice, badRequest, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, type Problem, unprocessable } from '@omnishop/kit';
 import { newCouponCode, wording } from '../domain/coupon.js';
 import type { CouponOutcome, Rejection } from '../domain/pricing.js';
 import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
 
-const Status = Type.Union([Type.Literal('issued'), Type.Literal('redeemed'), Type.Literal('void')]);
+const Status = choice(['issued', 'redeemed', 'void']);
 
 const CouponView = Type.Object({
   code: Type.String(),

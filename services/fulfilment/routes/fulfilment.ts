@@ -136,13 +136,15 @@ export const getFulfilment = route({
 export const claimOrder = route({
   method: 'POST',
   url: '/orders/:orderId/claim',
-  summary: "Claim an order offered to the caller's store; the first valid claim wins, later ones get 409",
+  summary: "Claim an order offered to the caller's store; the first valid claim wins, later ones get 409 (the winner's repeat gets the same success)",
   roles: STORE_STAFF,
   params: OrderId,
   response: { 200: FulfilmentView },
   handler: async ({ params, principal }, tx) => {
     const store = storeOf(principal);
     const f = await visible(tx, principal, params.orderId);
+    // The winner asking again (a retry after a lost answer) is told it holds the order, as the first time.
+    if (f.status === 'claimed' && f.claimed_by === store) return { status: 200, body: await view(tx, f) };
     if (f.status !== 'offered') throw conflict('already-claimed', `order ${f.order_id} is ${f.status}${f.claimed_by ? ` by ${f.claimed_by}` : ''}`);
     const offered = await tx.db
       .selectFrom('offer')

@@ -54,7 +54,7 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
   async function paymentOf(p: TestPlatform, orderId: string) {
     const res = await p.api('GET', `/api/payments/intents?orderId=${orderId}`, { token: await token(p, 'brand_admin') });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body.items as { id: string; status: string; amount: number; refunded: number; currency: string; providerRef: string; method: string }[];
+    return res.body.items as { id: string; status: string; amount: number; refunded: number; currency: string; providerRef: string; method: string; refunds: unknown[] }[];
   }
 
   async function place(p: TestPlatform, customer: string, body: Record<string, unknown>) {
@@ -101,7 +101,12 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expect(returned.body).toMatchObject({ status: 'completed', returns: [{ location: STORE, lines: [{ sku, qty: 1 }], amount: 11_900 }] });
     await settled(t);
     expect(await stockAt(t, sku)).toEqual({ onHand: 2, reserved: 0, available: 2 });
-    expect((await paymentOf(t, placed.id))[0]).toMatchObject({ status: 'refunded', refunded: 11_900 });
+    const [partly] = await paymentOf(t, placed.id);
+    expect(partly).toMatchObject({ status: 'partially_refunded', refunded: 11_900, refunds: [{ amount: 11_900, by: 'test-clerk', reason: expect.stringContaining('too small') }] });
+    const refundAudit = (await t.api('GET', '/api/payments/admin/audit?limit=200', { token: await token(t, 'brand_admin') })).body.items.filter(
+      (r: { action: string; target: string }) => r.action === 'payment.refund' && r.target.startsWith(partly!.id),
+    );
+    expect(refundAudit).toMatchObject([{ actor: { subject: 'test-clerk', role: 'clerk' } }]);
     expect((await t.api('GET', '/api/customers/me', { token: alice })).body.balance).toBe(238 - 119);
 
     // The rest comes back: the order is wholly returned, everything refunded, every point reversed.

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { choice, audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
+import { choice, ROLES, audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
 import { route, userOf, userView } from '../db.js';
 import { hashPassword } from '../domain/password.js';
 import { revokeAccess, type GatewayOptions } from './session.js';
 import { Username } from './token.js';
 
 const ADMINS = ['brand_admin', 'operator'] as const;
-const UserRole = choice(['customer', 'clerk', 'store_manager', 'brand_admin', 'operator']);
+const UserRole = choice(ROLES);
 const StoreCode = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.]*$', description: 'the store a clerk or store manager works at' });
 const UserId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
@@ -44,7 +44,7 @@ export const createUser = route({
   ),
   response: { 201: UserView },
   handler: async ({ body, principal }, tx) => {
-    const role = body.role as Role;
+    const role = body.role;
     checkAssignment(principal, role, body.store);
     const taken = await tx.db.selectFrom('app_user').select('id').where('tenant', '=', principal.tenant).where('username', '=', body.username).executeTakeFirst();
     if (taken) throw conflict('username-taken', `username ${body.username} is taken in this brand`);
@@ -94,7 +94,7 @@ export const changeRole = (opts: GatewayOptions) =>
     body: Type.Object({ role: UserRole, store: Type.Optional(StoreCode) }, { additionalProperties: false }),
     response: { 200: UserView },
     handler: async ({ params, body, principal }, tx) => {
-      const role = body.role as Role;
+      const role = body.role;
       const user = await userOf(tx.db, principal.tenant, params.id);
       checkAssignment(principal, role, body.store);
       if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator changes an operator');

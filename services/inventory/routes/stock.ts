@@ -66,7 +66,7 @@ export const recordStockMovement = route({
     const movement = body.kind === 'receive' ? receive(body.qty) : adjust(await balanceAt(tx.db, tenant, body.sku, body.location), body.qty);
     if (!movement.ok) throw unprocessable('body.qty', REJECTIONS[movement.error]);
     const recorded = await recordMovement(tx, at, movement.value, body.reason ? `${body.kind}:${body.reason}` : body.kind);
-    if (body.kind === 'adjust') await audit(tx.db, { action: 'stock.adjust', target: `${body.sku} at ${body.location}: ${body.qty}` });
+    await audit(tx.db, { action: `stock.${body.kind}`, target: `${body.sku} at ${body.location}: ${body.qty}` });
     return {
       status: 201,
       body: { movement: movementView(recorded.movement), balance: { location: body.location, ...recorded.balance, available: available(recorded.balance) } },

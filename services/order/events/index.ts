@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { choice, defineEvent } from '@omnishop/kit';
+import { choice, defineEvent, ROLES } from '@omnishop/kit';
 
 const OrderRef = { orderId: Type.String() };
 
@@ -85,6 +85,9 @@ export const OrderReturned = defineEvent(
     amount: Type.Integer({ minimum: 0, description: 'what is refunded for them: their share of what was paid, minor units' }),
     currency: Type.String(),
     reason: Type.String(),
+    takenBy: Type.Optional(
+      Type.Object({ subject: Type.String(), role: choice(ROLES) }, { description: 'the staff member who took the goods back' }),
+    ),
   }),
 );
 

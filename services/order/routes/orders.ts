@@ -316,6 +316,7 @@ export const returnOrder = route({
       amount: plan.value.amount,
       currency: order.currency,
       reason: body.reason,
+      takenBy: { subject: principal.subject, role: principal.role },
     });
     return { status: 201, body: await visibleOrder(tx.db, principal, order.id) };
   },

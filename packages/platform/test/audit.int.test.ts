@@ -5,7 +5,7 @@ import { newKey, startTestPlatform, stockedSku, type TestPlatform } from './harn
 describe('audit outside the gateway', () => {
   let t: TestPlatform;
   beforeAll(async () => {
-    t = await startTestPlatform({ SERVICES: 'catalog,inventory' });
+    t = await startTestPlatform({ SERVICES: 'catalog,store,inventory' });
   });
   afterAll(() => t?.stop());
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUER, type ProblemBody } from '@omnishop/kit';
-import { finalOrder, newKey, settled, startTestPlatform, stockedSku, type ApiOptions, type ApiResponse, type TestPlatform } from './harness.js';
+import { finalOrder, newKey, openStores, settled, startTestPlatform, stockedSku, type ApiOptions, type ApiResponse, type TestPlatform } from './harness.js';
 
 /**
  * Requirement: bad input (malformed JSON, wrong types, missing fields,
@@ -207,12 +207,12 @@ describe('bad input is refused with a problem and writes nothing', () => {
       if (status === 401) expect(res.headers.get('www-authenticate')).toBe('Bearer');
     });
 
-    it('an unsigned (alg none) token with an empty signature → 401 saying the signature is missing', async () => {
+    it('an unsigned (alg none) token with an empty signature → 401 saying its algorithm is not accepted', async () => {
       const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'alice', tenant: 'acme', role: 'customer', iss: ISSUER, exp: 2e9 })}.`;
       const res = await order(lines({ sku, qty: 1 }), { token: unsigned });
       expectProblem(res, 401);
-      expect(res.body.detail).toBe('token has no signature: unsigned tokens (alg none) are not accepted, only HS256-signed ones');
+      expect(res.body.detail).toBe('token algorithm not accepted (only HS256)');
     });
 
     it('checks who is asking before reading what they sent', async () => {
@@ -324,6 +324,19 @@ describe('bad input is refused with a problem and writes nothing', () => {
       expectProblem(await move({ sku: globexSku, location: 'WH_SH', kind: 'receive', qty: 1 }), 422, 'body.sku');
     });
 
+    it('a location that is not an open store or warehouse of the brand → 422 naming body.location, and nothing is kept there', async () => {
+      expectProblem(await move({ sku, location: 'NOWHERE', kind: 'receive', qty: 1 }), 422, 'body.location');
+      expectProblem(await move({ sku, location: 'WH_BJ', kind: 'receive', qty: 1 }), 422, 'body.location'); // globex's, not acme's
+      await openStores(t, ['ST_SHUT']);
+      expect((await t.api('PATCH', '/api/stores/ST_SHUT', { token: admin, body: { status: 'closed' } })).status).toBe(200);
+      await settled(t);
+      const closed = await move({ sku, location: 'ST_SHUT', kind: 'receive', qty: 1 });
+      expectProblem(closed, 422, 'body.location');
+      expect(closed.body.errors?.[0]?.message).toBe('is a closed store or warehouse');
+      const stock = await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: admin });
+      expect(stock.body.locations.map((l: { location: string }) => l.location)).toEqual(['ST_SH_001', 'WH_SH']);
+    });
+
     it('a role that may not move stock → 403', async () => {
       expectProblem(await move({ sku, location: 'WH_SH', kind: 'receive', qty: 1 }, { token: customer }), 403);
     });
@@ -342,6 +355,29 @@ describe('bad input is refused with a problem and writes nothing', () => {
       expectProblem(await move({ sku: held, location: 'WH_SH', kind: 'adjust', qty: -2 }), 422, 'body.qty');
       expectProblem(await move({ sku: held, location: 'ST_SH_001', kind: 'adjust', qty: -1 }), 422, 'body.qty');
       expect(await ledger()).toEqual(before);
+    });
+  });
+
+  describe('naming a store that does not exist', () => {
+    it('a return at a location that is not an open store or warehouse → 422 naming body.location', async () => {
+      const bought = await stockedSku(t, { stock: { WH_SH: 2 } });
+      const erin = await t.token('customer', { subject: 'erin' });
+      const placed = await t.api('POST', '/api/orders', { token: erin, idempotencyKey: newKey(), body: lines({ sku: bought, qty: 1 }) });
+      expect((await finalOrder(t, erin, placed.body.id)).status).toBe('confirmed');
+      expect((await t.api('POST', `/api/orders/${placed.body.id}/complete`, { token: admin })).status).toBe(200);
+      const giveBack = (body: unknown) => t.api<ProblemBody>('POST', `/api/orders/${placed.body.id}/returns`, { token: admin, idempotencyKey: newKey(), body });
+      expectProblem(await giveBack({ lines: [{ sku: bought, qty: 1 }], reason: 'too small', location: 'MOON' }), 422, 'body.location');
+      expect((await t.api('GET', `/api/orders/${placed.body.id}`, { token: admin })).body).toMatchObject({ status: 'completed', returns: [] });
+      expect((await giveBack({ lines: [{ sku: bought, qty: 1 }], reason: 'too small', location: 'WH_SH' })).status).toBe(201);
+    });
+
+    it('a clerk of a store that does not exist → 422 naming body.store', async () => {
+      const user = (store: string) =>
+        t.api<ProblemBody>('POST', '/api/auth/users', { token: admin, idempotencyKey: newKey(), body: { username: `clerk-${store.toLowerCase()}`, password: 'a-long-enough-password', role: 'clerk', store } });
+      const refused = await user('NOPE');
+      expectProblem(refused, 422, 'body.store');
+      expect(refused.body.errors?.[0]?.message).toBe('is not a store or warehouse of this brand (open one with POST /api/stores)');
+      expect((await user('ST_SH_001')).status).toBe(201);
     });
   });
 

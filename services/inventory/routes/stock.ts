@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { choice, audit, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
+import { requireOpenLocation } from '@omnishop/store/register';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
 const BalanceView = Type.Object({ location: Type.String(), onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() });
@@ -62,6 +63,7 @@ export const recordStockMovement = route({
     const tenant = principal.tenant;
     const sku = await tx.db.selectFrom('sku').select('sku').where('tenant', '=', tenant).where('sku', '=', body.sku).executeTakeFirst();
     if (!sku) throw unprocessable('body.sku', 'is not a SKU of this brand');
+    await requireOpenLocation(tx.db, 'body.location', body.location);
     const at = { tenant, sku: body.sku, location: body.location };
     const movement = body.kind === 'receive' ? receive(body.qty) : adjust(await balanceAt(tx.db, tenant, body.sku, body.location), body.qty);
     if (!movement.ok) throw unprocessable('body.qty', REJECTIONS[movement.error]);

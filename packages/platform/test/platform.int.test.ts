@@ -51,10 +51,16 @@ describe('the CLI and start-up configuration', () => {
   it('mints a token the platform accepts', async () => {
     const t = await startTestPlatform();
     try {
-      const out = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'brand_admin', '--tenant', 'acme', '--sub', 'cli-user']);
+      const out = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'brand_admin', '--tenant', 'acme', '--sub', 'cli-user', '--url', t.url]);
       expect(out.code).toBe(0);
+      // A brand nothing was set up for yet: its first admin's token is minted, with a word about it.
+      expect(out.stderr).toContain('warning: brand "acme" has no profile');
       const res = await t.api('PUT', '/api/catalog/brand', { token: out.stdout.trim(), body: { name: 'Acme' } });
       expect(res.status).toBe(200);
+      const clerk = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'clerk', '--tenant', 'acme', '--store', 'NOPE', '--url', t.url]);
+      expect(clerk.code).toBe(2);
+      expect(clerk.stdout).toBe('');
+      expect(clerk.stderr).toContain('refused: store "NOPE" does not exist in brand "acme"');
     } finally {
       await t.stop();
     }

@@ -10,6 +10,13 @@ const After = {
   tier: TierSchema,
 };
 
+export const MemberJoined = defineEvent(
+  'MemberJoined',
+  1,
+  'A customer became a member of the brand (with their first completed order, or by giving their name): from now on they earn points, online and at the till.',
+  Type.Object({ memberId: Type.String({ description: 'the customer (their token subject)' }), joinedAt: Type.String({ description: 'ISO instant' }) }),
+);
+
 export const PointsEarned = defineEvent(
   'PointsEarned',
   1,
@@ -35,4 +42,4 @@ export const PointsReversed = defineEvent(
   }),
 );
 
-export const customerEvents = [PointsEarned, PointsReversed];
+export const customerEvents = [MemberJoined, PointsEarned, PointsReversed];

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope, ProblemBody } from '@omnishop/kit';
 import {
   eventually,
+  member,
   newKey,
   publishedEvents,
   settled,
@@ -323,6 +324,7 @@ describe('payment: the saga takes, cancels and refunds payments; signed wallet c
   });
 
   it('refunds a return what its goods are worth, once per return', async () => {
+    await member(t, 'alice');
     const orderId = await tillSale(t, 'cash', { qty: 2, customerId: 'alice' });
     await orderIn(t, orderId, 'completed');
     const giveBack = () => t.api<Json>('POST', `/api/orders/${orderId}/returns`, { token: clerk, idempotencyKey: newKey(), body: { lines: [{ sku: skus.get(t), qty: 1 }], reason: 'too small' } });

@@ -5,6 +5,7 @@ import type { CouponOutcome, Rejection } from '../domain/pricing.js';
 import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
+import { CouponIssued } from '../events/index.js';
 
 const Status = choice(['issued', 'redeemed', 'void']);
 
@@ -85,6 +86,7 @@ export const issueCoupon = route({
         .onConflict((oc) => oc.columns(['tenant', 'code']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+        tx.emit(CouponIssued, code, { code, template: body.template, customerId: body.customerId, issuedAt });
         const held = (await heldCoupons(tx.db, tenant, [code])).get(code)!;
         return { status: 201, body: couponView(held) };
       }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { choice, ROLES, audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
+import { audit, choice, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
 import { requireOpenLocation } from '@omnishop/store/register';
 import type { Kysely } from 'kysely';
 import { route, userOf, userView, type GatewayTables } from '../db.js';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { choice, audit, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
+import { audit, choice, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
 import { requireOpenLocation } from '@omnishop/store/register';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';

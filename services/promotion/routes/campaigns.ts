@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { choice, badRequest, Code, conflict, Money, Name, notFound, unprocessable } from '@omnishop/kit';
+import { badRequest, choice, Code, conflict, Money, Name, notFound, unprocessable } from '@omnishop/kit';
 import { campaignWindow, templateTerms, wording } from '../domain/coupon.js';
 import { route, type PromotionTables } from '../db.js';
 import { Budget, STAFF } from './schemas.js';

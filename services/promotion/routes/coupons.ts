@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { choice, badRequest, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, type Problem, unprocessable } from '@omnishop/kit';
+import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, unprocessable, type Problem } from '@omnishop/kit';
 import { newCouponCode, wording } from '../domain/coupon.js';
 import type { CouponOutcome, Rejection } from '../domain/pricing.js';
 import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';

@@ -114,7 +114,7 @@ health latency, RSS/heap samples, rates and ratios).
 
 Environment:
   BENCH_SERVICES        embedded: services the platform runs (default: all), e.g.
-                        catalog,inventory,order,payment for the order core alone
+                        catalog,store,inventory,order,payment for the order core alone
                         (an order is confirmed once stock is held and it is paid)
   BENCH_PROFILE_DIR     write a V8 CPU profile of each target there (node --cpu-prof)
 `;

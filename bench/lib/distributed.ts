@@ -11,13 +11,13 @@ import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { tokenAuthority } from '@omnishop/kit';
-import { ORDER_BODY } from '../targets/protocol.js';
+import { BENCH_WAREHOUSE, ORDER_BODY } from '../targets/protocol.js';
 import { onCleanUp, removeTempDir, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
 
 export const TENANT = 'bench';
 const STYLE = 'BENCH';
 export const SKU = `${STYLE}-BLK-M`;
-const LOCATION = 'WH_SH';
+const LOCATION = BENCH_WAREHOUSE.code;
 const RECEIPTS = 10; // x 1,000,000 units (the most one movement may receive)
 
 export const SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment'] as const;
@@ -216,6 +216,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await prepareBrand(
       {
         catalog: byService.catalog![0]!.ready.url,
+        store: byService.store![0]!.ready.url,
         inventory: byService.inventory![0]!.ready.url,
         orders: byService.order!.map((t) => t.ready.url),
       },
@@ -234,7 +235,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
  * rejected for stock), and a probe order confirmed end to end through each
  * order replica: every replica knows the price and the saga runs.
  */
-async function prepareBrand(urls: { catalog: string; inventory: string; orders: string[] }, admin: string, customer: string): Promise<void> {
+async function prepareBrand(urls: { catalog: string; store: string; inventory: string; orders: string[] }, admin: string, customer: string): Promise<void> {
   const catalog = client(urls.catalog);
   const inventory = client(urls.inventory);
   const style = await catalog('POST', '/api/catalog/styles', admin, {
@@ -246,6 +247,8 @@ async function prepareBrand(urls: { catalog: string; inventory: string; orders: 
     sizes: ['M'],
   });
   if (style.status !== 201) throw new Error(`style not created: ${style.status} ${JSON.stringify(style.body)}`);
+  const warehouse = await client(urls.store)('POST', '/api/stores', admin, BENCH_WAREHOUSE);
+  if (warehouse.status !== 201) throw new Error(`warehouse not opened: ${warehouse.status} ${JSON.stringify(warehouse.body)}`);
   const receipt = { sku: SKU, location: LOCATION, kind: 'receive', qty: 1_000_000, reason: 'bench stock' };
   await eventually(
     async () => {
@@ -254,7 +257,7 @@ async function prepareBrand(urls: { catalog: string; inventory: string; orders: 
       if (res.status !== 422) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
       return undefined;
     },
-    'inventory to know the SKU',
+    'inventory to know the SKU and the warehouse',
     60_000,
   );
   for (let i = 1; i < RECEIPTS; i++) {

@@ -20,12 +20,12 @@ import { createLogger } from '@omnishop/kit';
 import { eventually } from '../../packages/platform/src/client.js';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
 import { startPlatform } from '../../packages/platform/src/platform.js';
-import { announce, answerMemoryRequests, exitOnSignals, ORDER_BODY } from './protocol.js';
+import { announce, answerMemoryRequests, BENCH_WAREHOUSE, exitOnSignals, ORDER_BODY } from './protocol.js';
 
 const TENANT = 'bench';
 const STYLE = 'BENCH';
 const SKU = `${STYLE}-BLK-M`;
-const LOCATION = 'WH_SH';
+const LOCATION = BENCH_WAREHOUSE.code;
 const RECEIPTS = 10; // x 1,000,000 units (the most one movement may receive)
 
 interface Reply<T> {
@@ -90,14 +90,16 @@ async function main(): Promise<void> {
   });
   if (style.status !== 201) throw new Error(`style not created: ${style.status} ${JSON.stringify(style.body)}`);
 
-  // Inventory learns the SKU from SkuCreated; until then a receipt is refused (422, rolled back).
+  const warehouse = await api('POST', '/api/stores', admin, BENCH_WAREHOUSE);
+  if (warehouse.status !== 201) throw new Error(`warehouse not opened: ${warehouse.status} ${JSON.stringify(warehouse.body)}`);
+  // Inventory learns the SKU from SkuCreated and the warehouse from StoreOpened; until then a receipt is refused (422, rolled back).
   const receipt = { sku: SKU, location: LOCATION, kind: 'receive', qty: 1_000_000, reason: 'bench stock' };
   await eventually(async () => {
     const res = await api('POST', '/api/inventory/movements', admin, receipt);
     if (res.status === 201) return true;
     if (res.status !== 422) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
     return undefined;
-  }, 'inventory to know the SKU', 60_000);
+  }, 'inventory to know the SKU and the warehouse', 60_000);
   for (let i = 1; i < RECEIPTS; i++) {
     const res = await api('POST', '/api/inventory/movements', admin, receipt);
     if (res.status !== 201) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);

@@ -17,6 +17,9 @@ export interface ReadyLine {
 
 export const ORDER_BODY = (sku: string) => JSON.stringify({ lines: [{ sku, qty: 1 }] });
 
+/** The one warehouse the bench keeps its stock at: opened through the store service first, as stock is received only at a known location. */
+export const BENCH_WAREHOUSE = { code: 'WH_SH', name: 'Bench warehouse', type: 'warehouse', city: 'Shanghai', lat: 31.23, lng: 121.47, hours: {} };
+
 export function announce(line: ReadyLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

@@ -1,5 +1,6 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { handlerFor, notFound, nowIso, routeFor, statement, type Tx } from '@omnishop/kit';
+import { MemberJoined } from './events/index.js';
 import { tierFor, type Paid, type PointsEntry, type PointsReason, type Standing, type Tier } from './domain/points.js';
 
 export interface CustomerTables {
@@ -46,13 +47,20 @@ export async function memberOf(db: Db, tenant: string, id: string): Promise<Memb
   return row;
 }
 
-/** Makes the customer a member if they are not one yet (first completed order, or first PUT /me). */
-export async function ensureMember(db: Db, tenant: string, id: string): Promise<void> {
-  await db
+/**
+ * Makes the customer a member if they are not one yet (first completed order,
+ * or first PUT /me), and says so (MemberJoined); true when they just joined.
+ */
+export async function join(tx: Tx<CustomerTables>, tenant: string, id: string, name: string | null): Promise<boolean> {
+  const joinedAt = nowIso();
+  const joined = await tx.db
     .insertInto('member')
-    .values({ tenant, id, name: null, tier: 'bronze', joined_at: nowIso() })
+    .values({ tenant, id, name, tier: 'bronze', joined_at: joinedAt })
     .onConflict((oc) => oc.columns(['tenant', 'id']).doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  if (joined) tx.emit(MemberJoined, id, { memberId: id, joinedAt });
+  return joined !== undefined;
 }
 
 /** Balance and lifetime points, summed from the ledger (PostgreSQL returns sums as strings). */

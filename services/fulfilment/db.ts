@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
 import { handlerFor, routeFor, statement, type Tx } from '@omnishop/kit';
-import { offereesFor, unregistered, type FulfilmentMode, type FulfilmentStatus, type Location, type LocationType, type Round } from './domain/fulfilment.js';
+import { registerQueries, type StoreRegisterTables } from '@omnishop/store/register';
+import { offereesFor, unregistered, type FulfilmentMode, type FulfilmentStatus, type Location, type Round } from './domain/fulfilment.js';
 
-export interface FulfilmentTables {
+export interface FulfilmentTables extends StoreRegisterTables {
   fulfilment: {
     tenant: string;
     order_id: string;
@@ -20,8 +21,6 @@ export interface FulfilmentTables {
   offer: { tenant: string; order_id: string; location: string; round: number };
   /** Replica of inventory's reservation lines (from StockReserved): where each order's stock is held. */
   reserved_line: { tenant: string; order_id: string; sku: string; location: string; qty: number };
-  /** Replica of the store register (StoreOpened, StoreChanged): what each location is, and whether it takes orders. */
-  location: { tenant: string; code: string; type: LocationType; active: number };
   /** Replica of the order's owner (from OrderPlaced). */
   order_ref: { tenant: string; order_id: string; customer_id: string };
 }
@@ -37,7 +36,6 @@ const prepare = <P extends Record<string, unknown>>() => statement<FulfilmentTab
 export const queries = {
   fulfilment: prepare<{ orderId: string }>()((db, p) => db.selectFrom('fulfilment').selectAll().where('order_id', '=', p.orderId)),
   heldAt: prepare<{ orderId: string }>()((db, p) => db.selectFrom('reserved_line').select('location').where('order_id', '=', p.orderId)),
-  location: prepare<{ code: string }>()((db, p) => db.selectFrom('location').selectAll().where('code', '=', p.code)),
   keepOwner: prepare<{ orderId: string; customerId: string }>()((db, p) =>
     db.insertInto('order_ref').values({ tenant: p.tenant, order_id: p.orderId, customer_id: p.customerId }).onConflict((oc) => oc.doNothing()),
   ),
@@ -78,7 +76,7 @@ export async function recordOffer(tx: Tx<FulfilmentTables>, tenant: string, orde
   const known: Location[] = [];
   if (round === 1) {
     for (const code of new Set(own)) {
-      const row = await queries.location.first(tx.db, { tenant, code });
+      const row = await registerQueries.location.first(tx.db, { tenant, code });
       if (row) register.set(code, asLocation(row));
     }
   } else {

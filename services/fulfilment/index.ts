@@ -1,6 +1,7 @@
 import { defineService } from '@omnishop/kit';
 import type { FulfilmentTables } from './db.js';
-import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved, onStoreChanged, onStoreOpened } from './events/handlers.js';
+import { storeRegisterHandlers } from '@omnishop/store/register';
+import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
 import { fulfilmentEvents } from './events/index.js';
 import { reofferUnclaimed } from './jobs/reoffer.js';
 import { migrations } from './migrations/index.js';
@@ -22,6 +23,7 @@ export const fulfilmentService = (opts: FulfilmentOptions) =>
     migrations,
     emits: fulfilmentEvents,
     routes: fulfilmentRoutes,
-    handlers: [onStoreOpened, onStoreChanged, onOrderPlaced, onStockReserved, onOrderConfirmed, onOrderCancelled],
+    // The store register: offers in later rounds go to every active store, then to the warehouses.
+    handlers: [...storeRegisterHandlers<FulfilmentTables>(), onOrderPlaced, onStockReserved, onOrderConfirmed, onOrderCancelled],
     jobs: [reofferUnclaimed(opts.offerCheckMs, opts.claimTimeoutSeconds)],
   });

@@ -1,4 +1,5 @@
 import { defineService } from '@omnishop/kit';
+import { storeRegisterHandlers } from '@omnishop/store/register';
 import type { GatewayTables } from './db.js';
 import { gatewayEvents } from './events/index.js';
 import { migrations } from './migrations/index.js';
@@ -17,4 +18,5 @@ export const gatewayService = (opts: GatewayOptions) =>
     migrations,
     emits: gatewayEvents,
     routes: [signIn(opts), refresh(opts), signOut(opts), createUser, listUsers, changeRole(opts), disableUser(opts)],
+    handlers: storeRegisterHandlers<GatewayTables>(),
   });

@@ -1,8 +1,9 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { handlerFor, Problem, routeFor, statement, type Tx } from '@omnishop/kit';
 import { release, sellReserved, type Balance, type Movement, type MovementKind, type ReservationStatus } from './domain/stock.js';
+import type { StoreRegisterTables } from '@omnishop/store/register';
 
-export interface InventoryTables {
+export interface InventoryTables extends StoreRegisterTables {
   sku: { tenant: string; sku: string };
   balance: { tenant: string; sku: string; location: string; on_hand: number; reserved: number };
   movement: {

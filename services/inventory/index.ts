@@ -1,4 +1,5 @@
 import { defineService } from '@omnishop/kit';
+import { storeRegisterHandlers } from '@omnishop/store/register';
 import type { InventoryTables } from './db.js';
 import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onOrderRejected, onOrderReturned, onSkuCreated, reserveForOrder } from './events/handlers.js';
 import { expireReservations } from './jobs/expire-reservations.js';
@@ -21,6 +22,6 @@ export const inventoryService = (opts: InventoryOptions) =>
     migrations,
     emits: inventoryEvents,
     routes: [recordStockMovement, getStock, getLedger, getReservation],
-    handlers: [onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderRejected, onOrderCompleted, onOrderReturned],
+    handlers: [...storeRegisterHandlers<InventoryTables>(), onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderRejected, onOrderCompleted, onOrderReturned],
     jobs: [expireReservations(opts.expiryCheckMs)],
   });

@@ -2,10 +2,11 @@ import type { Generated, Insertable, Kysely } from 'kysely';
 import { err, handlerFor, ok, routeFor, statement, type Result, type Tx } from '@omnishop/kit';
 import { amountDue, step, type OrderStatus, type SagaInput, type SagaState } from './domain/order.js';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderRejected, PaymentRequested } from './events/index.js';
+import type { StoreRegisterTables } from '@omnishop/store/register';
 
 export type PaymentMethod = 'wallet' | 'cash';
 
-export interface OrderTables {
+export interface OrderTables extends StoreRegisterTables {
   sku_price: { tenant: string; sku: string; price: number; currency: string };
   orders: {
     seq: Generated<number>;
@@ -32,7 +33,12 @@ export interface OrderTables {
     updated_at: string;
   };
   order_line: { tenant: string; order_id: string; line_no: number; sku: string; qty: number; unit_price: number; discount: number; returned_qty: number };
-  order_coupon: { tenant: string; order_id: string; code: string; discount: number | null };
+  /** refusal: why promotion refused it, when it rejected the order. */
+  order_coupon: { tenant: string; order_id: string; code: string; discount: number | null; refusal: string | null };
+  /** Replica of the brand's members (MemberJoined): whom a till sale may be for. */
+  member_ref: { tenant: string; customer_id: string };
+  /** Replica of the brand's coupons (CouponIssued, CouponRedeemed, CouponReleased): what an order's coupons are, told at once. */
+  coupon_ref: { tenant: string; code: string; customer_id: string; redeemed_order: string | null };
   order_history: { seq: Generated<number>; tenant: string; order_id: string; status: OrderStatus; reason: string | null; at: string };
   order_return: {
     seq: Generated<number>;
@@ -94,8 +100,10 @@ export const queries = {
     }),
   ),
   insertCoupon: prepare<{ order_id: string; code: string }>()((db, p) =>
-    db.insertInto('order_coupon').values({ tenant: p.tenant, order_id: p.order_id, code: p.code, discount: null }),
+    db.insertInto('order_coupon').values({ tenant: p.tenant, order_id: p.order_id, code: p.code, discount: null, refusal: null }),
   ),
+  member: prepare<{ customerId: string }>()((db, p) => db.selectFrom('member_ref').select('customer_id').where('customer_id', '=', p.customerId)),
+  coupon: prepare<{ code: string }>()((db, p) => db.selectFrom('coupon_ref').select(['customer_id', 'redeemed_order']).where('code', '=', p.code)),
   insertHistory: prepare<{ order_id: string; status: OrderStatus; reason: string | null; at: string }>()((db, p) =>
     db.insertInto('order_history').values({ tenant: p.tenant, order_id: p.order_id, status: p.status, reason: p.reason, at: p.at }),
   ),
@@ -149,7 +157,7 @@ export interface OrderView {
   currency: string;
   paymentMethod: PaymentMethod;
   lines: { sku: string; qty: number; unitPrice: number; discount: number; returnedQty: number }[];
-  coupons: { code: string; discount: number | null }[];
+  coupons: { code: string; discount: number | null; refusal: string | null }[];
   history: { status: OrderStatus; reason: string | null; at: string }[];
   returns: { id: string; location: string; lines: { sku: string; qty: number }[]; amount: number; reason: string; at: string }[];
   createdAt: string;
@@ -179,7 +187,7 @@ export async function loadOrder(db: Kysely<OrderTables>, tenant: string, id: str
     currency: order.currency,
     paymentMethod: order.payment_method,
     lines: lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: Number(l.unit_price), discount: Number(l.discount), returnedQty: l.returned_qty })),
-    coupons: coupons.map((c) => ({ code: c.code, discount: c.discount === null ? null : Number(c.discount) })),
+    coupons: coupons.map((c) => ({ code: c.code, discount: c.discount === null ? null : Number(c.discount), refusal: c.refusal })),
     history: history.map((h) => ({ status: h.status, reason: h.reason, at: h.at })),
     returns: returns.map((r) => ({ id: r.id, location: r.location, lines: JSON.parse(r.lines) as { sku: string; qty: number }[], amount: Number(r.amount), reason: r.reason, at: r.created_at })),
     createdAt: order.created_at,

@@ -1,6 +1,7 @@
 import { defineService } from '@omnishop/kit';
+import { storeRegisterHandlers } from '@omnishop/store/register';
 import type { OrderTables, SagaOptions } from './db.js';
-import { onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
+import { couponHandlers, onMemberJoined, onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
 import { orderEvents } from './events/index.js';
 import { cancelUnpaidOrders } from './jobs/payment-timeout.js';
 import { migrations } from './migrations/index.js';
@@ -20,6 +21,6 @@ export const orderService = (opts: OrderOptions) =>
     migrations,
     emits: orderEvents,
     routes: [placeOrder, recordSale, listOrders, getOrder, cancelOrder(opts), completeOrder(opts), returnOrder],
-    handlers: [onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts)],
+    handlers: [...storeRegisterHandlers<OrderTables>(), onMemberJoined, ...couponHandlers, onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts)],
     jobs: [cancelUnpaidOrders(opts.paymentCheckMs, opts)],
   });

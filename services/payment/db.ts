@@ -31,6 +31,8 @@ export interface PaymentTables {
     reason: string;
     /** What the refund is for, when at most one refund may be (`return:<returnId>`, `order-cancelled`); null for a manual refund. Unique per tenant. */
     refund_key: string | null;
+    /** Who gave it back (their subject); null for the saga's own refunds. */
+    refunded_by: string | null;
     created_at: string;
   };
 }

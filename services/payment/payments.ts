@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { audit, err, ok, type Result, type Tx } from '@omnishop/kit';
+import { audit, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import { queries, type IntentRow, type PaymentTables, type RefundRow } from './db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
@@ -86,6 +86,8 @@ export interface RefundOrder {
   reason: string;
   /** Makes the refund one of a kind: a second with the same key is `already_refunded`. */
   key?: string;
+  /** Who gives it back, when not the caller of the request in hand (who took the goods back for a return); none for the saga's own. */
+  by?: Pick<Principal, 'subject' | 'role' | 'tenant'>;
 }
 
 /**
@@ -121,8 +123,8 @@ export async function refundPayment(
 
 /**
  * Moves the intent to what the refund makes it, records the refund, says so
- * (PaymentRefunded) and audits it: by hand (the caller is the actor), or by
- * the saga for a cancellation, a return or a late capture. Conditional on
+ * (PaymentRefunded) and audits it: by hand (the caller is the actor), for a
+ * return (who took the goods back is), or by the saga for a cancellation or a late capture. Conditional on
  * the intent being as it was read, so a concurrent refund cannot push the
  * total past the amount: undefined when it changed meanwhile.
  */
@@ -143,7 +145,17 @@ async function recordRefund(
     .executeTakeFirst();
   if (Number(moved.numUpdatedRows) !== 1) return undefined;
   // The unique key is the last guard: a concurrent refund for the same key fails here, and its transaction with it.
-  const refund: RefundRow = { id: randomUUID(), tenant: intent.tenant, intent_id: intent.id, amount: order.amount, reason: order.reason, refund_key: order.key ?? null, created_at: now };
+  const by = order.by ?? currentContext()?.principal;
+  const refund: RefundRow = {
+    id: randomUUID(),
+    tenant: intent.tenant,
+    intent_id: intent.id,
+    amount: order.amount,
+    reason: order.reason,
+    refund_key: order.key ?? null,
+    refunded_by: by?.subject ?? null,
+    created_at: now,
+  };
   await tx.db.insertInto('refund').values(refund).execute();
   tx.emit(
     PaymentRefunded,
@@ -159,6 +171,6 @@ async function recordRefund(
     },
     { tenant: intent.tenant },
   );
-  await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${order.amount} ${intent.currency}, refund ${refund.id} (${order.reason})` });
+  await audit(tx.db, { action: 'payment.refund', target: `${intent.id}: ${order.amount} ${intent.currency}, refund ${refund.id} (${order.reason})`, ...(by ? { actor: by } : {}) });
   return { refund, intent: { ...intent, status: to.status, refunded: to.refunded, updated_at: now } };
 }

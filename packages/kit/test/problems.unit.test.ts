@@ -4,6 +4,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { errorCodes } from 'fastify';
 import { badRequest, conflict, Problem } from '../src/errors/index.js';
 import { toProblem } from '../src/service/problems.js';
+import { choice } from '../src/schema/index.js';
 
 const PROBLEMS = 'https://omnishop.dev/problems/';
 
@@ -47,6 +48,12 @@ describe('toProblem', () => {
       expect(problem.title).toBe('Request validation failed');
       expect(problem.errors).toEqual([{ field: 'body.lines.0.qty', message: 'must be >= 1' }]);
       expect(problem.detail).toBe('body.lines.0.qty must be >= 1');
+    });
+
+    it('say once which values a choice allows, and list them', () => {
+      const problem = toProblem(validationError(Type.Object({ paymentMethod: choice(['wallet', 'cash']) }), { paymentMethod: 'card' }));
+      expect(problem.errors).toEqual([{ field: 'body.paymentMethod', message: 'must be one of wallet, cash', allowed: ['wallet', 'cash'] }]);
+      expect(problem.detail).toBe('body.paymentMethod must be one of wallet, cash');
     });
 
     it('name a missing property by its own path, not its parent', () => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, ROLES, tokenAuthority, type Role } from '@omnishop/kit';
 import { loadPlatformConfig, signingKeys } from './config.js';
+import { judgeToken, type TokenFacts } from './token-check.js';
 
 const HELP = `omnishop CLI
 
@@ -16,6 +17,10 @@ Commands:
           --sub     subject: the user or customer id (default: cli-<role>)
           --store   store code, for clerks and store managers
           --ttl     lifetime in seconds (default: 3600)
+          --url     the running platform to check brand and store against (default: http://HOST:PORT)
+          --force   mint even for a store that does not exist or is closed
+          The brand and store are checked against the running platform: an unknown or closed store
+          is refused, a brand without a profile or an unreachable platform is warned about.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       sub: { type: 'string' },
       store: { type: 'string' },
       ttl: { type: 'string', default: '3600' },
+      url: { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,12 +62,37 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadPlatformConfig();
-  const token = await tokenAuthority(signingKeys(config)).mint(
-    { subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) },
-    ttl,
-  );
+  const authority = tokenAuthority(signingKeys(config));
+  const url = values.url ?? `http://${config.host}:${config.port}`;
+  const facts = await askPlatform(url, await authority.mint({ subject: 'cli-check', tenant: values.tenant, role: 'brand_admin' }, 60), { role, tenant: values.tenant, store: values.store, url });
+  const verdict = judgeToken(facts);
+  for (const warning of verdict.warnings) console.error(`warning: ${warning}`);
+  if (verdict.refusal && !values.force) {
+    console.error(`refused: ${verdict.refusal}`);
+    return 2;
+  }
+  const token = await authority.mint({ subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) }, ttl);
   console.log(token);
   return 0;
+}
+
+/** Asks the running platform whether the brand and the store exist; leaves out what it could not ask. */
+async function askPlatform(url: string, checker: string, asked: Omit<TokenFacts, 'brandKnown' | 'storeStatus'>): Promise<TokenFacts> {
+  const get = async (path: string) => {
+    const res = await fetch(url + path, { headers: { authorization: `Bearer ${checker}` }, signal: AbortSignal.timeout(2000) });
+    return { status: res.status, body: (await res.json().catch(() => null)) as { status?: string } | null };
+  };
+  try {
+    const brand = await get('/api/catalog/brand');
+    const facts: TokenFacts = { ...asked, brandKnown: brand.status === 200 };
+    if (!asked.store) return facts;
+    const store = await get(`/api/stores/${encodeURIComponent(asked.store)}`);
+    if (store.status === 404) return { ...facts, storeStatus: 'unknown' };
+    if (store.status === 200) return { ...facts, storeStatus: store.body?.status === 'closed' ? 'closed' : 'active' };
+    return facts;
+  } catch {
+    return asked;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, DEFAULT_KID, loadConfig, parseSigningKeys, type SigningKey } from '@omnishop/kit';
+import { choice, ConfigError, DEFAULT_KID, loadConfig, parseSigningKeys, type SigningKey } from '@omnishop/kit';
 
 /** The key every fresh checkout signs demo tokens with; a production start refuses it. */
 export const DEMO_JWT_SECRET = 'omnishop-demo-signing-key-do-not-use-in-production';
@@ -8,7 +8,7 @@ export const DEMO_JWT_SECRET = 'omnishop-demo-signing-key-do-not-use-in-producti
 export const DEMO_PAYMENT_PROVIDER_SECRET = 'omnishop-demo-wallet-provider-secret-not-for-production';
 
 export const PlatformConfigSchema = Type.Object({
-  appEnv: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
+  appEnv: choice(['development', 'test', 'production'], { default: 'development' }),
   host: Type.String({ default: '127.0.0.1' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   dataDir: Type.String({ minLength: 1, default: './data' }),
@@ -35,7 +35,7 @@ export const PlatformConfigSchema = Type.Object({
     default: '',
     description: 'where a gateway process forwards services it does not run, as order=http://host:port,...',
   }),
-  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   queueLimitMs: Type.Integer({
@@ -57,7 +57,7 @@ export const PlatformConfigSchema = Type.Object({
   expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
   claimTimeoutSeconds: Type.Integer({ minimum: 1, default: 900, description: 'how long an order offered to stores may go unclaimed before it is offered more widely' }),
   offerCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often unclaimed fulfilment offers are looked for' }),
-  sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+  sqliteSynchronous: choice(['FULL', 'NORMAL'], { default: 'FULL' }),
   paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),
   paymentTimeoutSeconds: Type.Integer({ minimum: 1, default: 600, description: 'how long an order may await payment before it is cancelled (sooner if its stock hold, reservationTtlSeconds, runs out first)' }),

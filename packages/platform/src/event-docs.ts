@@ -12,6 +12,7 @@ export interface EventfulService {
 function typeOf(schema: TSchema): string {
   if (schema.type === 'array') return `${typeOf(schema.items as TSchema)}[]`;
   if (schema.type === 'object') return 'object';
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
   if (schema.anyOf) return (schema.anyOf as TSchema[]).map(typeOf).join(' \\| ');
   return String(schema.type ?? 'any');
 }

@@ -5,17 +5,22 @@ import { startPlatform } from './platform.js';
 import { DEMO_TENANT, seedDemo } from './seed.js';
 import { DEMO_CUSTOMER, fillDemoWallet } from './demo-promotions.js';
 
+/** A bad setting, found while reading the configuration or while starting with it, is said in words naming the key, without a stack trace. */
+function refuseBadSetting(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
 /** `npm start`: the whole platform in one process, seeded with the demo brand. */
 async function main(): Promise<void> {
   let config;
   try {
     config = loadPlatformConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
+    refuseBadSetting(error);
   }
   const logger = createLogger({ level: config.logLevel, name: 'omnishop' });
   const say = (line: string) => console.error(line);
@@ -28,7 +33,7 @@ async function main(): Promise<void> {
       console.error(`omnishop: cannot listen on ${config.host}:${config.port} (${code}); set HOST and PORT to a free address`);
       process.exit(2);
     }
-    throw error;
+    refuseBadSetting(error);
   });
   onShutdownSignals(() => platform.stop(), logger);
   // The seed talks to store, catalog and inventory in-process; a process running only some services leaves it to one that runs all.

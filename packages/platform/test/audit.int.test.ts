@@ -5,11 +5,11 @@ import { newKey, startTestPlatform, stockedSku, type TestPlatform } from './harn
 describe('audit outside the gateway', () => {
   let t: TestPlatform;
   beforeAll(async () => {
-    t = await startTestPlatform({ SERVICES: 'catalog,inventory' });
+    t = await startTestPlatform({ SERVICES: 'catalog,store,inventory' });
   });
   afterAll(() => t?.stop());
 
-  it('a stock adjustment is audited with who, what and the request id; a receipt is not', async () => {
+  it('stock receipts and adjustments are audited with who, what and the request id', async () => {
     const sku = await stockedSku(t, { stock: { WH1: 10 } });
     const admin = await t.token('brand_admin', { subject: 'ada' });
     const adjusted = await t.api('POST', '/api/inventory/movements', {
@@ -21,6 +21,7 @@ describe('audit outside the gateway', () => {
     expect(adjusted.status).toBe(201);
     const audit = await t.api('GET', '/api/inventory/admin/audit', { token: admin });
     expect(audit.body.items).toEqual([
+      { tenant: 'acme', actor: { subject: 'test-brand_admin', role: 'brand_admin' }, action: 'stock.receive', target: `${sku} at WH1: 10`, outcome: 'ok', requestId: expect.any(String), at: expect.any(String) },
       { tenant: 'acme', actor: { subject: 'ada', role: 'brand_admin' }, action: 'stock.adjust', target: `${sku} at WH1: -2`, outcome: 'ok', requestId: 'adjust-1', at: expect.any(String) },
     ]);
   });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUER, type ProblemBody } from '@omnishop/kit';
-import { finalOrder, newKey, settled, startTestPlatform, stockedSku, type ApiOptions, type ApiResponse, type TestPlatform } from './harness.js';
+import { finalOrder, newKey, openStores, settled, startTestPlatform, stockedSku, type ApiOptions, type ApiResponse, type TestPlatform } from './harness.js';
 
 /**
  * Requirement: bad input (malformed JSON, wrong types, missing fields,
@@ -79,10 +79,9 @@ describe('bad input is refused with a problem and writes nothing', () => {
         status: 415,
       },
       {
-        name: 'JSON sent as text/plain',
+        name: 'JSON sent as text/plain (415)',
         send: () => order(undefined, { raw: JSON.stringify(lines({ sku, qty: 1 })), headers: { 'content-type': 'text/plain' } }),
-        status: 400,
-        field: 'body',
+        status: 415,
       },
       { name: 'an empty body', send: () => order(undefined, { raw: '' }), status: 400 },
       { name: 'no body at all', send: () => order(undefined), status: 400, field: 'body' },
@@ -208,6 +207,14 @@ describe('bad input is refused with a problem and writes nothing', () => {
       if (status === 401) expect(res.headers.get('www-authenticate')).toBe('Bearer');
     });
 
+    it('an unsigned (alg none) token with an empty signature → 401 saying its algorithm is not accepted', async () => {
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'alice', tenant: 'acme', role: 'customer', iss: ISSUER, exp: 2e9 })}.`;
+      const res = await order(lines({ sku, qty: 1 }), { token: unsigned });
+      expectProblem(res, 401);
+      expect(res.body.detail).toBe('token algorithm not accepted (only HS256)');
+    });
+
     it('checks who is asking before reading what they sent', async () => {
       expectProblem(await order(undefined, { token: '', raw: '{not json' }), 401);
       expectProblem(await order(lines({ sku, qty: 1 }), { token: operator, idempotencyKey: '' }), 403);
@@ -248,10 +255,41 @@ describe('bad input is refused with a problem and writes nothing', () => {
     it('an unknown route → 404 problem+json', async () => {
       expectProblem(await get('/api/nope'), 404);
       expectProblem(await t.api('GET', '/api/orders/x/y/z'), 404);
-      expectProblem(await t.api('DELETE', '/api/orders', { token: customer }), 404);
       expectProblem(await t.api('POST', '/nowhere', { body: { lines: [] } }), 404);
       // The body is parsed before the router's "not found" answers, so broken JSON is named first.
       expectProblem(await t.api('POST', '/nowhere', { raw: '{broken' }), 400);
+    });
+
+    it('a method a route does not take → 405 naming the ones it does in Allow', async () => {
+      const res = await t.api<ProblemBody>('DELETE', '/api/orders', { token: customer });
+      expectProblem(res, 405);
+      expect(res.headers.get('allow')).toBe('POST, GET, HEAD');
+      expect(res.body.detail).toContain('/api/orders takes POST, GET, HEAD, not DELETE');
+      const one = await t.api('PUT', `/api/orders/${randomUUID()}/cancel`, { token: customer });
+      expectProblem(one, 405);
+      expect(one.headers.get('allow')).toBe('POST');
+    });
+
+    it('an unknown query parameter → 400 naming it', async () => {
+      const res = await t.api<ProblemBody>('GET', '/api/orders?state=confirmed', { token: customer });
+      expectProblem(res, 400, 'query.state');
+      expect(res.body.errors).toEqual([{ field: 'query.state', message: 'is not a known field' }]);
+      expectProblem(await t.api('GET', `/api/orders/${randomUUID()}?verbose=1`, { token: customer }), 400, 'query.verbose');
+    });
+
+    it('a wrong choice → 400 saying once which values it may take', async () => {
+      const res = await t.api<ProblemBody>('GET', '/api/orders?status=shipped', { token: customer });
+      expectProblem(res, 400, 'query.status');
+      expect(res.body.errors).toEqual([
+        { field: 'query.status', message: 'must be one of pending, awaiting_payment, confirmed, rejected, cancelled, completed, returned', allowed: expect.arrayContaining(['pending', 'returned']) },
+      ]);
+      const sale = await t.api<ProblemBody>('POST', '/api/orders/sales', {
+        token: await t.token('clerk', { store: 'ST_SH_001' }),
+        idempotencyKey: newKey(),
+        body: { lines: [{ sku, qty: 1 }], paymentMethod: 'card' },
+      });
+      expectProblem(sale, 400, 'body.paymentMethod');
+      expect(sale.body.errors).toEqual([{ field: 'body.paymentMethod', message: 'must be one of wallet, cash', allowed: ['wallet', 'cash'] }]);
     });
 
     it('a URL the router cannot read → a problem, not Fastify\'s own JSON', async () => {
@@ -286,6 +324,19 @@ describe('bad input is refused with a problem and writes nothing', () => {
       expectProblem(await move({ sku: globexSku, location: 'WH_SH', kind: 'receive', qty: 1 }), 422, 'body.sku');
     });
 
+    it('a location that is not an open store or warehouse of the brand → 422 naming body.location, and nothing is kept there', async () => {
+      expectProblem(await move({ sku, location: 'NOWHERE', kind: 'receive', qty: 1 }), 422, 'body.location');
+      expectProblem(await move({ sku, location: 'WH_BJ', kind: 'receive', qty: 1 }), 422, 'body.location'); // globex's, not acme's
+      await openStores(t, ['ST_SHUT']);
+      expect((await t.api('PATCH', '/api/stores/ST_SHUT', { token: admin, body: { status: 'closed' } })).status).toBe(200);
+      await settled(t);
+      const closed = await move({ sku, location: 'ST_SHUT', kind: 'receive', qty: 1 });
+      expectProblem(closed, 422, 'body.location');
+      expect(closed.body.errors?.[0]?.message).toBe('is a closed store or warehouse');
+      const stock = await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: admin });
+      expect(stock.body.locations.map((l: { location: string }) => l.location)).toEqual(['ST_SH_001', 'WH_SH']);
+    });
+
     it('a role that may not move stock → 403', async () => {
       expectProblem(await move({ sku, location: 'WH_SH', kind: 'receive', qty: 1 }, { token: customer }), 403);
     });
@@ -304,6 +355,29 @@ describe('bad input is refused with a problem and writes nothing', () => {
       expectProblem(await move({ sku: held, location: 'WH_SH', kind: 'adjust', qty: -2 }), 422, 'body.qty');
       expectProblem(await move({ sku: held, location: 'ST_SH_001', kind: 'adjust', qty: -1 }), 422, 'body.qty');
       expect(await ledger()).toEqual(before);
+    });
+  });
+
+  describe('naming a store that does not exist', () => {
+    it('a return at a location that is not an open store or warehouse → 422 naming body.location', async () => {
+      const bought = await stockedSku(t, { stock: { WH_SH: 2 } });
+      const erin = await t.token('customer', { subject: 'erin' });
+      const placed = await t.api('POST', '/api/orders', { token: erin, idempotencyKey: newKey(), body: lines({ sku: bought, qty: 1 }) });
+      expect((await finalOrder(t, erin, placed.body.id)).status).toBe('confirmed');
+      expect((await t.api('POST', `/api/orders/${placed.body.id}/complete`, { token: admin })).status).toBe(200);
+      const giveBack = (body: unknown) => t.api<ProblemBody>('POST', `/api/orders/${placed.body.id}/returns`, { token: admin, idempotencyKey: newKey(), body });
+      expectProblem(await giveBack({ lines: [{ sku: bought, qty: 1 }], reason: 'too small', location: 'MOON' }), 422, 'body.location');
+      expect((await t.api('GET', `/api/orders/${placed.body.id}`, { token: admin })).body).toMatchObject({ status: 'completed', returns: [] });
+      expect((await giveBack({ lines: [{ sku: bought, qty: 1 }], reason: 'too small', location: 'WH_SH' })).status).toBe(201);
+    });
+
+    it('a clerk of a store that does not exist → 422 naming body.store', async () => {
+      const user = (store: string) =>
+        t.api<ProblemBody>('POST', '/api/auth/users', { token: admin, idempotencyKey: newKey(), body: { username: `clerk-${store.toLowerCase()}`, password: 'a-long-enough-password', role: 'clerk', store } });
+      const refused = await user('NOPE');
+      expectProblem(refused, 422, 'body.store');
+      expect(refused.body.errors?.[0]?.message).toBe('is not a store or warehouse of this brand (open one with POST /api/stores)');
+      expect((await user('ST_SH_001')).status).toBe(201);
     });
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenAuthority } from '@omnishop/kit';
 import { DEMO_JWT_SECRET } from '../src/config.js';
-import { eventually, newKey, request } from './harness.js';
+import { eventually, newKey, openStore, request } from './harness.js';
 import { exited, launch } from './processes.js';
 
 const auth = tokenAuthority(DEMO_JWT_SECRET);
@@ -36,7 +36,11 @@ describe('crash recovery: SIGKILL right after orders were accepted', () => {
       ).status,
     ).toBe(201);
     await eventually(async () => ((await api(first.url, 'GET', `/api/inventory/stock?sku=${sku}`, { token: admin })).status === 200 ? true : undefined), 'SKU in inventory');
-    await api(first.url, 'POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location: 'WH_SH', kind: 'receive', qty: 100 } });
+    await openStore(first.url, admin, 'acme', 'WH_SH');
+    await eventually(
+      async () => ((await api(first.url, 'POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location: 'WH_SH', kind: 'receive', qty: 100 } })).status === 201 ? true : undefined),
+      'stock received at WH_SH',
+    );
     const probeToken = await auth.mint({ subject: 'probe', tenant: 'acme', role: 'customer' });
     await eventually(
       async () =>

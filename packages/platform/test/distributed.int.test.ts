@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenAuthority } from '@omnishop/kit';
 import { DEMO_JWT_SECRET } from '../src/config.js';
-import { eventually, freshPostgresDatabase, newKey, request } from './harness.js';
+import { eventually, freshPostgresDatabase, newKey, openStore, request } from './harness.js';
 import { exited, launch } from './processes.js';
 
 const auth = tokenAuthority(DEMO_JWT_SECRET);
@@ -45,6 +45,7 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
       return p.url;
     };
     const catalog = await start('catalog');
+    const store = await start('store');
     const inventory = [await start('inventory'), await start('inventory')];
     const order = await start('order');
     // Orders are paid before they are confirmed: the payment process, whose simulated wallet provider calls it back.
@@ -63,7 +64,12 @@ describe('distributed: one process per service on PostgreSQL and NATS JetStream'
     expect(style.status).toBe(201);
     const sku = 'DIST1-BLK-M';
     await eventually(async () => ((await api(inventory[1]!, 'GET', `/api/inventory/stock?sku=${sku}`, { token: admin })).status === 200 ? true : undefined), 'SKU in inventory');
-    expect((await api(inventory[0]!, 'POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location: 'WH_SH', kind: 'receive', qty: 20 } })).status).toBe(201);
+    await openStore(store, admin, 'acme', 'WH_SH');
+    // Inventory learns the warehouse from StoreOpened over the bus; until then a receipt there is a 422.
+    await eventually(
+      async () => ((await api(inventory[0]!, 'POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location: 'WH_SH', kind: 'receive', qty: 20 } })).status === 201 ? true : undefined),
+      'stock received at WH_SH',
+    );
 
     const buyers = await Promise.all(Array.from({ length: 40 }, (_, i) => auth.mint({ subject: `buyer-${i}`, tenant: 'acme', role: 'customer' })));
     // The order service learns the price from SkuCreated over the bus; until then placement is a 422.

@@ -122,9 +122,27 @@ export { eventually };
 
 export const newKey = () => randomUUID();
 
+/** Opens a store (a code starting WH_ is a warehouse) through the store service at `base`; asking again for the same code changes nothing. */
+export async function openStore(base: string, token: string, tenant: string, code: string): Promise<void> {
+  const res = await request(base, 'POST', '/api/stores', {
+    token,
+    idempotencyKey: `test-store-${tenant}-${code}`,
+    body: { code, name: `Test ${code}`, type: code.startsWith('WH') ? 'warehouse' : 'store', city: 'Shanghai', lat: 31.23, lng: 121.47, hours: {} },
+  });
+  if (res.status !== 201) throw new Error(`store ${code} not opened: ${JSON.stringify(res.body)}`);
+}
+
+/** Opens stores and waits until every service keeping the store register knows them. */
+export async function openStores(t: Pick<TestPlatform, 'platform' | 'url'>, codes: string[], tenant = 'acme'): Promise<void> {
+  const admin = await t.platform.auth.mint({ subject: 'test-brand_admin', tenant, role: 'brand_admin' });
+  for (const code of codes) await openStore(t.url, admin, tenant, code);
+  await settled(t);
+}
+
 /**
  * Creates a style through the catalogue and waits until inventory and order
- * know its SKUs (they learn them from SkuCreated), then receives stock.
+ * know its SKUs (they learn them from SkuCreated), then opens the stores
+ * named and receives stock there.
  */
 export async function stockedSku(
   t: TestPlatform,
@@ -141,7 +159,7 @@ export async function stockedSku(
   if (created.status !== 201) throw new Error(`style not created: ${JSON.stringify(created.body)}`);
   const sku = `${style}-BLK-M`;
   await eventually(async () => ((await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: admin })).status === 200 ? true : undefined), 'inventory to know the SKU');
-  await settled(t);
+  await openStores(t, Object.keys(opts.stock ?? {}), tenant);
   for (const [location, qty] of Object.entries(opts.stock ?? {})) {
     const res = await t.api('POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location, kind: 'receive', qty } });
     if (res.status !== 201) throw new Error(`stock not received: ${JSON.stringify(res.body)}`);
@@ -149,8 +167,15 @@ export async function stockedSku(
   return sku;
 }
 
+/** Makes a customer a member of the brand (PUT /api/customers/me), known to the order service, so a till sale may be for them. */
+export async function member(t: TestPlatform, customerId: string, tenant = 'acme'): Promise<void> {
+  const res = await t.api('PUT', '/api/customers/me', { token: await t.token('customer', { subject: customerId, tenant }), body: { name: customerId } });
+  if (res.status !== 200) throw new Error(`${customerId} did not join: ${JSON.stringify(res.body)}`);
+  await settled(t);
+}
+
 /** Waits until every event so far has been relayed and handled: outboxes empty, no consumer lag. */
-export async function settled(t: TestPlatform, timeoutMs = 30_000): Promise<void> {
+export async function settled(t: Pick<TestPlatform, 'platform'>, timeoutMs = 30_000): Promise<void> {
   await eventually(async () => {
     for (const r of t.platform.runtimes) await r.relay.flush();
     const outboxes = await acrossTenants('the test waits for every brand\'s events', () =>
@@ -208,5 +233,7 @@ export async function issuedCoupon(
   const template = unique('T');
   await post('/templates', { code: template, campaign, ...terms });
   const coupon = await post('/coupons', { template, customerId });
+  // The order service learns the coupon from CouponIssued, and tells an order naming one it does not know at once.
+  await settled(t);
   return { code: coupon.code as string, campaign };
 }

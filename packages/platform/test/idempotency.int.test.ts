@@ -26,6 +26,8 @@ describe('Idempotency-Key on order placement', () => {
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.headers.get('location')).toBe(`/api/orders/${first.body.id}`);
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
     const list = await t.api('GET', '/api/orders', { token });
     expect(list.body.items.map((o: { id: string }) => o.id)).toEqual([first.body.id]);
     expect(await reserveCount()).toBe(before + 1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installTracing } from '@omnishop/kit';
-import { finalOrder, newKey, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
+import { finalOrder, newKey, openStores, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
 
 describe('order lifecycle over the real API and bus', () => {
   let t: TestPlatform;
@@ -111,6 +111,7 @@ describe('order lifecycle over the real API and bus', () => {
 
   it('a store manager records stock at their own store only', async () => {
     const sku = await stockedSku(t);
+    await openStores(t, ['ST_SH_001', 'ST_BJ_001']);
     const manager = await t.token('store_manager', { store: 'ST_SH_001' });
     const receive = (location: string) =>
       t.api('POST', '/api/inventory/movements', { token: manager, idempotencyKey: newKey(), body: { sku, location, kind: 'receive', qty: 3 } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signed } from '../../../services/payment/domain/notification.js';
 import type { ProblemBody } from '@omnishop/kit';
-import { eventually, finalOrder, issuedCoupon, newKey, publishedEvents, settled, startTestPlatform, stockedSku, type ApiResponse, type TestPlatform } from './harness.js';
+import { eventually, finalOrder, issuedCoupon, member, newKey, publishedEvents, settled, startTestPlatform, stockedSku, type ApiResponse, type TestPlatform } from './harness.js';
 
 /**
  * The order saga end to end, through the public API only: an online order
@@ -54,7 +54,7 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
   async function paymentOf(p: TestPlatform, orderId: string) {
     const res = await p.api('GET', `/api/payments/intents?orderId=${orderId}`, { token: await token(p, 'brand_admin') });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body.items as { id: string; status: string; amount: number; refunded: number; currency: string; providerRef: string; method: string }[];
+    return res.body.items as { id: string; status: string; amount: number; refunded: number; currency: string; providerRef: string; method: string; refunds: unknown[] }[];
   }
 
   async function place(p: TestPlatform, customer: string, body: Record<string, unknown>) {
@@ -101,7 +101,12 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expect(returned.body).toMatchObject({ status: 'completed', returns: [{ location: STORE, lines: [{ sku, qty: 1 }], amount: 11_900 }] });
     await settled(t);
     expect(await stockAt(t, sku)).toEqual({ onHand: 2, reserved: 0, available: 2 });
-    expect((await paymentOf(t, placed.id))[0]).toMatchObject({ status: 'refunded', refunded: 11_900 });
+    const [partly] = await paymentOf(t, placed.id);
+    expect(partly).toMatchObject({ status: 'partially_refunded', refunded: 11_900, refunds: [{ amount: 11_900, by: 'test-clerk', reason: expect.stringContaining('too small') }] });
+    const refundAudit = (await t.api('GET', '/api/payments/admin/audit?limit=200', { token: await token(t, 'brand_admin') })).body.items.filter(
+      (r: { action: string; target: string }) => r.action === 'payment.refund' && r.target.startsWith(partly!.id),
+    );
+    expect(refundAudit).toMatchObject([{ actor: { subject: 'test-clerk', role: 'clerk' } }]);
     expect((await t.api('GET', '/api/customers/me', { token: alice })).body.balance).toBe(238 - 119);
 
     // The rest comes back: the order is wholly returned, everything refunded, every point reversed.
@@ -162,16 +167,23 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expect(await eventsOf(silent, placed.id, ['PaymentCaptured', 'PaymentRefunded'])).toEqual(['PaymentRefunded']);
   });
 
-  it("a coupon that is not the customer's rejects the order, and its held stock is released", async () => {
-    const sku = await stockedSku(t, { stock: { [STORE]: 1 } });
+  it("a made-up coupon, someone else's or one already used is refused at once, naming it; nothing is held", async () => {
+    const sku = await stockedSku(t, { stock: { [STORE]: 2 } });
     const { code } = await issuedCoupon(t, 'dave');
-    const placed = await place(t, 'erin', { lines: [{ sku, qty: 1 }], coupons: [code] });
-    const final = await finalOrder(t, await token(t, 'customer', 'erin'), placed.id);
-    expect(final).toMatchObject({ status: 'rejected', reason: expect.stringContaining(`COUPON ${code}: not applied`) });
+    const order = async (customer: string, coupons: string[]) =>
+      t.api<ProblemBody>('POST', '/api/orders', { token: await token(t, 'customer', customer), idempotencyKey: newKey(), body: { lines: [{ sku, qty: 1 }], coupons } });
+    const madeUp = await order('dave', [code, 'ABCDEFGHJKLM']);
+    expectProblem(madeUp, 422, 'body.coupons.1');
+    expect(madeUp.body.errors).toEqual([{ field: 'body.coupons.1', message: 'is not a coupon of this brand' }]);
+    const others = await order('erin', [code]);
+    expect(others.body.errors).toEqual([{ field: 'body.coupons.0', message: "is not in this customer's wallet" }]);
+    const used = await place(t, 'dave', { lines: [{ sku, qty: 1 }], coupons: [code] });
+    expect((await finalOrder(t, await token(t, 'customer', 'dave'), used.id)).status).toBe('confirmed');
     await settled(t);
-    expect(await stockAt(t, sku)).toEqual({ onHand: 1, reserved: 0, available: 1 });
-    expect(await couponState(t, 'dave', code)).toMatchObject({ status: 'issued' });
-    expect(await paymentOf(t, placed.id)).toEqual([]);
+    const again = await order('dave', [code]);
+    expect(again.body.errors).toEqual([{ field: 'body.coupons.0', message: 'was already used' }]);
+    expect(await stockAt(t, sku)).toEqual({ onHand: 2, reserved: 1, available: 1 });
+    expect(await couponState(t, 'dave', code)).toMatchObject({ status: 'redeemed', redeemedOrder: used.id });
   });
 
   it('a paid order cancelled by staff (the customer may not, it may be on its way) is refunded, and the stock goes back', async () => {
@@ -190,6 +202,7 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
   it('a till sale takes the store stock, redeems the coupon, is paid in cash and handed over at once', async () => {
     const sku = await stockedSku(t, { price: 5000, stock: { [STORE]: 2, ST_BJ_001: 5 } });
     const { code } = await issuedCoupon(t, 'gina', { kind: 'percent', percent: 10 });
+    await member(t, 'gina');
     const clerk = await token(t, 'clerk');
     const sale = await t.api('POST', '/api/orders/sales', { token: clerk, idempotencyKey: newKey(), body: { lines: [{ sku, qty: 2 }], customerId: 'gina', coupons: [code], paymentMethod: 'cash' } });
     expect(sale.status, JSON.stringify(sale.body)).toBe(201);
@@ -227,19 +240,39 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     }
   });
 
-  it('50 orders naming one coupon at once: exactly one gets it, the others are rejected and their stock released', async () => {
+  it('a coupon that cannot apply to the cart rejects the order, which says which coupon and why; its stock is released', async () => {
+    const sku = await stockedSku(t, { price: 9900, stock: { [STORE]: 1 } });
+    const { code } = await issuedCoupon(t, 'hana', { kind: 'threshold', amount: 5000, threshold: 30_000 });
+    const placed = await place(t, 'hana', { lines: [{ sku, qty: 1 }], coupons: [code] });
+    const final = await finalOrder(t, await token(t, 'customer', 'hana'), placed.id);
+    expect(final).toMatchObject({ status: 'rejected', reason: expect.stringContaining(`COUPON ${code}: not applied`) });
+    expect(final.coupons).toEqual([{ code, discount: null, refusal: expect.stringContaining('below the threshold') }]);
+    await settled(t);
+    expect(await stockAt(t, sku)).toEqual({ onHand: 1, reserved: 0, available: 1 });
+    expect(await couponState(t, 'hana', code)).toMatchObject({ status: 'issued' });
+  });
+
+  it('50 orders naming one coupon at once: exactly one gets it, the others are refused at once or rejected, and their stock released', async () => {
     const sku = await stockedSku(t, { stock: { [STORE]: 100 } });
     const { code, campaign } = await issuedCoupon(t, 'ivy', { kind: 'fixed', amount: 1000 });
     const ivy = await token(t, 'customer', 'ivy');
     const placed = await Promise.all(
       Array.from({ length: 50 }, () => t.api('POST', '/api/orders', { token: ivy, idempotencyKey: newKey(), body: { lines: [{ sku, qty: 1 }], coupons: [code] } })),
     );
-    expect(placed.map((p) => p.status)).toEqual(Array(50).fill(201));
-    const finals = await Promise.all(placed.map((p) => finalOrder(t, ivy, p.body.id)));
+    // Once its redemption is known, later orders are told at once that it was used; the others the saga refuses.
+    expect(placed.every((p) => p.status === 201 || (p.status === 422 && p.body.errors[0].message === 'was already used'))).toBe(true);
+    const accepted = placed.filter((p) => p.status === 201);
+    const finals = await Promise.all(accepted.map((p) => finalOrder(t, ivy, p.body.id)));
     const winners = finals.filter((o) => o.status === 'confirmed');
     expect(winners).toHaveLength(1);
     expect(winners[0]).toMatchObject({ discount: 1000, total: 8900 });
-    expect(finals.filter((o) => o.status === 'rejected' && o.reason.includes(`COUPON ${code}: not applied`))).toHaveLength(49);
+    const losers = finals.filter((o) => o.status === 'rejected');
+    expect(losers).toHaveLength(accepted.length - 1);
+    // Each rejected order says which coupon was refused, and why.
+    for (const o of losers) {
+      expect(o.reason).toContain(`COUPON ${code}: not applied`);
+      expect(o.coupons).toEqual([{ code, discount: null, refusal: expect.stringContaining(`COUPON ${code}: not applied`) }]);
+    }
     await settled(t);
     expect(await couponState(t, 'ivy', code)).toMatchObject({ status: 'redeemed', redeemedOrder: winners[0].id });
     expect(await campaignSpent(t, campaign)).toBe(1000);
@@ -258,6 +291,10 @@ describe('order saga: stock, coupons, payment, fulfilment, points, returns', () 
     expectProblem(await post('/api/orders/sales', clerk, { lines: [{ sku, qty: 1 }], paymentMethod: 'cheque' }), 400, 'body.paymentMethod');
     expectProblem(await post('/api/orders/sales', clerk, { lines: [{ sku, qty: 1 }], paymentMethod: 'cash', coupons: ['ABCDEFGHJKLM'] }), 422, 'body.customerId');
     expectProblem(await post('/api/orders/sales', clerk, { lines: [{ sku: 'NOPE-X-Y', qty: 1 }], paymentMethod: 'cash' }), 422, 'body.lines.0.sku');
+    const nobody = await post('/api/orders/sales', clerk, { lines: [{ sku, qty: 1 }], paymentMethod: 'cash', customerId: 'nobody' });
+    expectProblem(nobody, 422, 'body.customerId');
+    expect(nobody.body.errors[0].message).toContain('is not a member of this brand');
+    expect((await t.api('GET', '/api/customers/members/nobody', { token: clerk })).status).toBe(404);
     expectProblem(await post('/api/orders/sales', alice, { lines: [{ sku, qty: 1 }], paymentMethod: 'cash' }), 403);
     expectProblem(await post('/api/orders/sales', admin, { lines: [{ sku, qty: 1 }], paymentMethod: 'cash' }), 403);
     const placed = await place(t, 'alice', { lines: [{ sku, qty: 1 }] });

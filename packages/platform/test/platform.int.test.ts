@@ -51,10 +51,16 @@ describe('the CLI and start-up configuration', () => {
   it('mints a token the platform accepts', async () => {
     const t = await startTestPlatform();
     try {
-      const out = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'brand_admin', '--tenant', 'acme', '--sub', 'cli-user']);
+      const out = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'brand_admin', '--tenant', 'acme', '--sub', 'cli-user', '--url', t.url]);
       expect(out.code).toBe(0);
+      // A brand nothing was set up for yet: its first admin's token is minted, with a word about it.
+      expect(out.stderr).toContain('warning: brand "acme" has no profile');
       const res = await t.api('PUT', '/api/catalog/brand', { token: out.stdout.trim(), body: { name: 'Acme' } });
       expect(res.status).toBe(200);
+      const clerk = await tsx(['packages/platform/src/cli.ts', 'token', '--role', 'clerk', '--tenant', 'acme', '--store', 'NOPE', '--url', t.url]);
+      expect(clerk.code).toBe(2);
+      expect(clerk.stdout).toBe('');
+      expect(clerk.stderr).toContain('refused: store "NOPE" does not exist in brand "acme"');
     } finally {
       await t.stop();
     }
@@ -73,6 +79,14 @@ describe('the CLI and start-up configuration', () => {
     const out = await tsx(['packages/platform/src/main.ts'], { PORT: 'eighty', DATA_DIR: '/tmp/omnishop-never' });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('port (env PORT)');
+  });
+
+  it('refuses to run an unknown service, naming the key, without a stack trace', async () => {
+    const out = await tsx(['packages/platform/src/main.ts'], { SERVICES: 'order,bogus', DATA_DIR: '/tmp/omnishop-never', PORT: '0' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('invalid configuration');
+    expect(out.stderr).toContain('services (env SERVICES): unknown service bogus');
+    expect(out.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses to start in production with the demo signing key', async () => {

@@ -1,7 +1,7 @@
 import { OrderCompleted, OrderConfirmed, WALK_IN_CUSTOMER } from '@omnishop/order/events';
 import { PaymentRefunded } from '@omnishop/payment/events';
 import { earning, reversal } from '../domain/points.js';
-import { ensureMember, keepPaidOrder, on, paidFor, paidOrder, recordEntry, standingFor } from '../db.js';
+import { join, keepPaidOrder, on, paidFor, paidOrder, recordEntry, standingFor } from '../db.js';
 import { PointsEarned, PointsReversed } from './index.js';
 
 /**
@@ -30,7 +30,7 @@ export const onOrderCompleted = on(OrderCompleted, async (event, tx) => {
   if (!order) throw new Error(`order ${orderId} completed, but its OrderConfirmed was never seen`);
   if (order.customer_id === WALK_IN_CUSTOMER) return;
   const memberId = order.customer_id;
-  await ensureMember(tx.db, tenant, memberId);
+  await join(tx, tenant, memberId, null);
   const entry = earning(await standingFor(tx.db, tenant, memberId, orderId), orderId, await paidFor(tx.db, tenant, order));
   if (!entry.ok) return; // already earned, or nothing left to earn: nothing to record
   const after = await recordEntry(tx, tenant, memberId, entry.value, null);

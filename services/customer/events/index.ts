@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { defineEvent } from '@omnishop/kit';
+import { choice, defineEvent } from '@omnishop/kit';
 
-export const TierSchema = Type.Union([Type.Literal('bronze'), Type.Literal('silver'), Type.Literal('gold')], {
+export const TierSchema = choice(['bronze', 'silver', 'gold'], {
   description: 'from lifetime points: bronze below 1000, silver below 5000, gold from 5000',
 });
 
@@ -9,6 +9,13 @@ const After = {
   balance: Type.Integer({ minimum: 0, description: "the member's points after this entry" }),
   tier: TierSchema,
 };
+
+export const MemberJoined = defineEvent(
+  'MemberJoined',
+  1,
+  'A customer became a member of the brand (with their first completed order, or by giving their name): from now on they earn points, online and at the till.',
+  Type.Object({ memberId: Type.String({ description: 'the customer (their token subject)' }), joinedAt: Type.String({ description: 'ISO instant' }) }),
+);
 
 export const PointsEarned = defineEvent(
   'PointsEarned',
@@ -35,4 +42,4 @@ export const PointsReversed = defineEvent(
   }),
 );
 
-export const customerEvents = [PointsEarned, PointsReversed];
+export const customerEvents = [MemberJoined, PointsEarned, PointsReversed];

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { decodeCursor, Name, nowIso, PageQuery, toPage, type Role } from '@omnishop/kit';
-import { memberOf, pointsOf, route, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
+import { choice, decodeCursor, Name, PageQuery, toPage, type Role } from '@omnishop/kit';
+import { join, memberOf, pointsOf, route, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
 import { TierSchema } from '../events/index.js';
 
 const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin'];
@@ -22,7 +22,7 @@ const EntryView = Type.Object({
   seq: Type.Integer(),
   orderId: Type.Union([Type.String(), Type.Null()]),
   delta: Type.Integer(),
-  reason: Type.Union([Type.Literal('earned'), Type.Literal('reversed'), Type.Literal('adjusted')]),
+  reason: choice(['earned', 'reversed', 'adjusted']),
   note: Type.Union([Type.String(), Type.Null()]),
   at: Type.String(),
 });
@@ -56,13 +56,9 @@ export const putMe = route({
   body: Type.Object({ name: Name }, { additionalProperties: false }),
   response: { 200: MemberView },
   handler: async ({ body, principal }, tx) => {
-    const row = await tx.db
-      .insertInto('member')
-      .values({ tenant: principal.tenant, id: principal.subject, name: body.name, tier: 'bronze', joined_at: nowIso() })
-      .onConflict((oc) => oc.columns(['tenant', 'id']).doUpdateSet({ name: body.name }))
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return { status: 200, body: await memberView(tx.db, row) };
+    const { tenant, subject } = principal;
+    if (!(await join(tx, tenant, subject, body.name))) await tx.db.updateTable('member').set({ name: body.name }).where('tenant', '=', tenant).where('id', '=', subject).execute();
+    return { status: 200, body: await memberView(tx.db, await memberOf(tx.db, tenant, subject)) };
   },
 });
 

@@ -27,10 +27,30 @@ const TRANSITIONS: Record<FulfilmentStatus, Partial<Record<FulfilmentAction, Ful
 /** The mode an action commits the order to, if it does. */
 export const MODE_OF: Partial<Record<FulfilmentAction, FulfilmentMode>> = { book: 'ship', ready: 'collect' };
 
-/** The status a fulfilment moves to, or why it cannot. */
+/** An action as the store does it, for saying what to do first. */
+const DOING: Record<FulfilmentAction, string> = {
+  claim: 'claim it',
+  give_back: 'give it back',
+  book: 'book a courier (POST .../book with carrier and tracking)',
+  ship: 'ship it',
+  receive: 'have the customer confirm receipt',
+  ready: 'ready it for pickup',
+  collect: 'hand it to the customer',
+  cancel: 'cancel it',
+};
+
+/** The action that leads from `from` to a status where `action` can be taken, if one does. */
+function stepBefore(from: FulfilmentStatus, action: FulfilmentAction): FulfilmentAction | undefined {
+  const next = Object.entries(TRANSITIONS[from]) as [FulfilmentAction, FulfilmentStatus][];
+  return next.find(([, status]) => TRANSITIONS[status][action])?.[0];
+}
+
+/** The status a fulfilment moves to, or why it cannot, and what to do first when one step would make it possible. */
 export function transition(from: FulfilmentStatus, action: FulfilmentAction): Result<FulfilmentStatus, string> {
   const to = TRANSITIONS[from][action];
-  return to ? ok(to) : err(`an order that is ${from} cannot ${action.replace('_', ' ')}`);
+  if (to) return ok(to);
+  const first = stepBefore(from, action);
+  return err(`an order that is ${from} cannot ${action.replace('_', ' ')}${first ? `: ${DOING[first]} first` : ''}`);
 }
 
 export type LocationType = 'store' | 'warehouse';

@@ -1,6 +1,5 @@
 import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
 import { StockReserved } from '@omnishop/inventory/events';
-import { StoreChanged, StoreOpened } from '@omnishop/store/events';
 import { on, queries, recordOffer } from '../db.js';
 import { transition } from '../domain/fulfilment.js';
 import { FulfilmentCancelled, OrderOffered } from './index.js';
@@ -47,23 +46,4 @@ export const onOrderCancelled = on(OrderCancelled, async (event, tx) => {
   // A store moved it meanwhile: retry, and the next look decides again.
   if (Number(moved.numUpdatedRows) !== 1) throw new Error(`fulfilment of ${orderId} changed while being cancelled`);
   tx.emit(FulfilmentCancelled, orderId, { orderId, reason });
-});
-
-/** The store register: offers in later rounds go to every active store, then to the warehouses. */
-export const onStoreOpened = on(StoreOpened, async (event, tx) => {
-  const { code, type } = event.data;
-  await tx.db
-    .insertInto('location')
-    .values({ tenant: event.tenant, code, type, active: 1 })
-    .onConflict((oc) => oc.columns(['tenant', 'code']).doUpdateSet({ type }))
-    .execute();
-});
-
-export const onStoreChanged = on(StoreChanged, async (event, tx) => {
-  await tx.db
-    .updateTable('location')
-    .set({ active: event.data.status === 'active' ? 1 : 0 })
-    .where('tenant', '=', event.tenant)
-    .where('code', '=', event.data.code)
-    .execute();
 });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineEvent } from '@omnishop/kit';
+import { choice, defineEvent } from '@omnishop/kit';
 
 const OrderRef = { orderId: Type.String() };
 const Store = { store: Type.String({ description: 'the store (or warehouse) code that holds the order' }) };
@@ -24,7 +24,7 @@ export const OrderReoffered = defineEvent(
   'OrderReoffered',
   1,
   'An order went unclaimed in time (or was given back) and is offered more widely: round 2 every store, round 3 the warehouses.',
-  Type.Object({ ...OrderRef, round: Type.Integer(), locations: Type.Array(Type.String()), reason: Type.Union([Type.Literal('timeout'), Type.Literal('given_back')]) }),
+  Type.Object({ ...OrderRef, round: Type.Integer(), locations: Type.Array(Type.String()), reason: choice(['timeout', 'given_back']) }),
 );
 
 export const ShipmentBooked = defineEvent(

@@ -1,4 +1,5 @@
 import type { Migrations } from '@omnishop/kit';
+import { storeRegisterMigration } from '@omnishop/store/register';
 
 export const migrations: Migrations = {
   '0001-fulfilment': async (db) => {
@@ -43,14 +44,6 @@ export const migrations: Migrations = {
       .addColumn('customer_id', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('order_ref_pk', ['tenant', 'order_id'])
       .execute();
-  },  '0002-location-register': async (db) => {
-    await db.schema
-      .createTable('location')
-      .addColumn('tenant', 'text', (c) => c.notNull())
-      .addColumn('code', 'text', (c) => c.notNull())
-      .addColumn('type', 'text', (c) => c.notNull())
-      .addColumn('active', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint('location_pk', ['tenant', 'code'])
-      .execute();
   },
+  '0002-location-register': storeRegisterMigration,
 };

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { conflict, forbidden, notFound, Problem, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { choice, conflict, forbidden, notFound, Problem, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { recordOffer, route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
 import { LAST_ROUND, MODE_OF, nextRound, transition, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
 import {
@@ -23,7 +23,7 @@ const OrderId = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 64
 const FulfilmentView = Type.Object({
   orderId: Type.String(),
   status: Type.String(),
-  mode: Type.Union([Type.Literal('ship'), Type.Literal('collect'), Type.Null()]),
+  mode: Type.Union([choice(['ship', 'collect']), Type.Null()]),
   claimedBy: Type.Union([Type.String(), Type.Null()]),
   carrier: Type.Union([Type.String(), Type.Null()]),
   tracking: Type.Union([Type.String(), Type.Null()]),
@@ -136,13 +136,15 @@ export const getFulfilment = route({
 export const claimOrder = route({
   method: 'POST',
   url: '/orders/:orderId/claim',
-  summary: "Claim an order offered to the caller's store; the first valid claim wins, later ones get 409",
+  summary: "Claim an order offered to the caller's store; the first valid claim wins, later ones get 409 (the winner's repeat gets the same success)",
   roles: STORE_STAFF,
   params: OrderId,
   response: { 200: FulfilmentView },
   handler: async ({ params, principal }, tx) => {
     const store = storeOf(principal);
     const f = await visible(tx, principal, params.orderId);
+    // The winner asking again (a retry after a lost answer) is told it holds the order, as the first time.
+    if (f.status === 'claimed' && f.claimed_by === store) return { status: 200, body: await view(tx, f) };
     if (f.status !== 'offered') throw conflict('already-claimed', `order ${f.order_id} is ${f.status}${f.claimed_by ? ` by ${f.claimed_by}` : ''}`);
     const offered = await tx.db
       .selectFrom('offer')

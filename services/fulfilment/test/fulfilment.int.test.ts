@@ -59,16 +59,26 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     expect(await published(t, 'OrderOffered', id)).toBe(1);
   });
 
-  it('lets exactly one of 20 concurrent claims from two offered stores win', async () => {
+  it('lets exactly one of two offered stores win 20 concurrent claims; the winner asking again gets the same success', async () => {
     const id = await offeredOrder(t, [skuSh, skuBj]);
     expect((await api(t, 'GET', `/orders/${id}`, await t.token('brand_admin'))).body.offeredTo).toEqual(['ST_BJ_001', 'ST_SH_001']);
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => clerkOf(t, i % 2 ? 'ST_SH_001' : 'ST_BJ_001', `clerk-${i}`)));
     const answers = await Promise.all(tokens.map((token) => api(t, 'POST', `/orders/${id}/claim`, token)));
     const winners = answers.filter((a) => a.status === 200);
-    expect(winners).toHaveLength(1);
-    for (const a of answers.filter((x) => x.status !== 200)) expectProblem(a, 409);
+    const winner = winners[0]!.body.claimedBy as string;
+    // Clerks of the winning store who asked after it won are told it holds the order; only the other store is refused.
+    expect(winners.every((w) => w.body.claimedBy === winner)).toBe(true);
+    const losers = answers.map((a, i) => ({ a, store: i % 2 ? 'ST_SH_001' : 'ST_BJ_001' })).filter((x) => x.a.status !== 200);
+    expect(losers.length).toBeGreaterThan(0);
+    for (const { a, store } of losers) {
+      expectProblem(a, 409);
+      expect(store).not.toBe(winner);
+    }
+    const again = await api(t, 'POST', `/orders/${id}/claim`, await clerkOf(t, winner));
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'claimed', claimedBy: winner });
     const final = await api(t, 'GET', `/orders/${id}`, await t.token('brand_admin'));
-    expect(final.body).toMatchObject({ status: 'claimed', claimedBy: winners[0]!.body.claimedBy });
+    expect(final.body).toMatchObject({ status: 'claimed', claimedBy: winner });
     expect(await published(t, 'OrderClaimed', id)).toBe(1);
   });
 
@@ -78,7 +88,9 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     const manager = await t.token('store_manager', { store: 'ST_SH_001' });
     const alice = await t.token('customer', { subject: 'alice' });
     expect((await api(t, 'POST', `/orders/${id}/claim`, clerk)).body).toMatchObject({ status: 'claimed', claimedBy: 'ST_SH_001' });
-    expectProblem(await api(t, 'POST', `/orders/${id}/ship`, clerk), 409);
+    const early = await api(t, 'POST', `/orders/${id}/ship`, clerk);
+    expectProblem(early, 409);
+    expect(early.body.detail).toBe('an order that is claimed cannot ship: book a courier (POST .../book with carrier and tracking) first');
     expectProblem(await api(t, 'POST', `/orders/${id}/received`, alice), 409);
     const booked = await api(t, 'POST', `/orders/${id}/book`, manager, { body: { carrier: 'SF', tracking: 'SF1234567890' } });
     expect(booked.body).toMatchObject({ status: 'booked', mode: 'ship', carrier: 'SF', tracking: 'SF1234567890' });

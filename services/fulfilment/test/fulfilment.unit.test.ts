@@ -21,6 +21,10 @@ describe('fulfilment state machine', () => {
 
   it('lets only a claimed order be given back, and never claims twice', () => {
     expect(transition('claimed', 'give_back')).toEqual({ ok: true, value: 'offered' });
+    expect(transition('claimed', 'ship')).toEqual({ ok: false, error: 'an order that is claimed cannot ship: book a courier (POST .../book with carrier and tracking) first' });
+    expect(transition('claimed', 'collect')).toEqual({ ok: false, error: 'an order that is claimed cannot collect: ready it for pickup first' });
+    expect(transition('offered', 'book')).toEqual({ ok: false, error: 'an order that is offered cannot book: claim it first' });
+    expect(transition('received', 'ship')).toEqual({ ok: false, error: 'an order that is received cannot ship' });
     for (const from of STATUSES.filter((s) => s !== 'claimed')) expect(transition(from, 'give_back').ok, from).toBe(false);
     for (const from of STATUSES.filter((s) => s !== 'offered')) expect(transition(from, 'claim').ok, from).toBe(false);
   });

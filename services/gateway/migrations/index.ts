@@ -1,4 +1,5 @@
 import type { Migrations } from '@omnishop/kit';
+import { storeRegisterMigration } from '@omnishop/store/register';
 
 export const migrations: Migrations = {
   '0001-gateway': async (db) => {
@@ -31,4 +32,6 @@ export const migrations: Migrations = {
     await db.schema.createIndex('refresh_token_by_family').on('refresh_token').columns(['family']).execute();
     await db.schema.createIndex('refresh_token_by_user').on('refresh_token').columns(['tenant', 'user_id']).execute();
   },
+  // The store register: store staff work at an open store or warehouse.
+  '0002-location-register': storeRegisterMigration,
 };

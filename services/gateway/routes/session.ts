@@ -67,6 +67,5 @@ export async function revokeAccess(
  * the refusal records (audit, failed attempts) is kept.
  */
 export function refusal(detail: string): RouteResult {
-  const problem = unauthorized(detail);
-  return { status: 401, body: problem.toBody(), headers: { ...problem.headers, 'content-type': 'application/problem+json' } };
+  return { status: 401, body: unauthorized(detail) };
 }

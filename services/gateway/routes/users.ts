@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { audit, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
-import { route, userOf, userView } from '../db.js';
+import { audit, choice, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
+import { requireOpenLocation } from '@omnishop/store/register';
+import type { Kysely } from 'kysely';
+import { route, userOf, userView, type GatewayTables } from '../db.js';
 import { hashPassword } from '../domain/password.js';
 import { revokeAccess, type GatewayOptions } from './session.js';
 import { Username } from './token.js';
 
 const ADMINS = ['brand_admin', 'operator'] as const;
-const UserRole = Type.Union(['customer', 'clerk', 'store_manager', 'brand_admin', 'operator'].map((r) => Type.Literal(r)));
+const UserRole = choice(ROLES);
 const StoreCode = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.]*$', description: 'the store a clerk or store manager works at' });
 const UserId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
@@ -16,20 +18,22 @@ const UserView = Type.Object({
   username: Type.String(),
   role: UserRole,
   store: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  status: choice(['active', 'disabled']),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
 
 /**
  * Who may hold which role: a brand admin runs their brand's people but makes
- * no operators (those run the platform); store staff belong to a store.
+ * no operators (those run the platform); store staff belong to an open store
+ * (or warehouse) of the brand.
  */
-function checkAssignment(principal: Principal, role: Role, store: string | undefined): void {
+async function checkAssignment(db: Kysely<GatewayTables>, principal: Principal, role: Role, store: string | undefined): Promise<void> {
   if (role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator makes an operator');
   const atStore = role === 'clerk' || role === 'store_manager';
   if (atStore && !store) throw unprocessable('body.store', `is required for a ${role}`);
   if (!atStore && store) throw unprocessable('body.store', `is only for clerks and store managers, not a ${role}`);
+  if (store) await requireOpenLocation(db, 'body.store', store);
 }
 
 export const createUser = route({
@@ -44,8 +48,8 @@ export const createUser = route({
   ),
   response: { 201: UserView },
   handler: async ({ body, principal }, tx) => {
-    const role = body.role as Role;
-    checkAssignment(principal, role, body.store);
+    const role = body.role;
+    await checkAssignment(tx.db, principal, role, body.store);
     const taken = await tx.db.selectFrom('app_user').select('id').where('tenant', '=', principal.tenant).where('username', '=', body.username).executeTakeFirst();
     if (taken) throw conflict('username-taken', `username ${body.username} is taken in this brand`);
     const now = nowIso();
@@ -94,9 +98,9 @@ export const changeRole = (opts: GatewayOptions) =>
     body: Type.Object({ role: UserRole, store: Type.Optional(StoreCode) }, { additionalProperties: false }),
     response: { 200: UserView },
     handler: async ({ params, body, principal }, tx) => {
-      const role = body.role as Role;
+      const role = body.role;
       const user = await userOf(tx.db, principal.tenant, params.id);
-      checkAssignment(principal, role, body.store);
+      await checkAssignment(tx.db, principal, role, body.store);
       if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator changes an operator');
       const updated = { ...user, role, store: body.store ?? null, updated_at: nowIso() };
       await tx.db.updateTable('app_user').set({ role, store: updated.store, updated_at: updated.updated_at }).where('id', '=', user.id).execute();

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { acrossTenants, createLogger, DEFAULT_KID, ISSUER, type ProblemBody, type RevocationTables } from '@omnishop/kit';
 import { DEMO_JWT_SECRET, loadPlatformConfig } from '../../../packages/platform/src/config.js';
 import { startPlatform, type Platform } from '../../../packages/platform/src/platform.js';
-import { eventually, freshPostgresDatabase, newKey, request, type ApiOptions, type ApiResponse } from '../../../packages/platform/test/harness.js';
+import { eventually, freshPostgresDatabase, newKey, openStores, request, type ApiOptions, type ApiResponse } from '../../../packages/platform/test/harness.js';
 
 /**
  * Sign-in, refresh, sign-out and revocation through the real HTTP API, with
@@ -24,7 +24,7 @@ async function start(env: Record<string, string> = {}): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-gateway-'));
   const postgres = await freshPostgresDatabase();
   const config = loadPlatformConfig(
-    { PORT: '0', DATA_DIR: dataDir, SEED: 'false', SQLITE_SYNCHRONOUS: 'NORMAL', SERVICES: 'gateway,order', ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...env },
+    { PORT: '0', DATA_DIR: dataDir, SEED: 'false', SQLITE_SYNCHRONOUS: 'NORMAL', SERVICES: 'gateway,order,store', ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...env },
     '/nonexistent',
   );
   const logs: string[] = [];
@@ -73,6 +73,7 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
   beforeAll(async () => {
     t = await start();
     admin = await t.platform.auth.mint({ subject: 'acme-admin', tenant: 'acme', role: 'brand_admin' });
+    await openStores({ platform: t.platform, url: t.platform.url }, ['S1']);
   });
   afterAll(() => t?.stop());
 
@@ -90,7 +91,10 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     const bob = await createUser('bob');
     await t.api('POST', `/api/auth/users/${bob.id}/disable`, { token: admin });
     const answers = [await signIn('ann', 'wrong password'), await signIn('nobody'), await signIn('ann', PASSWORD, 'globex'), await signIn('bob')];
-    for (const res of answers) expectRefused(res, 'tenant, username or password is wrong');
+    for (const res of answers) {
+      expectRefused(res, 'tenant, username or password is wrong');
+      expect(res.body.instance).toBe('/api/auth/token');
+    }
   });
 
   it('locks a user after five failures in a row: then even the right password is refused', async () => {
@@ -112,7 +116,9 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     expectRefused(reuse, 'refresh token already used; every token of this user is revoked, sign in again');
     expectRefused(await t.api('POST', '/api/auth/refresh', { body: { refreshToken: second.body.refreshToken } }), 'refresh token revoked');
     expectRefused(await orders(second.body.accessToken), 'token revoked');
-    expectRefused(await t.api('POST', '/api/auth/refresh', { body: { refreshToken: 'never-issued' } }), 'refresh token unknown');
+    const unknown = await t.api('POST', '/api/auth/refresh', { body: { refreshToken: 'never-issued' } });
+    expectRefused(unknown, 'refresh token unknown');
+    expect(unknown.body.instance).toBe('/api/auth/refresh');
     // Signing in again starts afresh.
     expect((await orders((await tokensOf('dora')).accessToken)).status).toBe(200);
   });
@@ -150,6 +156,9 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     expectRefused(await orders(pair.accessToken), 'token revoked');
     const res = await t.api('PUT', `/api/auth/users/${gus.id}/role`, { token: admin, body: { role: 'operator' } });
     expect(res.status).toBe(403);
+    const nowhere = await t.api('PUT', `/api/auth/users/${gus.id}/role`, { token: admin, body: { role: 'clerk', store: 'NOPE' } });
+    expect(nowhere.status).toBe(422);
+    expect(nowhere.body.errors).toEqual([{ field: 'body.store', message: 'is not a store or warehouse of this brand (open one with POST /api/stores)' }]);
     const storeless = await t.api('PUT', `/api/auth/users/${gus.id}/role`, { token: admin, body: { role: 'clerk' } });
     expect(storeless.status).toBe(422);
     expect(storeless.body.errors[0].field).toBe('body.store');
@@ -184,7 +193,7 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     expectRefused(await orders(`${header}.${b64({ ...claims, role: 'operator' })}.${signature}`), 'token invalid');
     expectRefused(await orders(`${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`), 'token invalid');
-    expectRefused(await orders(`${b64({ alg: 'none', kid: DEFAULT_KID })}.${payload}.`));
+    expectRefused(await orders(`${b64({ alg: 'none', kid: DEFAULT_KID })}.${payload}.`), 'token algorithm not accepted (only HS256)');
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const rs = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: DEFAULT_KID }).sign(privateKey);
     expectRefused(await orders(rs), 'token algorithm not accepted (only HS256)');

@@ -1,4 +1,5 @@
 import { sql, withSequence, type Migrations } from '@omnishop/kit';
+import { storeRegisterMigration } from '@omnishop/store/register';
 
 export const migrations: Migrations = {
   '0001-inventory': async (db, dialect) => {
@@ -53,4 +54,6 @@ export const migrations: Migrations = {
       .execute();
     await db.schema.createIndex('reservation_line_by_reservation').on('reservation_line').column('reservation_id').execute();
   },
+  // The store register: stock is received and returned only at open stores and warehouses.
+  '0002-location-register': storeRegisterMigration,
 };

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { audit, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
+import { audit, choice, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
+import { requireOpenLocation } from '@omnishop/store/register';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
 const BalanceView = Type.Object({ location: Type.String(), onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() });
@@ -48,7 +49,7 @@ export const recordStockMovement = route({
     {
       sku: SkuCode,
       location: Code('location code (store or warehouse)'),
-      kind: Type.Union([Type.Literal('receive'), Type.Literal('adjust')]),
+      kind: choice(['receive', 'adjust']),
       qty: Type.Integer({ minimum: -MAX_QTY, maximum: MAX_QTY, not: { const: 0 }, description: 'receive: positive; adjust: signed correction' }),
       reason: Type.Optional(Type.String({ maxLength: 200 })),
     },
@@ -62,11 +63,12 @@ export const recordStockMovement = route({
     const tenant = principal.tenant;
     const sku = await tx.db.selectFrom('sku').select('sku').where('tenant', '=', tenant).where('sku', '=', body.sku).executeTakeFirst();
     if (!sku) throw unprocessable('body.sku', 'is not a SKU of this brand');
+    await requireOpenLocation(tx.db, 'body.location', body.location);
     const at = { tenant, sku: body.sku, location: body.location };
     const movement = body.kind === 'receive' ? receive(body.qty) : adjust(await balanceAt(tx.db, tenant, body.sku, body.location), body.qty);
     if (!movement.ok) throw unprocessable('body.qty', REJECTIONS[movement.error]);
     const recorded = await recordMovement(tx, at, movement.value, body.reason ? `${body.kind}:${body.reason}` : body.kind);
-    if (body.kind === 'adjust') await audit(tx.db, { action: 'stock.adjust', target: `${body.sku} at ${body.location}: ${body.qty}` });
+    await audit(tx.db, { action: `stock.${body.kind}`, target: `${body.sku} at ${body.location}: ${body.qty}` });
     return {
       status: 201,
       body: { movement: movementView(recorded.movement), balance: { location: body.location, ...recorded.balance, available: available(recorded.balance) } },

@@ -2,7 +2,8 @@ import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
 import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/events';
 import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/events';
 import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/events';
-import { CouponsApplied, CouponsRefused } from '@omnishop/promotion/events';
+import { MemberJoined } from '@omnishop/customer/events';
+import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/events';
 import { advance, on, type SagaOptions } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
 
@@ -20,6 +21,28 @@ export const onSkuPriceChanged = on(SkuPriceChanged, async (event, tx) => {
   const { sku, price, currency } = event.data;
   await tx.db.updateTable('sku_price').set({ price, currency }).where('tenant', '=', event.tenant).where('sku', '=', sku).execute();
 });
+
+/** Whom a till sale may be for: the brand's members. */
+export const onMemberJoined = on(MemberJoined, async (event, tx) => {
+  await tx.db.insertInto('member_ref').values({ tenant: event.tenant, customer_id: event.data.memberId }).onConflict((oc) => oc.doNothing()).execute();
+});
+
+/** The brand's coupons, whose they are and whether used, so an order naming a made-up or spent one is told at once. */
+export const couponHandlers = [
+  on(CouponIssued, async (event, tx) => {
+    const { code, customerId } = event.data;
+    await tx.db.insertInto('coupon_ref').values({ tenant: event.tenant, code, customer_id: customerId, redeemed_order: null }).onConflict((oc) => oc.doNothing()).execute();
+  }),
+  on(CouponRedeemed, async (event, tx) => {
+    const { code, orderId } = event.data;
+    await tx.db.updateTable('coupon_ref').set({ redeemed_order: orderId }).where('tenant', '=', event.tenant).where('code', '=', code).execute();
+  }),
+  // Released only from the order it was redeemed for: a late release cannot free a coupon redeemed again since.
+  on(CouponReleased, async (event, tx) => {
+    const { code, orderId } = event.data;
+    await tx.db.updateTable('coupon_ref').set({ redeemed_order: null }).where('tenant', '=', event.tenant).where('code', '=', code).where('redeemed_order', '=', orderId).execute();
+  }),
+];
 
 /**
  * The saga's answers. Each moves the order one step (see domain/order.ts);
@@ -47,7 +70,9 @@ export const sagaHandlers = (opts: SagaOptions) => [
     }
   }),
   on(CouponsRefused, async (event, tx) => {
-    await advance(tx, event.tenant, event.data.orderId, { kind: 'coupons_refused', reason: event.data.reason }, opts);
+    const { orderId, code, reason } = event.data;
+    const moved = await advance(tx, event.tenant, orderId, { kind: 'coupons_refused', reason }, opts);
+    if (moved.ok) await tx.db.updateTable('order_coupon').set({ refusal: reason }).where('tenant', '=', event.tenant).where('order_id', '=', orderId).where('code', '=', code).execute();
   }),
   on(PaymentCaptured, async (event, tx) => {
     await advance(tx, event.tenant, event.data.orderId, { kind: 'paid' }, opts);

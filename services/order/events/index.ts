@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineEvent } from '@omnishop/kit';
+import { choice, defineEvent, ROLES } from '@omnishop/kit';
 
 const OrderRef = { orderId: Type.String() };
 
@@ -11,7 +11,7 @@ export const isTillSale = (channel: string): boolean => channel === TILL_CHANNEL
 export const WALK_IN_CUSTOMER = 'walk-in';
 
 const Channel = Type.String({ description: 'online, app, marketplace, or pos (a sale at a store till)' });
-const PaymentMethod = Type.Union([Type.Literal('wallet'), Type.Literal('cash')], { description: 'how the customer pays: mobile wallet, or cash at the till' });
+const PaymentMethod = choice(['wallet', 'cash'], { description: 'how the customer pays: mobile wallet, or cash at the till' });
 
 export const OrderPlaced = defineEvent(
   'OrderPlaced',
@@ -85,6 +85,9 @@ export const OrderReturned = defineEvent(
     amount: Type.Integer({ minimum: 0, description: 'what is refunded for them: their share of what was paid, minor units' }),
     currency: Type.String(),
     reason: Type.String(),
+    takenBy: Type.Optional(
+      Type.Object({ subject: Type.String(), role: choice(ROLES) }, { description: 'the staff member who took the goods back' }),
+    ),
   }),
 );
 

@@ -1,5 +1,7 @@
 import { withSequence, type Migrations } from '@omnishop/kit';
 import { sagaMigration } from './0002-saga.js';
+import { registersMigration } from './0004-registers.js';
+import { storeRegisterMigration } from '@omnishop/store/register';
 
 export const migrations: Migrations = {
   '0001-order': async (db, dialect) => {
@@ -45,4 +47,7 @@ export const migrations: Migrations = {
     await db.schema.createIndex('order_history_by_order').on('order_history').columns(['tenant', 'order_id', 'seq']).execute();
   },
   '0002-saga': sagaMigration,
+  // The store register: goods come back only at open stores and warehouses.
+  '0003-location-register': storeRegisterMigration,
+  '0004-registers': registersMigration,
 };

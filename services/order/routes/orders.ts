@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { audit, badRequest, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { audit, badRequest, choice, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/promotion/pricing';
+import { requireOpenLocation } from '@omnishop/store/register';
 import { advance, loadOrder, OrderChanged, queries, route, type OrderTables, type OrderView, type PaymentMethod, type SagaOptions } from '../db.js';
+import { usableCoupon } from '../domain/coupons.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
 import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
 
-const Status = Type.Union(
-  (['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'] as const).map((s) => Type.Literal(s)),
-);
-const PaymentMethod = Type.Union([Type.Literal('wallet'), Type.Literal('cash')]);
+const Status = choice(['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned']);
+const PaymentMethod = choice(['wallet', 'cash']);
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const OrderView = Type.Object({
@@ -26,7 +26,7 @@ const OrderView = Type.Object({
   currency: Type.String(),
   paymentMethod: PaymentMethod,
   lines: Type.Array(Type.Object({ sku: Type.String(), qty: Type.Integer(), unitPrice: Type.Integer(), discount: Type.Integer(), returnedQty: Type.Integer() })),
-  coupons: Type.Array(Type.Object({ code: Type.String(), discount: Nullable(Type.Integer()) })),
+  coupons: Type.Array(Type.Object({ code: Type.String(), discount: Nullable(Type.Integer()), refusal: Nullable(Type.String({ description: 'why promotion refused it, when it rejected the order' })) })),
   history: Type.Array(Type.Object({ status: Status, reason: Nullable(Type.String()), at: Type.String() })),
   returns: Type.Array(
     Type.Object({ id: Type.String(), location: Type.String(), lines: Type.Array(Type.Object({ sku: Type.String(), qty: Type.Integer() })), amount: Type.Integer(), reason: Type.String(), at: Type.String() }),
@@ -61,11 +61,25 @@ interface NewOrder {
 }
 
 /**
+ * A coupon the brand never issued, someone else's, or one already used is
+ * refused at once (422 naming it), from this service's copy of the coupons;
+ * the saga's redemption still decides the rest, and any race for one coupon.
+ */
+async function refuseUnusableCoupons(db: Kysely<OrderTables>, tenant: string, o: Pick<NewOrder, 'coupons' | 'customerId'>): Promise<void> {
+  for (const [i, code] of o.coupons.entries()) {
+    const known = await queries.coupon.first(db, { tenant, code });
+    const usable = usableCoupon(known && { customerId: known.customer_id, redeemedOrder: known.redeemed_order }, o.customerId);
+    if (!usable.ok) throw unprocessable(`body.coupons.${i}`, usable.error);
+  }
+}
+
+/**
  * Writes a new order, priced from this service's copy of the catalogue (the
  * same line rules promotion prices carts by), and emits OrderPlaced: the
  * saga's first step. Stock and coupons are settled by the answers to it.
  */
 async function place(tx: Tx<OrderTables>, tenant: string, o: NewOrder) {
+  await refuseUnusableCoupons(tx.db, tenant, o);
   const prices = new Map<string, { price: number; currency: string }>();
   for (const sku of new Set(o.lines.map((l) => l.sku))) {
     const price = await queries.price.first(tx.db, { tenant, sku });
@@ -127,7 +141,7 @@ async function place(tx: Tx<OrderTables>, tenant: string, o: NewOrder) {
     currency,
     paymentMethod: o.paymentMethod,
     lines: lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, discount: 0, returnedQty: 0 })),
-    coupons: [...o.coupons].sort().map((code) => ({ code, discount: null })),
+    coupons: [...o.coupons].sort().map((code) => ({ code, discount: null, refusal: null })),
     history: [{ status: 'pending', reason: null, at: now }],
     returns: [],
     createdAt: now,
@@ -146,7 +160,7 @@ export const placeOrder = route({
     {
       lines: Lines,
       coupons: Coupons,
-      channel: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('app'), Type.Literal('marketplace')])),
+      channel: Type.Optional(choice(['online', 'app', 'marketplace'])),
     },
     { additionalProperties: false },
   ),
@@ -174,6 +188,9 @@ export const recordSale = route({
   handler: async ({ body, principal }, tx) => {
     if (!principal.store) throw forbidden('a till sale needs a token of a store (its store claim)');
     if (body.coupons.length && !body.customerId) throw unprocessable('body.customerId', 'is required when coupons are redeemed: a coupon belongs to a customer');
+    if (body.customerId && !(await queries.member.first(tx.db, { tenant: principal.tenant, customerId: body.customerId }))) {
+      throw unprocessable('body.customerId', 'is not a member of this brand (a customer joins with PUT /api/customers/me, or with a first online order)');
+    }
     return place(tx, principal.tenant, {
       customerId: body.customerId ?? WALK_IN_CUSTOMER,
       channel: TILL_CHANNEL,
@@ -285,6 +302,7 @@ export const returnOrder = route({
     const location = body.location ?? principal.store;
     if (!location) throw badRequest('body.location', 'is required: where did the goods come back?');
     if (principal.store && location !== principal.store) throw forbidden(`store staff take returns at their own store, ${principal.store}`);
+    await requireOpenLocation(tx.db, body.location ? 'body.location' : 'token.store', location);
     const plan = planReturn(order.status, order.lines, body.lines);
     if (!plan.ok) throw plan.error.field === 'path.id' ? conflict('order-not-returnable', `order ${order.id} ${plan.error.message}`) : unprocessable(plan.error.field, plan.error.message);
     for (const l of plan.value.lines) {
@@ -318,6 +336,7 @@ export const returnOrder = route({
       amount: plan.value.amount,
       currency: order.currency,
       reason: body.reason,
+      takenBy: { subject: principal.subject, role: principal.role },
     });
     return { status: 201, body: await visibleOrder(tx.db, principal, order.id) };
   },

@@ -48,6 +48,13 @@ export function planRefund(
   return ok({ status: to.value, refunded: intent.refunded + amount });
 }
 
+/** How a payment stands to a reader: a refund that gave back only part of it is `partially_refunded`. */
+export type PaymentStanding = IntentStatus | 'partially_refunded';
+
+export function standing(intent: { status: IntentStatus; amount: number; refunded: number }): PaymentStanding {
+  return intent.status === 'refunded' && intent.refunded < intent.amount ? 'partially_refunded' : intent.status;
+}
+
 /** The statuses of an order's one live payment (the others leave room for another attempt). */
 export const LIVE_STATUSES: readonly IntentStatus[] = ['created', ...CAPTURED_STATUSES];
 

@@ -38,11 +38,11 @@ export const sagaHandlers = (provider: SimulatedWalletProvider) => [
 
   // Goods came back: what they are worth is refunded, once per return.
   on(OrderReturned, async (event, tx) => {
-    const { orderId, returnId, amount, reason } = event.data;
+    const { orderId, returnId, amount, reason, takenBy } = event.data;
     const intent = await liveIntentOf(tx, event.tenant, orderId);
     if (!intent) return;
     const refund = returnRefund(balanceOf(intent), amount);
     if (refund === 0) return;
-    retryIfChanged(await refundPayment(tx, intent, { amount: refund, reason: `return ${returnId}: ${reason}`, key: `return:${returnId}` }), `refund return ${returnId}`);
+    retryIfChanged(await refundPayment(tx, intent, { amount: refund, reason: `return ${returnId}: ${reason}`, key: `return:${returnId}`, ...(takenBy ? { by: { ...takenBy, tenant: event.tenant } } : {}) }), `refund return ${returnId}`);
   }),
 ];

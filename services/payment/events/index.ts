@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineEvent } from '@omnishop/kit';
+import { choice, defineEvent } from '@omnishop/kit';
 
 const Payment = {
   intentId: Type.String({ description: 'the payment intent' }),
@@ -14,7 +14,7 @@ export const PaymentCaptured = defineEvent(
   "A payment was taken: the wallet provider's verified callback said so, or a clerk took cash at the till. At most once per intent.",
   Type.Object({
     ...Payment,
-    method: Type.Union([Type.Literal('wallet'), Type.Literal('cash')]),
+    method: choice(['wallet', 'cash']),
     providerRef: Type.Union([Type.String(), Type.Null()], { description: "the wallet provider's reference; null for cash" }),
     capturedAt: Type.String({ description: 'ISO instant' }),
   }),

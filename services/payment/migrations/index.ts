@@ -57,4 +57,8 @@ export const migrations: Migrations = {
     await db.schema.alterTable('refund').addColumn('refund_key', 'text').execute();
     await db.schema.createIndex('refund_once_per_key').on('refund').columns(['tenant', 'refund_key']).unique().execute();
   },
+  '0003-refund-by': async (db) => {
+    // Who gave a refund back: the staff member, or who took the goods back for a return; null for the saga's own (a cancelled order, a late capture).
+    await db.schema.alterTable('refund').addColumn('refunded_by', 'text').execute();
+  },
 };

@@ -4,7 +4,7 @@ import { verifyNotification, type NotificationRejection } from '../domain/notifi
 import { queries, route } from '../db.js';
 import { refundLateCapture } from '../payments.js';
 import { PaymentCaptured, PaymentFailed } from '../events/index.js';
-import { IntentView, intentView, SignedNotificationBody } from './schemas.js';
+import { IntentView, intentView, intentViewOf, SignedNotificationBody } from './schemas.js';
 import { Type } from '@sinclair/typebox';
 
 const REJECTIONS: Record<NotificationRejection, () => Problem> = {
@@ -52,11 +52,12 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
         const settled = await queries.intent.first(tx.db, { tenant, id: intent.id });
         if (!settled) throw new Error(`payment intent ${intent.id} vanished while being settled`);
         const givenBack = n.outcome === 'success' ? await refundLateCapture(tx, settled) : undefined;
-        return { status: 200, body: { applied: false, intent: intentView(givenBack ?? settled) } };
+        return { status: 200, body: { applied: false, intent: await intentViewOf(tx, givenBack ?? settled) } };
       }
       const payment = { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency, providerRef: n.providerRef };
       if (to.value === 'captured') tx.emit(PaymentCaptured, intent.order_id, { ...payment, method: 'wallet', capturedAt: now }, { tenant });
       else tx.emit(PaymentFailed, intent.order_id, { ...payment, reason: 'the wallet provider declined the payment' }, { tenant });
-      return { status: 200, body: { applied: true, intent: intentView({ ...intent, status: to.value, updated_at: now }) } };
+      // Just settled: nothing refunded yet.
+      return { status: 200, body: { applied: true, intent: intentView({ ...intent, status: to.value, updated_at: now }, []) } };
     },
   });

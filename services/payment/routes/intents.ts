@@ -3,7 +3,7 @@ import { conflict, Name, notFound, Problem, unprocessable, type Principal, type 
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
 import { balanceOf, cancelPayment, refundPayment } from '../payments.js';
-import { Amount, IntentId, IntentView, intentView, OrderId, PAYERS, READERS, REFUNDERS } from './schemas.js';
+import { Amount, IntentId, IntentView, intentViewOf, intentViews, OrderId, PAYERS, READERS, REFUNDERS } from './schemas.js';
 
 /** One intent of the caller's brand; a customer sees only their own, and anyone else's does not exist. */
 async function findIntent(tx: Tx<PaymentTables>, principal: Principal, id: string): Promise<IntentRow> {
@@ -24,18 +24,18 @@ export const listIntents = route({
     // A customer's query finds only their own payments: someone else's order looks like one without any.
     if (principal.role === 'customer') q = q.where('customer_id', '=', principal.subject);
     const rows = await q.orderBy('created_at', 'desc').execute();
-    return { status: 200, body: { items: rows.map(intentView) } };
+    return { status: 200, body: { items: await intentViews(tx, rows) } };
   },
 });
 
 export const getIntent = route({
   method: 'GET',
   url: '/intents/:id',
-  summary: 'A payment intent: its status, and what was refunded',
+  summary: 'A payment intent: its status, and each refund (how much, when, why, by whom)',
   roles: READERS,
   params: Type.Object({ id: IntentId }),
   response: { 200: IntentView },
-  handler: async ({ params, principal }, tx) => ({ status: 200, body: intentView(await findIntent(tx, principal, params.id)) }),
+  handler: async ({ params, principal }, tx) => ({ status: 200, body: await intentViewOf(tx, await findIntent(tx, principal, params.id)) }),
 });
 
 const RefundView = Type.Object({ id: Type.String(), amount: Type.Integer(), reason: Type.String(), createdAt: Type.String(), intent: IntentView });
@@ -61,7 +61,7 @@ export const refundIntent = route({
       throw conflict('payment-changed', `payment ${intent.id} was refunded meanwhile; look again and retry`);
     }
     const { refund: made, intent: updated } = done.value;
-    return { status: 201, body: { id: made.id, amount: Number(made.amount), reason: made.reason, createdAt: made.created_at, intent: intentView(updated) } };
+    return { status: 201, body: { id: made.id, amount: Number(made.amount), reason: made.reason, createdAt: made.created_at, intent: await intentViewOf(tx, updated) } };
   },
 });
 
@@ -74,11 +74,11 @@ export const cancelIntent = route({
   response: { 200: IntentView },
   handler: async ({ params, principal }, tx) => {
     const intent = await findIntent(tx, principal, params.id);
-    if (intent.status === 'cancelled') return { status: 200, body: intentView(intent) };
+    if (intent.status === 'cancelled') return { status: 200, body: await intentViewOf(tx, intent) };
     const to = transition(intent.status, 'cancel');
     if (!to.ok) throw conflict('payment-not-cancellable', to.error);
     const cancelled = await cancelPayment(tx, intent);
     if (!cancelled.ok) throw new Problem(409, 'payment-changed', 'Conflict', { detail: `payment ${intent.id} was settled meanwhile; look again` });
-    return { status: 200, body: intentView(cancelled.value) };
+    return { status: 200, body: await intentViewOf(tx, cancelled.value) };
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compensation, planRefund, refundable, returnRefund, transition, type IntentAction, type IntentStatus } from '../domain/intent.js';
+import { compensation, planRefund, refundable, returnRefund, standing, transition, type IntentAction, type IntentStatus } from '../domain/intent.js';
 
 describe('payment intent state machine', () => {
   it('moves a created intent to captured, failed or cancelled, and nowhere else', () => {
@@ -58,5 +58,11 @@ describe('payment intent state machine', () => {
     expect(returnRefund({ ...captured, status: 'refunded', refunded: 10_000 }, 3000)).toBe(0);
     expect(returnRefund(captured, 0)).toBe(0);
     expect(returnRefund({ ...captured, status: 'created' }, 3000)).toBe(0);
+  });
+
+  it('shows a payment refunded in part as partially_refunded, and in full as refunded', () => {
+    expect(standing({ status: 'refunded', amount: 10_000, refunded: 3000 })).toBe('partially_refunded');
+    expect(standing({ status: 'refunded', amount: 10_000, refunded: 10_000 })).toBe('refunded');
+    expect(standing({ status: 'captured', amount: 10_000, refunded: 0 })).toBe('captured');
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope, ProblemBody } from '@omnishop/kit';
 import {
   eventually,
+  member,
   newKey,
   publishedEvents,
   settled,
@@ -184,8 +185,8 @@ describe('payment: the saga takes, cancels and refunds payments; signed wallet c
     expect(await published(t, 'PaymentCaptured', orderId)).toHaveLength(1);
     // A wallet payment at the till: the provider is asked, as online.
     expect(await paymentOf(t, await tillSale(t, 'wallet'))).toMatchObject({ status: 'created', method: 'wallet' });
-    // Payments are created by the saga only: there is no route to pay "for" an order.
-    expectProblem(await post(t, '/intents', alice, { orderId, amount: 1, method: 'wallet' }), 404);
+    // Payments are created by the saga only: there is no route to pay "for" an order (the list of intents takes GET only).
+    expectProblem(await post(t, '/intents', alice, { orderId, amount: 1, method: 'wallet' }), 405);
   });
 
   it('captures once when the same notification is delivered twice; a later one for a settled intent changes nothing', async () => {
@@ -249,13 +250,19 @@ describe('payment: the saga takes, cancels and refunds payments; signed wallet c
     const key = newKey();
     const first = await post(t, `/intents/${paid.id}/refund`, await admin(t), { amount: 3000, reason: 'goodwill: late delivery' }, { idempotencyKey: key });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
-    expect(first.body).toMatchObject({ amount: 3000, intent: { status: 'refunded', refunded: 3000 } });
+    expect(first.body).toMatchObject({ amount: 3000, intent: { status: 'partially_refunded', refunded: 3000 } });
+    expect(first.body.intent.refunds).toEqual([{ id: first.body.id, amount: 3000, reason: 'goodwill: late delivery', by: 'test-brand_admin', at: expect.any(String) }]);
     const replayed = await post(t, `/intents/${paid.id}/refund`, await admin(t), { amount: 3000, reason: 'goodwill: late delivery' }, { idempotencyKey: key });
     expect(replayed.body).toEqual(first.body);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     expectProblem(await post(t, `/intents/${paid.id}/refund`, manager, { amount: 2 * PRICE - 3000 + 1, reason: 'too much' }), 422, 'body.amount');
     const rest = await post(t, `/intents/${paid.id}/refund`, manager, { amount: 2 * PRICE - 3000, reason: 'the rest' });
-    expect(rest.body).toMatchObject({ intent: { refunded: 2 * PRICE } });
+    expect(rest.body).toMatchObject({ intent: { status: 'refunded', refunded: 2 * PRICE } });
+    const seen = await t.api('GET', `/api/payments/intents/${paid.id}`, { token: await admin(t) });
+    expect(seen.body.refunds.map((r: { amount: number; reason: string; by: string }) => [r.amount, r.reason, r.by])).toEqual([
+      [3000, 'goodwill: late delivery', 'test-brand_admin'],
+      [2 * PRICE - 3000, 'the rest', 'test-store_manager'],
+    ]);
     expectProblem(await post(t, `/intents/${paid.id}/refund`, await admin(t), { amount: 1, reason: 'nothing left' }), 422, 'body.amount');
     expect(await published(t, 'PaymentRefunded', orderId)).toHaveLength(2);
     // Nothing captured, nothing to refund.
@@ -317,13 +324,14 @@ describe('payment: the saga takes, cancels and refunds payments; signed wallet c
   });
 
   it('refunds a return what its goods are worth, once per return', async () => {
+    await member(t, 'alice');
     const orderId = await tillSale(t, 'cash', { qty: 2, customerId: 'alice' });
     await orderIn(t, orderId, 'completed');
     const giveBack = () => t.api<Json>('POST', `/api/orders/${orderId}/returns`, { token: clerk, idempotencyKey: newKey(), body: { lines: [{ sku: skus.get(t), qty: 1 }], reason: 'too small' } });
     const first = await giveBack();
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const returnId = first.body.returns[0].id;
-    expect(await paymentOf(t, orderId, 'refunded')).toMatchObject({ refunded: PRICE });
+    expect(await paymentOf(t, orderId, 'partially_refunded')).toMatchObject({ refunded: PRICE });
     await redeliver(t, 'OrderReturned', orderId);
     const refunds = await published(t, 'PaymentRefunded', orderId);
     expect(refunds.map((e) => e.data)).toEqual([expect.objectContaining({ amount: PRICE, reason: `return ${returnId}: too small` })]);

@@ -10,6 +10,18 @@ const Redemption = {
   discount: Type.Integer({ description: 'minor units (fen) charged to, or given back to, the campaign budget' }),
 };
 
+export const CouponIssued = defineEvent(
+  'CouponIssued',
+  1,
+  "A coupon was put in a customer's wallet; it is theirs to redeem once, online or at the till.",
+  Type.Object({
+    code: Type.String({ description: 'the coupon code' }),
+    template: Type.String({ description: 'the coupon template' }),
+    customerId: Type.String({ description: 'whose wallet it is in' }),
+    issuedAt: Type.String({ description: 'ISO instant' }),
+  }),
+);
+
 export const CouponRedeemed = defineEvent(
   'CouponRedeemed',
   1,
@@ -43,4 +55,4 @@ export const CouponsRefused = defineEvent(
   Type.Object({ orderId: Type.String(), code: Type.String(), reason: Type.String({ description: 'why, in words' }) }),
 );
 
-export const promotionEvents = [CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused];
+export const promotionEvents = [CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused];

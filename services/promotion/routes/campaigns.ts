@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { badRequest, Code, conflict, Money, Name, notFound, unprocessable } from '@omnishop/kit';
+import { badRequest, choice, Code, conflict, Money, Name, notFound, unprocessable } from '@omnishop/kit';
 import { campaignWindow, templateTerms, wording } from '../domain/coupon.js';
 import { route, type PromotionTables } from '../db.js';
 import { Budget, STAFF } from './schemas.js';
@@ -26,7 +26,7 @@ const campaignView = (c: PromotionTables['campaign']) => ({
   createdAt: c.created_at,
 });
 
-const Kind = Type.Union([Type.Literal('fixed'), Type.Literal('percent'), Type.Literal('threshold')]);
+const Kind = choice(['fixed', 'percent', 'threshold']);
 
 const TemplateView = Type.Object({
   code: Type.String(),

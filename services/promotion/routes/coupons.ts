@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { badRequest, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, type Problem, unprocessable } from '@omnishop/kit';
+import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, unprocessable, type Problem } from '@omnishop/kit';
 import { newCouponCode, wording } from '../domain/coupon.js';
 import type { CouponOutcome, Rejection } from '../domain/pricing.js';
 import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
+import { CouponIssued } from '../events/index.js';
 
-const Status = Type.Union([Type.Literal('issued'), Type.Literal('redeemed'), Type.Literal('void')]);
+const Status = choice(['issued', 'redeemed', 'void']);
 
 const CouponView = Type.Object({
   code: Type.String(),
@@ -85,6 +86,7 @@ export const issueCoupon = route({
         .onConflict((oc) => oc.columns(['tenant', 'code']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+        tx.emit(CouponIssued, code, { code, template: body.template, customerId: body.customerId, issuedAt });
         const held = (await heldCoupons(tx.db, tenant, [code])).get(code)!;
         return { status: 201, body: couponView(held) };
       }

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { defineEvent } from '@omnishop/kit';
+import { choice, defineEvent } from '@omnishop/kit';
 import { TIME_PATTERN } from '../domain/hours.js';
 
 /* The shapes a store is described in: the events carry them, and the routes accept the same. */
 
-export const StoreType = Type.Union([Type.Literal('store'), Type.Literal('warehouse')], { description: 'store (sells and ships) or warehouse (ships only)' });
+export const StoreType = choice(['store', 'warehouse'], { description: 'store (sells and ships) or warehouse (ships only)' });
 export type StoreType = Static<typeof StoreType>;
-export const StoreStatus = Type.Union([Type.Literal('active'), Type.Literal('closed')], { description: 'active, or closed: it takes no orders' });
+export const StoreStatus = choice(['active', 'closed'], { description: 'active, or closed: it takes no orders' });
 export type StoreStatus = Static<typeof StoreStatus>;
 export const Latitude = Type.Number({ minimum: -90, maximum: 90, description: 'decimal degrees, WGS 84' });
 export const Longitude = Type.Number({ minimum: -180, maximum: 180, description: 'decimal degrees, WGS 84' });

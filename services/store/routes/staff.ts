@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { decodeCursor, forbidden, Name, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { choice, decodeCursor, forbidden, Name, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
 import { route, storeOf, type StoreTables } from '../db.js';
 import { actsOnStore } from './access.js';
 import { StoreCode } from './stores.js';
 
-const StaffRole = Type.Union([Type.Literal('clerk'), Type.Literal('store_manager')]);
+const StaffRole = choice(['clerk', 'store_manager']);
 
 const StaffView = Type.Object({
   id: Type.String(),
   storeCode: Type.String(),
   name: Type.String(),
   role: StaffRole,
-  status: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
+  status: choice(['active', 'inactive']),
   createdAt: Type.String(),
 });
 

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Code, conflict, decodeCursor, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { choice, Code, conflict, decodeCursor, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
 import { route, storeOf, type StoreTables } from '../db.js';
 import { actsOnStore } from './access.js';
 import { StoreCode } from './stores.js';
@@ -7,7 +7,7 @@ import { StoreCode } from './stores.js';
 const TerminalView = Type.Object({
   code: Type.String(),
   storeCode: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
+  status: choice(['active', 'retired']),
   createdAt: Type.String(),
 });
 

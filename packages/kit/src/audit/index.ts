@@ -4,6 +4,7 @@ import type { Principal } from '../auth/index.js';
 import { currentContext } from '../context/index.js';
 import { withSequence, type Migrations } from '../db/index.js';
 import { decodeCursor, toPage, type Page } from '../db/pagination.js';
+import { choice } from '../schema/index.js';
 
 /**
  * Security-relevant actions, kept in each service's own database and written
@@ -81,7 +82,7 @@ export const AuditRecordView = Type.Object({
   actor: Type.Union([Type.Object({ subject: Type.String(), role: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
   action: Type.String(),
   target: Type.String(),
-  outcome: Type.Union([Type.Literal('ok'), Type.Literal('refused'), Type.Literal('failed')]),
+  outcome: choice(['ok', 'refused', 'failed']),
   requestId: Type.Union([Type.String(), Type.Null()]),
   at: Type.String(),
 });

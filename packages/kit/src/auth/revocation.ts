@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Migrations } from '../db/index.js';
+import { choice } from '../schema/index.js';
 import { defineEvent } from '../events/envelope.js';
 import { onEvent, type EventHandler } from '../events/consumer.js';
 import type { TokenAuthority } from './index.js';
@@ -16,7 +17,7 @@ export const AccessRevoked = defineEvent(
   Type.Object({
     subject: Type.String({ description: 'the user id the tokens were issued to (their sub)' }),
     before: Type.String({ description: 'ISO 8601 instant: tokens issued before it are refused' }),
-    reason: Type.Union([Type.Literal('signed-out'), Type.Literal('disabled'), Type.Literal('role-changed'), Type.Literal('refresh-reused')]),
+    reason: choice(['signed-out', 'disabled', 'role-changed', 'refresh-reused']),
   }),
 );
 

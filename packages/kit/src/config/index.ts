@@ -46,8 +46,9 @@ function readYaml(path: string, keys: string[]): Record<string, unknown> {
  * not an integer and "1e3" is not 1. Anything that does not convert cleanly
  * is left as it is, for the schema check to name.
  */
-/** The literals of a union of literals (an enum-like setting), to name them in an error. */
+/** The values of a choice (or a union of literals), to name them in an error. */
 function allowedValues(schema: TSchema | undefined): string[] | undefined {
+  if (Array.isArray(schema?.enum)) return schema.enum.map(String);
   const options = schema?.anyOf as TSchema[] | undefined;
   if (!options?.every((o) => o.const !== undefined)) return undefined;
   return options.map((o) => String(o.const));

@@ -7,6 +7,8 @@ export interface FieldError {
   /** Where the bad value is, e.g. `body.lines.0.qty` or `header.idempotency-key`. */
   field: string;
   message: string;
+  /** For a choice: the values the field may take. */
+  allowed?: unknown[];
 }
 
 export interface ProblemBody {

@@ -8,7 +8,8 @@ import { Problem } from '../errors/index.js';
  * request's own transaction: the first request inserts it and stores its
  * response before commit; a repeat (even a concurrent one, which waits on the
  * unique key) finds the stored response and returns it. A failed request
- * rolls the claim back, so the client may simply retry.
+ * rolls the claim back, so the client may simply retry. A repeat gets the
+ * first response whole: status, body and headers (a Location among them).
  */
 export interface IdempotencyTables {
   idempotency_key: {
@@ -17,6 +18,8 @@ export interface IdempotencyTables {
     request_hash: string;
     status: number | null;
     response: string | null;
+    /** The first response's headers (Location, ...), as JSON; null for a response stored before they were kept. */
+    headers: string | null;
     created_at: string;
   };
 }
@@ -34,6 +37,9 @@ export const idempotencyMigrations: Migrations = {
       .addPrimaryKeyConstraint('idempotency_key_pk', ['tenant', 'key'])
       .execute();
   },
+  '0000-kit-idempotency-headers': async (db) => {
+    await db.schema.alterTable('idempotency_key').addColumn('headers', 'text').execute();
+  },
 };
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -41,6 +47,7 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export interface StoredResponse {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 export function requestHash(parts: unknown[]): string {
@@ -50,14 +57,14 @@ export function requestHash(parts: unknown[]): string {
 const claim = statement<IdempotencyTables, { key: string; hash: string; at: string }>()((db, p) =>
   db
     .insertInto('idempotency_key')
-    .values({ tenant: p.tenant, key: p.key, request_hash: p.hash, status: null, response: null, created_at: p.at })
+    .values({ tenant: p.tenant, key: p.key, request_hash: p.hash, status: null, response: null, headers: null, created_at: p.at })
     .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing()),
 );
 const earlierClaim = statement<IdempotencyTables, { key: string }>()((db, p) =>
-  db.selectFrom('idempotency_key').select(['request_hash', 'status', 'response']).where('key', '=', p.key),
+  db.selectFrom('idempotency_key').select(['request_hash', 'status', 'response', 'headers']).where('key', '=', p.key),
 );
-const store = statement<IdempotencyTables, { key: string; status: number; response: string }>()((db, p) =>
-  db.updateTable('idempotency_key').set({ status: p.status, response: p.response }).where('key', '=', p.key),
+const store = statement<IdempotencyTables, { key: string; status: number; response: string; headers: string | null }>()((db, p) =>
+  db.updateTable('idempotency_key').set({ status: p.status, response: p.response, headers: p.headers }).where('key', '=', p.key),
 );
 
 /** Returns the stored response of an earlier request with this key, or undefined when this request is the first. The brand is the context's. */
@@ -71,9 +78,13 @@ export async function claimKey(db: Kysely<IdempotencyTables>, request: { key: st
       errors: [{ field: 'header.idempotency-key', message: 'was already used for a different request' }],
     });
   }
-  return { status: earlier.status ?? 200, body: earlier.response === null ? null : JSON.parse(earlier.response) };
+  return {
+    status: earlier.status ?? 200,
+    body: earlier.response === null ? null : JSON.parse(earlier.response),
+    ...(earlier.headers === null ? {} : { headers: JSON.parse(earlier.headers) as Record<string, string> }),
+  };
 }
 
 export async function storeResponse(db: Kysely<IdempotencyTables>, request: { key: string }, response: StoredResponse): Promise<void> {
-  await store.run(db, { key: request.key, status: response.status, response: JSON.stringify(response.body) });
+  await store.run(db, { key: request.key, status: response.status, response: JSON.stringify(response.body), headers: response.headers ? JSON.stringify(response.headers) : null });
 }

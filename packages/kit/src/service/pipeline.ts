@@ -10,7 +10,7 @@ import { behaviourLog } from '../log/index.js';
 import { startSpan, type ActiveSpan } from '../trace/index.js';
 import { overloaded } from '../transaction/index.js';
 import type { Admission } from './admission.js';
-import { notFoundHandler, problemErrorHandler } from './problems.js';
+import { notFoundHandler, problemErrorHandler, RouteMethods } from './problems.js';
 
 /** What a route tells the pipeline about itself. */
 export interface RouteConfig {
@@ -125,7 +125,8 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     const ctx = request.ctx;
     const header = request.headers.authorization;
     if (!header) throw unauthorized('Authorization header with a Bearer token is required');
-    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header);
+    // The signature part may be empty here (an unsigned token), for the verifier to say so.
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header);
     if (!match?.[1]) throw unauthorized('Authorization header must be "Bearer <JWT>", and a JWT is three base64url parts joined by dots');
     const principal = await opts.auth.verify(match[1]);
     if (ctx) {
@@ -138,5 +139,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
   // 6. validation: Fastify checks params, query, headers and body against the route's schemas.
   // Errors anywhere become problem+json.
   app.setErrorHandler(problemErrorHandler(opts.logger));
-  app.setNotFoundHandler(notFoundHandler);
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  app.setNotFoundHandler(notFoundHandler(routes));
 }

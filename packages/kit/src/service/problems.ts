@@ -24,7 +24,14 @@ function fieldOf(context: string, e: AjvError): string {
 function messageOf(e: AjvError): string {
   if (e.keyword === 'additionalProperties') return 'is not a known field';
   if (e.keyword === 'required') return 'is required';
+  if (e.keyword === 'enum' && Array.isArray(e.params.allowedValues)) return `must be one of ${e.params.allowedValues.join(', ')}`;
   return e.message ?? 'is invalid';
+}
+
+function fieldErrorOf(context: string, e: AjvError): FieldError {
+  const error: FieldError = { field: fieldOf(context, e), message: messageOf(e) };
+  if (e.keyword === 'enum' && Array.isArray(e.params.allowedValues)) error.allowed = e.params.allowedValues;
+  return error;
 }
 
 const FASTIFY_CODES: Record<string, [number, string, string]> = {
@@ -42,7 +49,7 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
   const fe = (typeof error === 'object' && error !== null ? error : {}) as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
-    const errors: FieldError[] = fe.validation.map((e) => ({ field: fieldOf(fe.validationContext ?? 'body', e), message: messageOf(e) }));
+    const errors = fe.validation.map((e) => fieldErrorOf(fe.validationContext ?? 'body', e));
     return new Problem(400, 'validation', 'Request validation failed', {
       detail: errors.map((e) => `${e.field} ${e.message}`).join('; '),
       errors,
@@ -68,9 +75,40 @@ export function problemErrorHandler(logger: Logger) {
   };
 }
 
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  const problem = new Problem(404, 'not-found', 'Not found', { detail: `no route ${request.method} ${request.url.split('?')[0]}` });
-  return reply.code(404).type('application/problem+json').send(problem.toBody(request.url));
+/** `/orders/:id/cancel` → a RegExp matching `/orders/<one segment>/cancel`, with or without a trailing slash. */
+function pathPattern(url: string): RegExp {
+  const literal = url.replace(/\/$/, '').replace(/[.+?^$()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal.replace(/:[^/]+/g, '[^/]+').replace(/\*/g, '.*')}/?$`);
+}
+
+/**
+ * The routes' paths by method, learnt as routes are added, so a request
+ * no route matches can be told apart: a path served with other methods is 405
+ * (with `Allow`), any other 404.
+ */
+export class RouteMethods {
+  private readonly patterns: { method: string; path: RegExp }[] = [];
+
+  add(methods: string | string[], url: string): void {
+    const path = pathPattern(url);
+    for (const method of [methods].flat()) this.patterns.push({ method, path });
+  }
+
+  /** The methods some route serves this path with. */
+  allowed(path: string): string[] {
+    return [...new Set(this.patterns.filter((p) => p.path.test(path)).map((p) => p.method))];
+  }
+}
+
+export function notFoundHandler(routes: RouteMethods) {
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = routes.allowed(path);
+    const problem = allowed.length
+      ? new Problem(405, 'method-not-allowed', 'Method not allowed', { detail: `${path} takes ${allowed.join(', ')}, not ${request.method}`, headers: { allow: allowed.join(', ') } })
+      : new Problem(404, 'not-found', 'Not found', { detail: `no route ${request.method} ${path}` });
+    return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody(request.url));
+  };
 }
 
 /** What Node's HTTP parser refuses before Fastify sees a request: the parser's error code → the problem. */

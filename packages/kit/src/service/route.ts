@@ -23,6 +23,7 @@ export interface RouteInput<B, P, Q, Pr = Principal> {
 
 export interface RouteResult {
   status: number;
+  /** A Problem (a refusal returned, not thrown, so the unit of work still commits) is sent as problem+json, like a thrown one. */
   body: unknown;
   headers?: Record<string, string>;
 }

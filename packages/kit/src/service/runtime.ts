@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { audit, auditMigrations, auditPage, AuditRecordView } from '../audit/index.js';
@@ -7,7 +7,7 @@ import type { Principal, Role, TokenAuthority } from '../auth/index.js';
 import { loadRevocations, revocationHandler, revocationMigrations, type RevocationTables } from '../auth/revocation.js';
 import { acrossTenants, currentContext, PLATFORM_TENANT } from '../context/index.js';
 import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
-import { notFound } from '../errors/index.js';
+import { notFound, Problem } from '../errors/index.js';
 import { PageOf, PageQuery } from '../schema/index.js';
 import type { Bus } from '../events/bus.js';
 import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
@@ -61,6 +61,9 @@ export interface RuntimeOptions {
 const IdempotencyHeaders = Type.Object({
   [IDEMPOTENCY_HEADER]: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' }),
 });
+
+/** A route's query parameters, and no others: an unknown one (a typo, a filter the route lacks) is a 400 naming it, as in a body. */
+const onlyKnownQuery = (query: TSchema | undefined): TSchema => ({ ...(query ?? Type.Object({})), additionalProperties: false });
 
 const OPERATOR: readonly Role[] = ['operator'];
 const AUDITORS: readonly Role[] = ['brand_admin', 'operator'];
@@ -189,7 +192,7 @@ export class ServiceRuntime<DB> {
         security: isPublic ? [] : [{ bearer: [] }],
         ...(route.body ? { body: route.body } : {}),
         ...(route.params ? { params: route.params } : {}),
-        ...(route.query ? { querystring: route.query } : {}),
+        querystring: onlyKnownQuery(route.query),
         ...(route.idempotent ? { headers: IdempotencyHeaders } : {}),
         ...(route.response ? { response: route.response } : {}),
       },
@@ -221,6 +224,7 @@ export class ServiceRuntime<DB> {
         reply.code(result.status);
         if (result.headers) reply.headers(result.headers);
         if (replayed) reply.header('idempotent-replayed', 'true');
+        if (result.body instanceof Problem) return reply.headers(result.body.headers).type('application/problem+json').send(result.body.toBody(request.url));
         return result.body;
       },
     });

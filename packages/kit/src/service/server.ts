@@ -32,6 +32,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     frameworkErrors: problemErrorHandler(opts.logger),
     clientErrorHandler,
   });
+  // Bodies are JSON: text/plain (Fastify reads it as a string by default) is 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   installPipeline(app, { ...opts, ...(opts.admissionTargetMs ? { admission: admission({ targetMs: opts.admissionTargetMs }) } : {}) });
   // After the pipeline's hooks, so the limits count verified subjects and tenants.
   if (opts.rateLimit) installRateLimits(app, opts.rateLimit);

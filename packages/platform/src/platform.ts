@@ -7,6 +7,7 @@ import {
   installTracing,
   NatsBus,
   type Bus,
+  type HealthCheck,
   registerHealth,
   ServiceRuntime,
   tokenAuthority,
@@ -87,7 +88,11 @@ async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
  * (DATABASE_URL) and NATS JetStream (BUS_URL), any number of replicas.
  * The services' code is the same either way.
  */
-export async function startPlatform(config: PlatformConfig, logger: Logger, opts: { retry?: RetryPolicy } = {}): Promise<Platform> {
+export async function startPlatform(
+  config: PlatformConfig,
+  logger: Logger,
+  opts: { retry?: RetryPolicy; /** more checks /health/ready waits for, e.g. the demo seed */ readiness?: Record<string, HealthCheck> } = {},
+): Promise<Platform> {
   installTracing();
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
@@ -116,7 +121,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
     rateLimit: { windowMs: config.rateLimitWindowMs, clientMax: config.rateLimitClientMax, brandMax: config.rateLimitBrandMax },
   });
   let closing = false;
-  registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])) }, () => closing);
+  registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...opts.readiness }, () => closing);
   app.get('/api', { schema: { hide: true } }, async () => ({
     services: runtimes.map((r) => ({ name: r.name, api: r.def.prefix, openapi: `${r.def.prefix}/openapi.json`, description: r.def.description })),
   }));

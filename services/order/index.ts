@@ -1,4 +1,5 @@
 import { defineService } from '@omnishop/kit';
+import { inChargeHandlers, inChargeMigrations } from '@omnishop/fulfilment/in-charge';
 import type { OrderTables, SagaOptions } from './db.js';
 import { onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
 import { orderEvents } from './events/index.js';
@@ -17,9 +18,9 @@ export const orderService = (opts: OrderOptions) =>
     prefix: '/api/orders',
     description:
       'Orders and their saga: online orders and till sales are placed (idempotent), stock held, coupons redeemed, paid, then fulfilled or handed over; failures compensate. Cancellation, completion and returns.',
-    migrations,
+    migrations: { ...migrations, ...inChargeMigrations },
     emits: orderEvents,
     routes: [placeOrder, recordSale, listOrders, getOrder, cancelOrder(opts), completeOrder(opts), returnOrder],
-    handlers: [onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts)],
+    handlers: [onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts), ...inChargeHandlers<OrderTables>()],
     jobs: [cancelUnpaidOrders(opts.paymentCheckMs, opts)],
   });

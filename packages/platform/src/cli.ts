@@ -5,9 +5,13 @@ import { loadPlatformConfig, signingKeys } from './config.js';
 const HELP = `omnishop CLI
 
 Usage:
-  npm run cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
-  npm run token -- --role ROLE ...      (shortcut for the above)
-  npm run cli -- help
+  npm run -s cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
+  npm run -s token -- --role ROLE ...   (shortcut for the above)
+  npm run -s cli -- help
+
+The token alone goes to stdout, anything else to stderr; -s keeps npm's own lines out of stdout, so
+  TOKEN=$(npm run -s token -- --role clerk --store ST_SH_001)
+captures just the token.
 
 Commands:
   token   Mint an access token signed with the configured key (the first of JWT_KEYS, else JWT_SECRET, else the demo key).
@@ -20,9 +24,13 @@ Commands:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  if (!command) {
+    console.error(HELP);
+    return 2;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
     console.log(HELP);
-    return command ? 0 : 2;
+    return 0;
   }
   if (command !== 'token') {
     console.error(`unknown command "${command}"\n\n${HELP}`);
@@ -59,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     { subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) },
     ttl,
   );
-  console.log(token);
+  process.stdout.write(`${token}\n`);
   return 0;
 }
 

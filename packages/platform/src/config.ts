@@ -36,6 +36,10 @@ export const PlatformConfigSchema = Type.Object({
     description: 'where a gateway process forwards services it does not run, as order=http://host:port,...',
   }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  logFormat: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
+    default: 'auto',
+    description: 'json: one JSON line per record on stdout; pretty: readable lines, behaviour records in dataDir/behaviour.log; auto: pretty at a terminal outside production, else json',
+  }),
   seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   queueLimitMs: Type.Integer({

@@ -1,4 +1,5 @@
-import { ConfigError, createLogger, onShutdownSignals, readinessGate } from '@omnishop/kit';
+import { join } from 'node:path';
+import { chooseLogFormat, ConfigError, createLogger, humanReadableLog, onShutdownSignals, readinessGate } from '@omnishop/kit';
 import { loadPlatformConfig } from './config.js';
 import { demoBanner } from './banner.js';
 import { prepareDemo } from './demo.js';
@@ -16,11 +17,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel, name: 'omnishop' });
+  const production = config.appEnv === 'production' || process.env.NODE_ENV === 'production';
+  const logFormat = chooseLogFormat(config.logFormat, { tty: Boolean(process.stdout.isTTY), production });
+  const behaviourFile = join(config.dataDir, 'behaviour.log');
+  const logger = createLogger({ level: config.logLevel, name: 'omnishop', destination: logFormat === 'pretty' ? humanReadableLog({ behaviourFile }) : undefined });
   const say = (line: string) => console.error(line);
   say(
     `omnishop: starting ${config.services} (${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}, ${config.busUrl ? `NATS JetStream stream ${config.busStream}` : 'embedded bus'})`,
   );
+  if (logFormat === 'pretty') say(`omnishop: readable logs here, one behaviour record per request, event and job in ${behaviourFile} (LOG_FORMAT=json: JSON lines on stdout)`);
   // Production gets neither demo data nor demo tokens signed with its real key.
   const demo = config.appEnv !== 'production';
   // Ready means ready to use: a script that waits for /health/ready finds the demo brand, its users and their coupons.

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ describe('npm start, as a new user meets it', () => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const started = launch({ PORT: String(port), DATA_DIR: dataDir, SEED: 'true', PAYMENT_LATENCY_MS: '20' });
+    const started = launch({ PORT: String(port), DATA_DIR: dataDir, SEED: 'true', PAYMENT_LATENCY_MS: '20', LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
     await eventually(async () => ((await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200 ? true : undefined), 'ready', 120_000);
     const signIn = await request<{ accessToken: string }>(base, 'POST', '/api/auth/token', { body: { tenant: 'demo', username: 'customer', password: 'demo-customer-password' } });
     const token = signIn.body.accessToken;
@@ -49,6 +49,14 @@ describe('npm start, as a new user meets it', () => {
 
   it('is ready only once the demo is usable: the demo SKU is there, the demo users sign in, the coupons are in the wallet', () => {
     expect(atReady).toEqual({ sku: 200, signIn: 200, coupons: 2 });
+  });
+
+  it('shows the seed\'s progress and keeps the behaviour records of its thousands of requests in a file, not on screen', () => {
+    expect(banner()).toMatch(/seed: stock received for \d+\/\d+ SKUs/);
+    expect(banner()).toContain(`behaviour record per request, event and job in ${join(dataDir, 'behaviour.log')}`);
+    const records = readFileSync(join(dataDir, 'behaviour.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { behaviour: { kind: string } });
+    expect(records.length).toBeGreaterThan(1000);
+    expect(records.every((r) => ['request', 'event', 'job'].includes(r.behaviour.kind))).toBe(true);
   });
 
   /** The token the banner printed for a role. */

@@ -19,7 +19,7 @@ Commands:
           --tenant  brand code the token belongs to (default: demo)
           --sub     subject: the user or customer id (default: cli-<role>)
           --store   store code, for clerks and store managers
-          --ttl     lifetime in seconds (default: 3600)
+          --ttl     lifetime in seconds (default: 3600; at most RETENTION_SECONDS, 7 days by default)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -57,12 +57,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--role must be one of: ${ROLES.join(', ')}`);
     return 2;
   }
+  const config = loadPlatformConfig();
   const ttl = Number(values.ttl);
-  if (!Number.isInteger(ttl) || ttl < 1) {
-    console.error('--ttl must be a positive whole number of seconds');
+  // A revocation is kept for retentionSeconds: a token living longer would be accepted again after it is pruned.
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > config.retentionSeconds) {
+    console.error(`--ttl must be a whole number of seconds from 1 to ${config.retentionSeconds} (RETENTION_SECONDS)`);
     return 2;
   }
-  const config = loadPlatformConfig();
   const token = await tokenAuthority(signingKeys(config)).mint(
     { subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) },
     ttl,

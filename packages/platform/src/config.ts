@@ -55,6 +55,13 @@ export const PlatformConfigSchema = Type.Object({
   expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
   claimTimeoutSeconds: Type.Integer({ minimum: 1, default: 900, description: 'how long an order offered to stores may go unclaimed before it is offered more widely' }),
   offerCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often unclaimed fulfilment offers are looked for' }),
+  retentionSeconds: Type.Integer({
+    minimum: 86_400,
+    default: 604_800,
+    description:
+      'how long processed-event, Idempotency-Key and revocation records and the embedded bus log are kept (7 days); must outlast any token (at most a day) and the longest a process may be down',
+  }),
+  pruneEveryMs: Type.Integer({ minimum: 10, default: 60_000, description: 'how often records older than retentionSeconds are pruned, a batch per table per run' }),
   sqliteSynchronous: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),

@@ -74,8 +74,10 @@ function chosenServices(config: PlatformConfig, publicUrl: () => string | undefi
   return { chosen: all.filter((d) => wanted.includes(d.name)), prefixes: new Map(all.map((d) => [d.name, d.prefix])) };
 }
 
+const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
+
 async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
-  if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous });
+  if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous, retention: retentionOf(config) });
   if (!/^nats:\/\//.test(config.busUrl)) throw new ConfigError([`busUrl (env BUS_URL): must be empty (embedded) or nats://..., got ${config.busUrl}`]);
   return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events` }, logger);
 }
@@ -110,6 +112,7 @@ export async function startPlatform(
         retry: opts.retry,
         sqliteSynchronous: config.sqliteSynchronous,
         queueLimitMs: config.queueLimitMs,
+        retention: retentionOf(config),
         auth,
       }),
   );

@@ -7,6 +7,15 @@ import { walFlusher } from '../db/index.js';
 import type { Bus, Subscription } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 
+/** How long the log keeps an event every group has handled, and how often it is pruned. */
+export interface LogRetention {
+  seconds: number;
+  everyMs: number;
+}
+
+/** Rows looked at, and deleted, per step of a prune: the log is read on the event loop, so a prune yields between steps. */
+const PRUNE_STEP = 2000;
+
 interface LogRow {
   seq: number;
   envelope: string;
@@ -23,6 +32,7 @@ export class EmbeddedBus implements Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
+  private pruneTimer: NodeJS.Timeout | undefined;
   /** FULL: a publish resolves once the log is on disk (see walFlusher); cursors need no flush, a lost one only redelivers. */
   private readonly flusher: ReturnType<typeof walFlusher> | undefined;
   /** Prepared once: preparing a statement per call cost more than running it. */
@@ -31,7 +41,7 @@ export class EmbeddedBus implements Bus {
   constructor(
     dataDir: string,
     private readonly logger: Logger,
-    private readonly opts: { batchSize?: number; idleMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {},
+    private readonly opts: { batchSize?: number; idleMs?: number; synchronous?: 'FULL' | 'NORMAL'; retention?: LogRetention } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, 'bus.db');
@@ -75,9 +85,16 @@ export class EmbeddedBus implements Bus {
   async start(): Promise<void> {
     this.stopping = false;
     for (const sub of this.subscriptions) this.loops.push(this.deliver(sub));
+    const retention = this.opts.retention;
+    if (retention) {
+      const prune = () => this.pruneLog(new Date(Date.now() - retention.seconds * 1000)).catch((error: unknown) => this.logger.warn({ err: error }, 'bus log not pruned; trying again later'));
+      this.pruneTimer = setInterval(() => void prune(), retention.everyMs);
+      this.pruneTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
     this.stopping = true;
     this.wake.emit('published');
     await Promise.all(this.loops.splice(0));
@@ -104,6 +121,38 @@ export class EmbeddedBus implements Bus {
       out[sub.group] = pending.n;
     }
     return out;
+  }
+
+  async oldestUnacknowledged(group: string): Promise<Date | undefined> {
+    // Envelope times follow publish order only roughly (producers relay at their own pace): the earliest of all still ahead.
+    const row = this.file.prepare("select min(json_extract(envelope, '$.time')) as time from bus_log where seq > ?").get(this.cursor(group)) as { time: string | null };
+    return row.time === null ? undefined : new Date(row.time);
+  }
+
+  /**
+   * Drops the oldest events, published before `before`, that every consumer
+   * group has handled: those with a cursor here (a group gone for good keeps
+   * them, to be safe) and those subscribed without one yet (they read from the
+   * start). Returns how many. It drops a prefix of the log: it stops at the first
+   * event not to drop, so it reads little more than it deletes.
+   */
+  async pruneLog(before: Date): Promise<number> {
+    const cursors = (this.file.prepare('select seq from bus_cursor').all() as { seq: number }[]).map((c) => c.seq);
+    const handledByAll = Math.min(...cursors, ...this.subscriptions.map((s) => this.cursor(s.group)));
+    if (!Number.isFinite(handledByAll)) return 0; // no group has handled anything
+    const oldest = this.file.prepare("select seq, json_extract(envelope, '$.time') as time from bus_log where seq <= ? order by seq limit ?");
+    const drop = this.file.prepare('delete from bus_log where seq <= ?');
+    const cutoff = before.toISOString();
+    let dropped = 0;
+    for (;;) {
+      const rows = oldest.all(handledByAll, PRUNE_STEP) as { seq: number; time: string }[];
+      const firstKept = rows.findIndex((r) => r.time >= cutoff);
+      const last = firstKept === -1 ? rows.at(-1) : rows[firstKept - 1];
+      if (!last) return dropped;
+      dropped += drop.run(last.seq).changes;
+      if (firstKept !== -1 || rows.length < PRUNE_STEP) return dropped;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   private cursor(group: string): number {

@@ -124,33 +124,42 @@ export class EmbeddedBus implements Bus {
   }
 
   async oldestUnacknowledged(group: string): Promise<Date | undefined> {
-    // Envelope times follow publish order only roughly (producers relay at their own pace): the earliest of all still ahead.
-    const row = this.file.prepare("select min(json_extract(envelope, '$.time')) as time from bus_log where seq > ?").get(this.cursor(group)) as { time: string | null };
+    const sub = this.subscriptions.find((s) => s.group === group);
+    if (!sub) return undefined; // nothing is delivered to a group not subscribed here
+    // A group's cursor moves past the events of its own types only; envelope times follow publish order
+    // only roughly (producers relay at their own pace): the earliest of its types still ahead.
+    const row = this.file
+      .prepare(`select min(json_extract(envelope, '$.time')) as time from bus_log where seq > ? and type in (${sub.types.map(() => '?').join(', ')})`)
+      .get(this.cursor(group), ...sub.types) as { time: string | null };
     return row.time === null ? undefined : new Date(row.time);
   }
 
   /**
-   * Drops the oldest events, published before `before`, that every consumer
-   * group has handled: those with a cursor here (a group gone for good keeps
-   * them, to be safe) and those subscribed without one yet (they read from the
-   * start). Returns how many. It drops a prefix of the log: it stops at the first
-   * event not to drop, so it reads little more than it deletes.
+   * Drops the oldest events, published before `before`, that no consumer group
+   * may be delivered any more: each group subscribed to the event's type has
+   * its cursor past it, and so has every other group with a cursor here (one
+   * not running now keeps what it may want, to be safe). Returns how many. It
+   * drops a prefix of the log and stops at the first event to keep, so it reads
+   * little more than it deletes.
    */
   async pruneLog(before: Date): Promise<number> {
-    const cursors = (this.file.prepare('select seq from bus_cursor').all() as { seq: number }[]).map((c) => c.seq);
-    const handledByAll = Math.min(...cursors, ...this.subscriptions.map((s) => this.cursor(s.group)));
-    if (!Number.isFinite(handledByAll)) return 0; // no group has handled anything
-    const oldest = this.file.prepare("select seq, json_extract(envelope, '$.time') as time from bus_log where seq <= ? order by seq limit ?");
+    const subscribed = new Set(this.subscriptions.map((s) => s.group));
+    const idle = (this.file.prepare('select grp, seq from bus_cursor').all() as { grp: string; seq: number }[]).filter((c) => !subscribed.has(c.grp));
+    const idleBelow = Math.min(...idle.map((c) => c.seq));
+    const groups = this.subscriptions.map((s) => ({ types: new Set(s.types), cursor: this.cursor(s.group) }));
+    const deliverable = (row: { seq: number; type: string }) => row.seq > idleBelow || groups.some((g) => g.types.has(row.type) && row.seq > g.cursor);
+    const oldest = this.file.prepare("select seq, type, json_extract(envelope, '$.time') as time from bus_log where seq > ? order by seq limit ?");
     const drop = this.file.prepare('delete from bus_log where seq <= ?');
     const cutoff = before.toISOString();
     let dropped = 0;
+    let after = 0;
     for (;;) {
-      const rows = oldest.all(handledByAll, PRUNE_STEP) as { seq: number; time: string }[];
-      const firstKept = rows.findIndex((r) => r.time >= cutoff);
+      const rows = oldest.all(after, PRUNE_STEP) as { seq: number; type: string; time: string }[];
+      const firstKept = rows.findIndex((r) => r.time >= cutoff || deliverable(r));
       const last = firstKept === -1 ? rows.at(-1) : rows[firstKept - 1];
-      if (!last) return dropped;
-      dropped += drop.run(last.seq).changes;
-      if (firstKept !== -1 || rows.length < PRUNE_STEP) return dropped;
+      if (last) dropped += drop.run(last.seq).changes;
+      if (!last || firstKept !== -1 || rows.length < PRUNE_STEP) return dropped;
+      after = last.seq;
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

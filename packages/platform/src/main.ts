@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const demo = config.appEnv !== 'production';
   // Ready means ready to use: a script that waits for /health/ready finds the demo brand, its users and their coupons.
   const seeded = readinessGate('the demo brand is still being prepared');
-  const platform = await startPlatform(config, logger, { readiness: demo ? { demo: seeded.check } : {} }).catch((error: unknown) => {
+  const platform = await startPlatform(config, logger, { readiness: demo && config.seed ? { demo: seeded.check } : {} }).catch((error: unknown) => {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       console.error(`omnishop: cannot listen on ${config.host}:${config.port} (${code}); set HOST and PORT to a free address`);

@@ -19,7 +19,7 @@ export const fulfilmentService = (opts: FulfilmentOptions) =>
     name: 'fulfilment',
     prefix: '/api/fulfilment',
     description:
-      'Online-to-offline fulfilment: a paid online order is offered to the stores holding its stock, claimed by exactly one, shipped or collected; unclaimed offers widen to every store, then to warehouses.',
+      'Online-to-offline fulfilment: a paid online order is offered at once to the stores and warehouses holding its stock, claimed by exactly one, shipped or collected; unclaimed offers widen to every store, then to warehouses.',
     migrations,
     emits: fulfilmentEvents,
     routes: fulfilmentRoutes,

@@ -261,7 +261,12 @@ export async function advance(
     const opt = { tenant };
     const reason = last?.reason ?? effect;
     if (effect === 'PaymentRequested') {
-      tx.emit(PaymentRequested, id, { orderId: id, customerId: row.customer_id, amount: due, currency: row.currency, method: row.payment_method }, opt);
+      tx.emit(
+        PaymentRequested,
+        id,
+        { orderId: id, customerId: row.customer_id, amount: due, currency: row.currency, method: row.payment_method, ...(row.store ? { store: row.store } : {}) },
+        opt,
+      );
     } else if (effect === 'OrderConfirmed') {
       tx.emit(OrderConfirmed, id, { orderId: id, customerId: row.customer_id, channel: row.channel, total: due, currency: row.currency }, opt);
     } else if (effect === 'OrderRejected') tx.emit(OrderRejected, id, { orderId: id, reason }, opt);

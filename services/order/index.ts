@@ -1,5 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import { storeRegisterHandlers } from '@omnishop/store/register';
+import { inChargeHandlers, inChargeMigrations } from '@omnishop/fulfilment/in-charge';
 import type { OrderTables, SagaOptions } from './db.js';
 import { couponHandlers, onMemberJoined, onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
 import { orderEvents } from './events/index.js';
@@ -18,9 +19,9 @@ export const orderService = (opts: OrderOptions) =>
     prefix: '/api/orders',
     description:
       'Orders and their saga: online orders and till sales are placed (idempotent), stock held, coupons redeemed, paid, then fulfilled or handed over; failures compensate. Cancellation, completion and returns.',
-    migrations,
+    migrations: { ...migrations, ...inChargeMigrations },
     emits: orderEvents,
     routes: [placeOrder, recordSale, listOrders, getOrder, cancelOrder(opts), completeOrder(opts), returnOrder],
-    handlers: [...storeRegisterHandlers<OrderTables>(), onMemberJoined, ...couponHandlers, onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts)],
+    handlers: [...storeRegisterHandlers<OrderTables>(), onMemberJoined, ...couponHandlers, onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts), ...inChargeHandlers<OrderTables>()],
     jobs: [cancelUnpaidOrders(opts.paymentCheckMs, opts)],
   });

@@ -1,4 +1,5 @@
 import { defineService } from '@omnishop/kit';
+import { inChargeHandlers, inChargeMigrations } from '@omnishop/fulfilment/in-charge';
 import type { PaymentTables } from './db.js';
 import { sagaHandlers } from './events/handlers.js';
 import { paymentEvents } from './events/index.js';
@@ -47,7 +48,7 @@ export const paymentService = (opts: PaymentOptions) => {
     prefix: PAYMENT_PREFIX,
     description:
       'Payment intents for orders, created by the order saga (PaymentRequested) and cancelled or refunded when the order is cancelled or its goods returned: by mobile wallet, through the simulated wallet provider that is part of the product (it calls back asynchronously with an HMAC-signed notification, after a configurable latency and with a configurable failure rate), or in cash at the till; refunds up to what was captured. Forged, stale and replayed callbacks are refused; each intent is captured at most once.',
-    migrations,
+    migrations: { ...migrations, ...inChargeMigrations },
     emits: paymentEvents,
     routes: [
       listIntents,
@@ -56,7 +57,7 @@ export const paymentService = (opts: PaymentOptions) => {
       cancelIntent,
       walletCallback({ secret: opts.providerSecret, windowMs: opts.callbackWindowMs ?? 5 * 60_000 }),
     ],
-    handlers: sagaHandlers(provider),
+    handlers: [...sagaHandlers(provider), ...inChargeHandlers<PaymentTables>()],
     jobs: [renotifyPendingPayments(provider, { latencyMs: opts.latencyMs, everyMs: opts.renotifyMs })],
   });
 };

@@ -26,6 +26,7 @@ export * from './transaction/index.js';
 export * from './http-client/index.js';
 export * from './idempotency/index.js';
 export * from './jobs/index.js';
+export * from './jobs/retention.js';
 export * from './lifecycle/index.js';
 export * from './service/route.js';
 export * from './service/pipeline.js';

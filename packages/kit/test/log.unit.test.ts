@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { behaviourLog, createLogger } from '../src/index.js';
+import { behaviourLog, chooseLogFormat, createLogger, humanReadableLog } from '../src/index.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -39,5 +42,35 @@ describe('log', () => {
     behaviourLog(logger, { ...base, kind: 'event', action: 'OrderPlaced', status: 'dead-letter' });
     expect(lines.map((l) => l.level)).toEqual([30, 50, 50]);
     expect(lines[0]).toMatchObject({ behaviour: { ...base, status: 201 } });
+  });
+});
+
+describe('a log for a person', () => {
+  const behaviour = { service: 'order', kind: 'request' as const, action: 'POST /api/orders', tenant: 'acme', latencyMs: 3, requestId: 'r1' };
+
+  it('prints records as lines a person reads, and keeps the routine behaviour records in their own file as JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omnishop-log-'));
+    const printed: string[] = [];
+    const file = join(dir, 'behaviour.log');
+    const logger = createLogger({ level: 'info', destination: humanReadableLog({ behaviourFile: file, console: { write: (text: string) => printed.push(text) } }) });
+    logger.warn({ group: 'order' }, 'delivery failed; will retry');
+    behaviourLog(logger, { ...behaviour, status: 201 });
+    behaviourLog(logger, { ...behaviour, status: 500 });
+    const console = printed.join('');
+    expect(console).toContain('WARN');
+    expect(console).toContain('delivery failed; will retry');
+    expect(console).not.toMatch(/^\{/m);
+    expect(printed).toHaveLength(2); // the warning and the failed request; not the routine 201
+    const kept = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { behaviour: { status: number } });
+    expect(kept.map((r) => r.behaviour.status)).toEqual([201]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is chosen for a terminal in development, JSON lines otherwise, unless a format is set', () => {
+    expect(chooseLogFormat('auto', { tty: true, production: false })).toBe('pretty');
+    expect(chooseLogFormat('auto', { tty: false, production: false })).toBe('json');
+    expect(chooseLogFormat('auto', { tty: true, production: true })).toBe('json');
+    expect(chooseLogFormat('json', { tty: true, production: false })).toBe('json');
+    expect(chooseLogFormat('pretty', { tty: false, production: true })).toBe('pretty');
   });
 });

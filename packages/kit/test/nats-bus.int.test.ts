@@ -125,3 +125,21 @@ describe('NATS JetStream bus', () => {
     expect(two.seen.map((e) => e.data)).toEqual([{ n: 3 }]);
   });
 });
+
+describe('NatsBus: what a group may be delivered again', () => {
+  it('names the publish time of the first unacknowledged event, nothing once all are handled, and the dawn of time for a group not yet made', async () => {
+    const bus = await fresh()();
+    expect(await bus.oldestUnacknowledged('orders')).toEqual(new Date(0));
+    const { sub, seen } = collector('orders', ['OrderPlaced'], { failFirst: 3 });
+    bus.subscribe(sub);
+    await bus.start();
+    expect(await bus.oldestUnacknowledged('orders')).toBeUndefined();
+    const sentAt = Date.now();
+    await bus.publish([envelope('OrderPlaced', 'o1', 1), envelope('OrderPlaced', 'o2', 2)]);
+    // While the first batch keeps failing it stays unacknowledged.
+    const pending = await bus.oldestUnacknowledged('orders');
+    expect(pending!.getTime()).toBeGreaterThanOrEqual(sentAt - 1000);
+    await until(() => seen.length === 2);
+    await until(async () => (await bus.oldestUnacknowledged('orders')) === undefined);
+  });
+});

@@ -6,9 +6,13 @@ import { judgeToken, type TokenFacts } from './token-check.js';
 const HELP = `omnishop CLI
 
 Usage:
-  npm run cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
-  npm run token -- --role ROLE ...      (shortcut for the above)
-  npm run cli -- help
+  npm run -s cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
+  npm run -s token -- --role ROLE ...   (shortcut for the above)
+  npm run -s cli -- help
+
+The token alone goes to stdout, anything else to stderr; -s keeps npm's own lines out of stdout, so
+  TOKEN=$(npm run -s token -- --role clerk --store ST_SH_001)
+captures just the token.
 
 Commands:
   token   Mint an access token signed with the configured key (the first of JWT_KEYS, else JWT_SECRET, else the demo key).
@@ -16,7 +20,7 @@ Commands:
           --tenant  brand code the token belongs to (default: demo)
           --sub     subject: the user or customer id (default: cli-<role>)
           --store   store code, for clerks and store managers
-          --ttl     lifetime in seconds (default: 3600)
+          --ttl     lifetime in seconds (default: 3600; at most RETENTION_SECONDS, 7 days by default)
           --url     the running platform to check brand and store against (default: http://HOST:PORT)
           --force   mint even for a store that does not exist or is closed
           The brand and store are checked against the running platform: an unknown or closed store
@@ -25,9 +29,13 @@ Commands:
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
+  if (!command) {
+    console.error(HELP);
+    return 2;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
     console.log(HELP);
-    return command ? 0 : 2;
+    return 0;
   }
   if (command !== 'token') {
     console.error(`unknown command "${command}"\n\n${HELP}`);
@@ -56,12 +64,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--role must be one of: ${ROLES.join(', ')}`);
     return 2;
   }
+  const config = loadPlatformConfig();
   const ttl = Number(values.ttl);
-  if (!Number.isInteger(ttl) || ttl < 1) {
-    console.error('--ttl must be a positive whole number of seconds');
+  // A revocation is kept for retentionSeconds: a token living longer would be accepted again after it is pruned.
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > config.retentionSeconds) {
+    console.error(`--ttl must be a whole number of seconds from 1 to ${config.retentionSeconds} (RETENTION_SECONDS)`);
     return 2;
   }
-  const config = loadPlatformConfig();
   const authority = tokenAuthority(signingKeys(config));
   const url = values.url ?? `http://${config.host}:${config.port}`;
   const facts = await askPlatform(url, await authority.mint({ subject: 'cli-check', tenant: values.tenant, role: 'brand_admin' }, 60), { role, tenant: values.tenant, store: values.store, url });
@@ -72,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const token = await authority.mint({ subject: values.sub ?? `cli-${role}`, tenant: values.tenant, role, ...(values.store ? { store: values.store } : {}) }, ttl);
-  console.log(token);
+  process.stdout.write(`${token}\n`);
   return 0;
 }
 

@@ -36,6 +36,10 @@ export const PlatformConfigSchema = Type.Object({
     description: 'where a gateway process forwards services it does not run, as order=http://host:port,...',
   }),
   logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  logFormat: choice(['auto', 'json', 'pretty'], {
+    default: 'auto',
+    description: 'json: one JSON line per record on stdout; pretty: readable lines, behaviour records in dataDir/behaviour.log; auto: pretty at a terminal outside production, else json',
+  }),
   seed: Type.Boolean({ default: true, description: 'seed the demo brand when the catalogue is empty' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   queueLimitMs: Type.Integer({
@@ -57,6 +61,13 @@ export const PlatformConfigSchema = Type.Object({
   expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
   claimTimeoutSeconds: Type.Integer({ minimum: 1, default: 900, description: 'how long an order offered to stores may go unclaimed before it is offered more widely' }),
   offerCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often unclaimed fulfilment offers are looked for' }),
+  retentionSeconds: Type.Integer({
+    minimum: 86_400,
+    default: 604_800,
+    description:
+      'how long processed-event, Idempotency-Key and revocation records and the embedded bus log are kept (7 days); must outlast any token (at most a day) and the longest a process may be down',
+  }),
+  pruneEveryMs: Type.Integer({ minimum: 10, default: 60_000, description: 'how often records older than retentionSeconds are pruned, a batch per table per run' }),
   sqliteSynchronous: choice(['FULL', 'NORMAL'], { default: 'FULL' }),
   paymentProviderSecret: Type.String({ minLength: 32, default: DEMO_PAYMENT_PROVIDER_SECRET, description: 'HMAC key of wallet provider callbacks' }),
   paymentLatencyMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 200, description: 'how long the simulated wallet provider takes to call back' }),

@@ -1,13 +1,13 @@
 import type { Role } from '@omnishop/kit';
 import { callApi } from './client.js';
 import type { Platform } from './platform.js';
-import { DEMO_TENANT } from './seed.js';
+import { DEMO_STORE, DEMO_TENANT } from './seed.js';
 
-/** One user per role in the demo brand, with demo passwords; a production start creates none. */
+/** One user per role in the demo brand, with demo passwords; a production start creates none. The store staff work at the demo store, where demo orders are offered. */
 export const DEMO_USERS: { username: string; password: string; role: Role; store?: string }[] = [
   { username: 'customer', password: 'demo-customer-password', role: 'customer' },
-  { username: 'clerk', password: 'demo-clerk-password', role: 'clerk', store: 'ST_SH_001' },
-  { username: 'manager', password: 'demo-manager-password', role: 'store_manager', store: 'ST_SH_001' },
+  { username: 'clerk', password: 'demo-clerk-password', role: 'clerk', store: DEMO_STORE },
+  { username: 'manager', password: 'demo-manager-password', role: 'store_manager', store: DEMO_STORE },
   { username: 'admin', password: 'demo-admin-password', role: 'brand_admin' },
   { username: 'operator', password: 'demo-operator-password', role: 'operator' },
 ];

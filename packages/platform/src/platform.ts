@@ -7,6 +7,7 @@ import {
   installTracing,
   NatsBus,
   type Bus,
+  type HealthCheck,
   registerHealth,
   ServiceRuntime,
   tokenAuthority,
@@ -73,8 +74,10 @@ function chosenServices(config: PlatformConfig, publicUrl: () => string | undefi
   return { chosen: all.filter((d) => wanted.includes(d.name)), prefixes: new Map(all.map((d) => [d.name, d.prefix])) };
 }
 
+const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
+
 async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
-  if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous });
+  if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous, retention: retentionOf(config) });
   if (!/^nats:\/\//.test(config.busUrl)) throw new ConfigError([`busUrl (env BUS_URL): must be empty (embedded) or nats://..., got ${config.busUrl}`]);
   return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events` }, logger);
 }
@@ -87,7 +90,11 @@ async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
  * (DATABASE_URL) and NATS JetStream (BUS_URL), any number of replicas.
  * The services' code is the same either way.
  */
-export async function startPlatform(config: PlatformConfig, logger: Logger, opts: { retry?: RetryPolicy } = {}): Promise<Platform> {
+export async function startPlatform(
+  config: PlatformConfig,
+  logger: Logger,
+  opts: { retry?: RetryPolicy; /** more checks /health/ready waits for, e.g. the demo seed */ readiness?: Record<string, HealthCheck> } = {},
+): Promise<Platform> {
   installTracing();
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
@@ -105,6 +112,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
         retry: opts.retry,
         sqliteSynchronous: config.sqliteSynchronous,
         queueLimitMs: config.queueLimitMs,
+        retention: retentionOf(config),
         auth,
       }),
   );
@@ -117,7 +125,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger, opts
     admissionTargetMs: config.admissionTargetMs,
   });
   let closing = false;
-  registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])) }, () => closing);
+  registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...opts.readiness }, () => closing);
   app.get('/api', { schema: { hide: true } }, async () => ({
     services: runtimes.map((r) => ({ name: r.name, api: r.def.prefix, openapi: `${r.def.prefix}/openapi.json`, description: r.def.description })),
   }));

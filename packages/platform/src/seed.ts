@@ -31,11 +31,22 @@ const STYLES = [
   { code: 'HD8001', name: 'Fleece Hoodie', category: 'tops', price: 35900, colours: 6, sizes: LETTER_SIZES },
 ];
 
-/** Where opening stock is received: warehouses and flagship stores, all among demoStores(). */
-export const DEMO_LOCATIONS = ['WH_SH', 'WH_BJ', 'ST_SH_001', 'ST_SH_002', 'ST_BJ_001', 'ST_GZ_001'];
+/** The store the demo's clerk and store manager work at: the Shanghai flagship. */
+export const DEMO_STORE = 'ST_SH_001';
 
-/** Deterministic stock levels, so every demo looks alike. */
-const stockLevel = (i: number) => [40, 25, 8, 5, 6, 3][i % DEMO_LOCATIONS.length] ?? 0;
+/** Where opening stock is received besides the demo store: warehouses and flagship stores, all among demoStores(). */
+const OTHER_STOCK_LOCATIONS = ['WH_SH', 'WH_BJ', 'ST_SH_002', 'ST_BJ_001', 'ST_GZ_001'];
+export const DEMO_LOCATIONS = [DEMO_STORE, ...OTHER_STOCK_LOCATIONS];
+
+/**
+ * Deterministic stock levels, so every demo looks alike. The demo store holds
+ * the most of every SKU, more than any other location by far, so inventory
+ * holds a demo order's stock there and fulfilment offers the order to it
+ * first: the demo clerk and manager can claim it (see DEMO_USERS).
+ */
+const DEMO_STORE_STOCK = 100;
+const stockLevel = (location: string, i: number) =>
+  location === DEMO_STORE ? DEMO_STORE_STOCK : ([40, 25, 8, 5, 3][i % OTHER_STOCK_LOCATIONS.length] ?? 0);
 
 /** How many stores are seeded at once: concurrent requests share SQLite commits (group commit). */
 const STORES_AT_ONCE = 16;
@@ -107,7 +118,7 @@ export async function seedDemo(platform: Platform, progress: (line: string) => v
   };
   for (let i = 0; i < skus.length; i += STORES_AT_ONCE) {
     const batch = skus.slice(i, i + STORES_AT_ONCE);
-    await Promise.all(batch.map((sku, k) => Promise.all(DEMO_LOCATIONS.map((location, j) => receive(sku, location, stockLevel(i + k + j))))));
+    await Promise.all(batch.map((sku, k) => Promise.all(DEMO_LOCATIONS.map((location, j) => receive(sku, location, stockLevel(location, i + k + j))))));
     if (Math.floor((i + batch.length) / 50) > Math.floor(i / 50)) progress(`seed: stock received for ${i + batch.length}/${skus.length} SKUs`);
   }
   progress(`seed: ${skus.length * DEMO_LOCATIONS.length} stock receipts at ${DEMO_LOCATIONS.length} locations`);

@@ -66,6 +66,21 @@ describe('the CLI and start-up configuration', () => {
     }
   });
 
+  it('writes the token alone to stdout under npm run -s, as TOKEN=$(npm run -s token -- ...) captures it', async () => {
+    const npm = (args: string[]) =>
+      run('npm', ['run', '-s', ...args], { cwd: ROOT }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const minted = await npm(['token', '--', '--role', 'clerk', '--store', 'ST_SH_001']);
+    expect(minted.code).toBe(0);
+    expect(minted.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const refused = await npm(['token', '--', '--role', 'king']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('--role must be one of');
+  });
+
   it('explains itself with --help and refuses a bad role', async () => {
     const help = await tsx(['packages/platform/src/cli.ts', '--help']);
     expect(help.code).toBe(0);

@@ -5,9 +5,10 @@ const ROOT = resolve(__dirname, '../../..');
 
 /**
  * Starts `npm start`'s entry point as a real process with `env` on top of
- * test defaults; resolves with its URL once it says it is running.
+ * test defaults; resolves with its URL once it says it is running, and what it
+ * has written to stderr so far (the banner) and since.
  */
-export function launch(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+export function launch(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/platform/src/main.ts'], {
     cwd: ROOT,
     // No admission control, as in startTestPlatform: these tests count every order of a burst.
@@ -19,7 +20,7 @@ export function launch(env: Record<string, string>): Promise<{ child: ChildProce
     child.stderr!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const match = /running at (http:\/\/\S+)/.exec(seen);
-      if (match?.[1]) resolveUrl({ child, url: match[1] });
+      if (match?.[1]) resolveUrl({ child, url: match[1], stderr: () => seen });
     });
     child.on('exit', (code) => reject(new Error(`platform exited with ${code} before it was ready:\n${seen}`)));
   });

@@ -69,21 +69,23 @@ export function unregistered(code: string): Location {
   return { code, type, active: true };
 }
 
-/** Offer rounds: 1 = stores holding the order's stock, 2 = every store known, 3 = warehouses. */
+/** Offer rounds: 1 = the locations holding the order's stock, stores and warehouses alike; 2 = every store known; 3 = every warehouse known. */
 export type Round = 1 | 2 | 3;
 export const LAST_ROUND: Round = 3;
 
 /**
- * Who an order is offered to in a round. `orderLocations` are where its stock is held;
- * `knownLocations` every location of the brand this service knows: the store register
- * (StoreOpened, StoreChanged) and any location seen in a reservation. Closed stores are
- * offered nothing. Round 3 offers the warehouses known. Sorted and without duplicates.
+ * Who an order is offered to in a round. `orderLocations` are where its stock is held:
+ * they can fulfil it at once, so round 1 offers it to them whatever they are (a warehouse
+ * holding the stock must not wait for rounds 2 and 3). `knownLocations` every location of
+ * the brand this service knows: the store register (StoreOpened, StoreChanged) and any
+ * location seen in a reservation. Closed locations are offered nothing. Sorted and without duplicates.
  */
 export function offereesFor(round: Round, orderLocations: readonly Location[], knownLocations: readonly Location[]): string[] {
-  const pick = (xs: readonly Location[], type: LocationType) => [...new Set(xs.filter((l) => l.active && l.type === type).map((l) => l.code))].sort();
+  const codes = (xs: readonly Location[]) => [...new Set(xs.filter((l) => l.active).map((l) => l.code))].sort();
+  const pick = (xs: readonly Location[], type: LocationType) => codes(xs.filter((l) => l.type === type));
   switch (round) {
     case 1:
-      return pick(orderLocations, 'store');
+      return codes(orderLocations);
     case 2:
       return pick([...orderLocations, ...knownLocations], 'store');
     case 3:

@@ -15,7 +15,7 @@ export const onStockReserved = on(StockReserved, async (event, tx) => {
   for (const l of lines) await queries.keepHeld.run(tx.db, { tenant: event.tenant, orderId, sku: l.sku, location: l.location, qty: l.qty });
 });
 
-/** A paid online order is offered to the stores holding its stock (round 1); a till sale was handed over at the till. */
+/** A paid online order is offered at once to the stores and warehouses holding its stock (round 1); a till sale was handed over at the till. */
 export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
   const { tenant } = event;
   const { orderId, channel } = event.data;

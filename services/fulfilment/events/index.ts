@@ -7,7 +7,7 @@ const Store = { store: Type.String({ description: 'the store (or warehouse) code
 export const OrderOffered = defineEvent(
   'OrderOffered',
   1,
-  'A confirmed online order is offered to the stores holding its stock (round 1); the first to claim it fulfils it.',
+  'A confirmed online order is offered at once to the stores and warehouses holding its stock (round 1); the first to claim it fulfils it.',
   Type.Object({ ...OrderRef, round: Type.Integer(), locations: Type.Array(Type.String()) }),
 );
 

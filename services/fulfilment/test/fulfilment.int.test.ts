@@ -59,6 +59,16 @@ describe('fulfilment: offer, claim, ship or collect', () => {
     expect(await published(t, 'OrderOffered', id)).toBe(1);
   });
 
+  it('offers an order whose stock is at a warehouse to that warehouse at once, and its staff claim it', async () => {
+    const skuWh = await stockedSku(t, { stock: { WH_BJ: 3 } });
+    const id = await offeredOrder(t, [skuWh]);
+    const admin = await t.token('brand_admin');
+    expect((await api(t, 'GET', `/orders/${id}`, admin)).body).toMatchObject({ status: 'offered', round: 1, offeredTo: ['WH_BJ'] });
+    const warehouse = await clerkOf(t, 'WH_BJ');
+    expect((await api(t, 'GET', '/offers', warehouse)).body.items.map((i: { orderId: string }) => i.orderId)).toContain(id);
+    expect((await api(t, 'POST', `/orders/${id}/claim`, warehouse)).body).toMatchObject({ status: 'claimed', claimedBy: 'WH_BJ' });
+  });
+
   it('lets exactly one of two offered stores win 20 concurrent claims; the winner asking again gets the same success', async () => {
     const id = await offeredOrder(t, [skuSh, skuBj]);
     expect((await api(t, 'GET', `/orders/${id}`, await t.token('brand_admin'))).body.offeredTo).toEqual(['ST_BJ_001', 'ST_SH_001']);

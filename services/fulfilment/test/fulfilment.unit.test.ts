@@ -50,9 +50,11 @@ describe('offer rounds', () => {
     { code: 'DC_EAST', type: 'warehouse' as const, active: true },
   ];
 
-  it('round 1 offers the stores holding the stock, never warehouses', () => {
-    expect(offereesFor(1, own, known)).toEqual(['ST_SH_001']);
-    expect(offereesFor(1, [unregistered('WH_SH')], known)).toEqual([]);
+  it('round 1 offers every location holding the stock at once, a warehouse as soon as a store', () => {
+    expect(offereesFor(1, own, known)).toEqual(['ST_SH_001', 'WH_SH']);
+    expect(offereesFor(1, [unregistered('WH_SH')], known)).toEqual(['WH_SH']);
+    expect(offereesFor(1, [unregistered('POPUP_1')], known)).toEqual(['POPUP_1']);
+    expect(offereesFor(1, [{ code: 'ST_GZ_009', type: 'store', active: false }], known)).toEqual([]);
   });
 
   it('round 2 offers every active store known, round 3 every warehouse known', () => {

@@ -40,6 +40,7 @@ export const PaymentRequested = defineEvent(
     amount: Type.Integer({ minimum: 1, description: 'minor units (fen), after coupons' }),
     currency: Type.String(),
     method: PaymentMethod,
+    store: Type.Optional(Type.String({ description: "a till sale: the store that rang it up, in charge of it (its staff may refund it); absent online" })),
   }),
 );
 

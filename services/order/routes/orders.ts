@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { audit, badRequest, choice, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { refuseUnlessInCharge } from '@omnishop/fulfilment/in-charge';
 import { linePrices } from '@omnishop/promotion/pricing';
 import { requireOpenLocation } from '@omnishop/store/register';
 import { advance, loadOrder, OrderChanged, queries, route, type OrderTables, type OrderView, type PaymentMethod, type SagaOptions } from '../db.js';
@@ -260,7 +261,8 @@ const commandRoute = (input: (principal: Principal) => SagaInput, url: string, s
     params: OrderId,
     response: { 200: OrderView },
     handler: async ({ params, principal }, tx) => {
-      await visibleOrder(tx.db, principal, params.id);
+      const order = await visibleOrder(tx.db, principal, params.id);
+      await refuseUnlessInCharge(tx.db, principal, order.id, order.store);
       const moved = await advance(tx, principal.tenant, params.id, input(principal), opts).catch((e: unknown) => {
         throw e instanceof OrderChanged ? conflict('order-changed', e.message) : e;
       });

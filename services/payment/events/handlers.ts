@@ -1,4 +1,5 @@
 import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/events';
+import { putInCharge } from '@omnishop/fulfilment/in-charge';
 import { compensation, returnRefund } from '../domain/intent.js';
 import { on, queries } from '../db.js';
 import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../payments.js';
@@ -16,10 +17,12 @@ const retryIfChanged = (r: { ok: true } | { ok: false; error: string }, what: st
  */
 export const sagaHandlers = (provider: SimulatedWalletProvider) => [
   on(PaymentRequested, async (event, tx) => {
-    const { orderId, customerId, amount, currency, method } = event.data;
+    const { orderId, customerId, amount, currency, method, store } = event.data;
     // The saga asks once per order: an order with any intent, even a failed one, was answered already and is not charged again.
     const earlier = await queries.anyIntentOf.first(tx.db, { tenant: event.tenant, orderId });
     if (earlier) return;
+    // A till sale is in its store's charge from the start; an online order once a store claims it (inChargeHandlers).
+    if (store) await putInCharge(tx.db, event.tenant, orderId, store);
     // A walk-in customer is nobody's account: no customer token may see that payment.
     await takePayment(tx, provider, { tenant: event.tenant, orderId, customerId: customerId === WALK_IN_CUSTOMER ? null : customerId, amount, currency, method });
   }),

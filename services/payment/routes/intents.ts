@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { conflict, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
+import { refuseUnlessInCharge } from '@omnishop/fulfilment/in-charge';
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
 import { balanceOf, cancelPayment, refundPayment } from '../payments.js';
@@ -51,6 +52,7 @@ export const refundIntent = route({
   response: { 201: RefundView },
   handler: async ({ params, body, principal }, tx) => {
     const intent = await findIntent(tx, principal, params.id);
+    await refuseUnlessInCharge(tx.db, principal, intent.order_id);
     const done = await refundPayment(tx, intent, body);
     if (!done.ok) {
       if (done.error === 'not_captured') throw conflict('payment-not-captured', `payment ${intent.id} is ${intent.status}; only a captured payment can be refunded`);
@@ -74,6 +76,7 @@ export const cancelIntent = route({
   response: { 200: IntentView },
   handler: async ({ params, principal }, tx) => {
     const intent = await findIntent(tx, principal, params.id);
+    await refuseUnlessInCharge(tx.db, principal, intent.order_id);
     if (intent.status === 'cancelled') return { status: 200, body: await intentViewOf(tx, intent) };
     const to = transition(intent.status, 'cancel');
     if (!to.ok) throw conflict('payment-not-cancellable', to.error);

@@ -34,4 +34,10 @@ export interface Bus {
   close(): Promise<void>;
   /** Events of each consumer group's types not yet handled. */
   lag(): Promise<Record<string, number>>;
+  /**
+   * When the earliest event that `group` may yet be delivered (again) was
+   * published: one not acknowledged, handled or not. Undefined when there is
+   * none. What the group handled before it is never redelivered (see jobs/retention.ts).
+   */
+  oldestUnacknowledged(group: string): Promise<Date | undefined>;
 }

@@ -8,6 +8,15 @@ import { openWalFile, type WalFile } from '../db/index.js';
 import type { Bus, Subscription } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 
+/** How long the log keeps an event every group has handled, and how often it is pruned. */
+export interface LogRetention {
+  seconds: number;
+  everyMs: number;
+}
+
+/** Rows looked at, and deleted, per step of a prune: the log is read on the event loop, so a prune yields between steps. */
+const PRUNE_STEP = 2000;
+
 interface LogRow {
   seq: number;
   envelope: string;
@@ -31,13 +40,14 @@ export class EmbeddedBus implements Bus {
   private stopping = false;
   /** This log's own name: consumers keep their place per log, so a log made anew is read from its start. */
   private readonly logId: string;
+  private pruneTimer: NodeJS.Timeout | undefined;
   /** Prepared once: preparing a statement per call cost more than running it. */
   private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
 
   constructor(
     dataDir: string,
     private readonly logger: Logger,
-    private readonly opts: { batchSize?: number; idleMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {},
+    private readonly opts: { batchSize?: number; idleMs?: number; synchronous?: 'FULL' | 'NORMAL'; retention?: LogRetention } = {},
   ) {
     mkdirSync(dataDir, { recursive: true });
     this.wal = openWalFile(join(dataDir, 'bus.db'), opts.synchronous);
@@ -81,9 +91,16 @@ export class EmbeddedBus implements Bus {
   async start(): Promise<void> {
     this.stopping = false;
     for (const sub of this.subscriptions) this.loops.push(this.deliver(sub));
+    const retention = this.opts.retention;
+    if (retention) {
+      const prune = () => this.pruneLog(new Date(Date.now() - retention.seconds * 1000)).catch((error: unknown) => this.logger.warn({ err: error }, 'bus log not pruned; trying again later'));
+      this.pruneTimer = setInterval(() => void prune(), retention.everyMs);
+      this.pruneTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
     this.stopping = true;
     this.wake.emit('published');
     await Promise.all(this.loops.splice(0));
@@ -108,6 +125,47 @@ export class EmbeddedBus implements Bus {
       out[sub.group] = pending.n;
     }
     return out;
+  }
+
+  async oldestUnacknowledged(group: string): Promise<Date | undefined> {
+    const sub = this.subscriptions.find((s) => s.group === group);
+    if (!sub) return undefined; // nothing is delivered to a group not subscribed here
+    // A group's cursor moves past the events of its own types only; envelope times follow publish order
+    // only roughly (producers relay at their own pace): the earliest of its types still ahead.
+    const row = this.file
+      .prepare(`select min(json_extract(envelope, '$.time')) as time from bus_log where seq > ? and type in (${sub.types.map(() => '?').join(', ')})`)
+      .get(this.cursor(group), ...sub.types) as { time: string | null };
+    return row.time === null ? undefined : new Date(row.time);
+  }
+
+  /**
+   * Drops the oldest events, published before `before`, that no consumer group
+   * may be delivered any more: each group subscribed to the event's type has
+   * its cursor past it, and so has every other group with a cursor here (one
+   * not running now keeps what it may want, to be safe). Returns how many. It
+   * drops a prefix of the log and stops at the first event to keep, so it reads
+   * little more than it deletes.
+   */
+  async pruneLog(before: Date): Promise<number> {
+    const subscribed = new Set(this.subscriptions.map((s) => s.group));
+    const idle = (this.file.prepare('select grp, seq from bus_cursor').all() as { grp: string; seq: number }[]).filter((c) => !subscribed.has(c.grp));
+    const idleBelow = Math.min(...idle.map((c) => c.seq));
+    const groups = this.subscriptions.map((s) => ({ types: new Set(s.types), cursor: this.cursor(s.group) }));
+    const deliverable = (row: { seq: number; type: string }) => row.seq > idleBelow || groups.some((g) => g.types.has(row.type) && row.seq > g.cursor);
+    const oldest = this.file.prepare("select seq, type, json_extract(envelope, '$.time') as time from bus_log where seq > ? order by seq limit ?");
+    const drop = this.file.prepare('delete from bus_log where seq <= ?');
+    const cutoff = before.toISOString();
+    let dropped = 0;
+    let after = 0;
+    for (;;) {
+      const rows = oldest.all(after, PRUNE_STEP) as { seq: number; type: string; time: string }[];
+      const firstKept = rows.findIndex((r) => r.time >= cutoff || deliverable(r));
+      const last = firstKept === -1 ? rows.at(-1) : rows[firstKept - 1];
+      if (last) dropped += drop.run(last.seq).changes;
+      if (!last || firstKept !== -1 || rows.length < PRUNE_STEP) return dropped;
+      after = last.seq;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   private cursor(group: string): number {

@@ -119,6 +119,15 @@ export class NatsBus implements Bus {
     return out;
   }
 
+  /** A group reads the whole stream, so its first unacknowledged message is the one after its ack floor; a group not yet made will read everything. */
+  async oldestUnacknowledged(group: string): Promise<Date | undefined> {
+    const info = await this.jsm.consumers.info(this.stream, group).catch(() => undefined);
+    if (!info) return new Date(0);
+    if (info.num_pending + info.num_ack_pending === 0) return undefined;
+    // Gone (a stream limit dropped it): say nothing is known, and nothing is forgotten.
+    return (await this.jsm.streams.getMessage(this.stream, { seq: info.ack_floor.stream_seq + 1 }))?.time ?? new Date(0);
+  }
+
   /**
    * JetStream keeps a buffer of messages filled in the background (consume);
    * the loop takes whatever has arrived, up to a batch, handles it as one

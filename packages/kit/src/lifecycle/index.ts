@@ -29,6 +29,22 @@ export function registerHealth(app: FastifyInstance, checks: Record<string, Heal
 }
 
 /**
+ * A readiness check for work a process does after it listens (a demo seed,
+ * a warm-up): failing, saying what is still under way, until `open()`.
+ */
+export function readinessGate(pending: string): { check: HealthCheck; open(): void } {
+  let open = false;
+  return {
+    check: async () => {
+      if (!open) throw new Error(pending);
+    },
+    open: () => {
+      open = true;
+    },
+  };
+}
+
+/**
  * Graceful shutdown on SIGTERM or SIGINT: `stop` runs once (stop accepting,
  * drain, flush, close). A second signal, or `stop` overrunning `graceMs`,
  * exits at once: nothing is lost that was accepted, since accepted means committed.

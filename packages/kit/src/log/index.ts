@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger };
 
@@ -55,6 +56,39 @@ export function createLogger(opts: LogOptions = {}): Logger {
     },
     opts.destination,
   );
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * `auto` picks JSON lines for machines (production, or output piped to a file
+ * or a collector) and pretty lines for a person at a terminal in development.
+ */
+export function chooseLogFormat(setting: 'auto' | LogFormat, where: { tty: boolean; production: boolean }): LogFormat {
+  if (setting !== 'auto') return setting;
+  return where.tty && !where.production ? 'pretty' : 'json';
+}
+
+/** pino writes one JSON line per record, level first and message last: enough to route without parsing. */
+const isRoutineBehaviour = (line: string) => line.endsWith('"msg":"behaviour"}\n') && !/^\{"level":(50|60)/.test(line);
+
+/**
+ * A log for a person: every record pretty-printed to `console` (stdout by
+ * default), except the routine behaviour records (one per request, event and
+ * job), which would drown the rest; they go as JSON lines to `behaviourFile`.
+ * Failed requests and events (level error) stay on the console too.
+ */
+export function humanReadableLog(opts: { behaviourFile: string; console?: { write(text: string): unknown } }): DestinationStream {
+  const out = opts.console ?? process.stdout;
+  const prettify = prettyFactory({ colorize: opts.console ? false : process.stdout.isTTY, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' });
+  // Synchronous: a development log, and nothing is lost when the process exits.
+  const behaviour = pino.destination({ dest: opts.behaviourFile, mkdir: true, sync: true });
+  return {
+    write(line: string) {
+      if (isRoutineBehaviour(line)) behaviour.write(line);
+      else out.write(prettify(line));
+    },
+  };
 }
 
 /**

@@ -16,6 +16,7 @@ import { Relay } from '../events/relay.js';
 import { eventMigrations } from '../events/tables.js';
 import { claimKey, idempotencyMigrations, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
 import { JobScheduler, type JobDefinition } from '../jobs/index.js';
+import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs/retention.js';
 import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
 import { accessDescription, openApiTransform } from './openapi.js';
 import type { RouteConfig } from './pipeline.js';
@@ -56,6 +57,8 @@ export interface RuntimeOptions {
   revocationRefreshMs?: number;
   /** SQLite: how long a request may wait for its group commit before it is refused with 503 (see UnitOfWorkOptions). */
   queueLimitMs?: number;
+  /** How long processed-event, Idempotency-Key and revocation records are kept (see retentionJob); kept forever without. */
+  retention?: RetentionPolicy;
 }
 
 const IdempotencyHeaders = Type.Object({
@@ -124,13 +127,14 @@ export class ServiceRuntime<DB> {
     // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
     this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry });
-    this.jobs = new JobScheduler(def.name, def.jobs ?? [], this.uow, logger);
+    const retention = opts.retention ? [retentionJob<DB>(this.consumer.group, this.sdb.dialect, opts.retention, opts.bus)] : [];
+    this.jobs = new JobScheduler(def.name, [...(def.jobs ?? []), ...retention], this.uow, logger);
     this.routes = [...def.routes, ...this.adminRoutes()];
   }
 
   /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
   async start(): Promise<void> {
-    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...revocationMigrations, ...auditMigrations, ...this.def.migrations });
+    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...revocationMigrations, ...auditMigrations, ...retentionMigrations, ...this.def.migrations });
     await this.keepRevocationsInStep();
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);

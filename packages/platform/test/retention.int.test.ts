@@ -58,6 +58,19 @@ describe('retention: old bookkeeping is pruned, recent kept, effects stay exactl
     // After the sign-outs: groups that handle only AccessRevoked (catalog) have their cursors behind this order's events.
     await order(oldKey);
     await settled(t);
+    // On the embedded bus a consumer keeps its place in the log, not a record per event; a consumer on
+    // JetStream records each event it handled. Those records, as inventory and order would have them:
+    const logged = busLog((db) => db.prepare('select id, tenant from bus_log').all() as { id: string; tenant: string }[]);
+    await acrossTenants('the test writes JetStream-style records', () =>
+      Promise.all(
+        ['inventory', 'order'].map((service) =>
+          kit(service)
+            .insertInto('processed_event')
+            .values(logged.map((e) => ({ consumer: service, event_id: e.id, tenant: e.tenant, processed_at: new Date().toISOString() })))
+            .execute(),
+        ),
+      ),
+    );
     // Everything so far becomes 8 days old: processed events, the first order's key, one revocation, the bus log.
     await t.platform.bus.stop();
     await everywhere(async (db) => {
@@ -92,11 +105,10 @@ describe('retention: old bookkeeping is pruned, recent kept, effects stay exactl
     await t.platform.bus.start();
     await settled(t);
     expect(before).toBe(1);
-    expect(await reserved()).toBe(before); // OrderPlaced handled again: nothing held twice
+    expect(await reserved()).toBe(before); // OrderPlaced delivered again, recognised by inventory's place in the log: nothing held twice
     const recentOrder = await order(recentKey);
     await settled(t);
     await eventually(async () => ((await processedIn('inventory')).every((r) => !oldProcessed.has(r.event_id)) ? true : undefined), "inventory's old records to go once acknowledged");
-    expect((await processedIn('inventory')).length).toBeGreaterThan(0); // the recent order's
     await eventually(async () => {
       const keys = busLog((db) => db.prepare('select key from bus_log').all() as { key: string }[]);
       return keys.length > 0 && keys.every((k) => k.key === recentOrder) ? true : undefined;

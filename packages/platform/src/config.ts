@@ -47,11 +47,11 @@ export const PlatformConfigSchema = Type.Object({
     default: 500,
     description: 'embedded (SQLite): a write request still waiting for its commit after this long is refused with 503 and Retry-After, so a burst past capacity is told so early; 0: never',
   }),
-  admissionTargetMs: Type.Integer({
+  admissionLoopDelayMs: Type.Integer({
     minimum: 0,
-    default: 50,
+    default: 20,
     description:
-      'the latency the requests a process admits are kept near: past what it can work on that fast, a request is refused at once with 503 and Retry-After (health checks never are); 0: admit every request',
+      'how late the event loop may run (90th percentile over a quarter second) before a process lets fewer requests in at once; the rest are refused at once with 503 and Retry-After (health checks and the wallet callback never are); 0: admit every request',
   }),
   bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   rateLimitWindowMs: Type.Integer({ minimum: 100, default: 10_000, description: 'the window the request limits count in' }),

@@ -122,7 +122,7 @@ export async function startPlatform(
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     rateLimit: { windowMs: config.rateLimitWindowMs, clientMax: config.rateLimitClientMax, brandMax: config.rateLimitBrandMax },
-    admissionTargetMs: config.admissionTargetMs,
+    admissionLoopDelayMs: config.admissionLoopDelayMs,
   });
   let closing = false;
   registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...opts.readiness }, () => closing);

@@ -78,7 +78,7 @@ export async function startTestPlatform(overrides: Record<string, string> = {}):
       PAYMENT_LATENCY_MS: '20',
       // Burst tests check what became of every order of a burst; admission control, which may refuse
       // some of them on a busy machine, is tested on its own (admission.int.test.ts).
-      ADMISSION_TARGET_MS: '0',
+      ADMISSION_LOOP_DELAY_MS: '0',
       ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...overrides },
     '/nonexistent',
   );

@@ -12,7 +12,7 @@ export function launch(env: Record<string, string>): Promise<{ child: ChildProce
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/platform/src/main.ts'], {
     cwd: ROOT,
     // No admission control, as in startTestPlatform: these tests count every order of a burst.
-    env: { ...process.env, PORT: '0', SEED: 'false', LOG_LEVEL: 'warn', EXPIRY_CHECK_MS: '200', ADMISSION_TARGET_MS: '0', ...env },
+    env: { ...process.env, PORT: '0', SEED: 'false', LOG_LEVEL: 'warn', EXPIRY_CHECK_MS: '200', ADMISSION_LOOP_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolveUrl, reject) => {

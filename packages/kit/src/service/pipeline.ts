@@ -88,12 +88,16 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
   // alwaysAdmitted always go through.
   const gate = opts.admission;
   if (gate) {
+    app.addHook('onClose', (_app, done) => {
+      gate.stop();
+      done();
+    });
     app.addHook('onRequest', (request, reply, done) => {
       const config = request.routeOptions.config as RouteConfig;
       if (!config.service || config.alwaysAdmitted) return done();
       if (!gate.tryAcquire()) return done(overloaded('the platform'));
       // 'close' comes once whatever happens: answered, failed, or the client gone mid-way.
-      reply.raw.once('close', () => gate.release(performance.now() - request.startedAt));
+      reply.raw.once('close', () => gate.release());
       done();
     });
   }

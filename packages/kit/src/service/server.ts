@@ -13,8 +13,8 @@ export interface HttpServerOptions {
   requestTimeoutMs: number;
   /** Per-client and per-brand limits; none when left out. */
   rateLimit?: RateLimitOptions;
-  /** The latency admitted requests are kept near by refusing the rest early (see admission.ts); 0 or left out: all admitted. */
-  admissionTargetMs?: number;
+  /** How late the event loop may run before fewer requests are let in (see admission.ts); 0 or left out: all admitted. */
+  admissionLoopDelayMs?: number;
 }
 
 /** One HTTP server with the pipeline installed; services are registered on it as plugins. */
@@ -34,7 +34,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   // Bodies are JSON: text/plain (Fastify reads it as a string by default) is 415 like any other type.
   app.removeContentTypeParser('text/plain');
-  installPipeline(app, { ...opts, ...(opts.admissionTargetMs ? { admission: admission({ targetMs: opts.admissionTargetMs }) } : {}) });
+  installPipeline(app, { ...opts, ...(opts.admissionLoopDelayMs ? { admission: admission({ loopDelayMs: opts.admissionLoopDelayMs }) } : {}) });
   // After the pipeline's hooks, so the limits count verified subjects and tenants.
   if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
   return app;

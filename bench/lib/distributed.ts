@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { tokenAuthority } from '@omnishop/kit';
 import { BENCH_WAREHOUSE, ORDER_BODY } from '../targets/protocol.js';
+import { eventually } from '../../packages/platform/src/client.js';
+import { benchClient } from './http.js';
 import { onCleanUp, removeTempDir, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
 
 export const TENANT = 'bench';
@@ -129,36 +131,6 @@ export interface ClusterOptions {
   natsBinary?: string;
 }
 
-type Reply<T> = { status: number; body: T };
-
-function client(base: string) {
-  return async <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<Reply<T>> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['idempotency-key'] = randomUUID();
-    }
-    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // keep the text
-    }
-    return { status: res.status, body: parsed as T };
-  };
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const nats = await startNats(opts.dataParent, opts.natsBinary);
@@ -236,8 +208,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
  * order replica: every replica knows the price and the saga runs.
  */
 async function prepareBrand(urls: { catalog: string; store: string; inventory: string; orders: string[] }, admin: string, customer: string): Promise<void> {
-  const catalog = client(urls.catalog);
-  const inventory = client(urls.inventory);
+  const catalog = benchClient(urls.catalog);
+  const inventory = benchClient(urls.inventory);
   const style = await catalog('POST', '/api/catalog/styles', admin, {
     code: STYLE,
     name: 'Benchmark Tee',
@@ -247,7 +219,7 @@ async function prepareBrand(urls: { catalog: string; store: string; inventory: s
     sizes: ['M'],
   });
   if (style.status !== 201) throw new Error(`style not created: ${style.status} ${JSON.stringify(style.body)}`);
-  const warehouse = await client(urls.store)('POST', '/api/stores', admin, BENCH_WAREHOUSE);
+  const warehouse = await benchClient(urls.store)('POST', '/api/stores', admin, BENCH_WAREHOUSE);
   if (warehouse.status !== 201) throw new Error(`warehouse not opened: ${warehouse.status} ${JSON.stringify(warehouse.body)}`);
   const receipt = { sku: SKU, location: LOCATION, kind: 'receive', qty: 1_000_000, reason: 'bench stock' };
   await eventually(
@@ -265,7 +237,7 @@ async function prepareBrand(urls: { catalog: string; store: string; inventory: s
     if (res.status !== 201) throw new Error(`stock not received: ${res.status} ${JSON.stringify(res.body)}`);
   }
   for (const base of urls.orders) {
-    const order = client(base);
+    const order = benchClient(base);
     const probe = await eventually(
       async () => {
         const res = await order<{ id: string }>('POST', '/api/orders', customer, JSON.parse(ORDER_BODY(SKU)));

@@ -27,34 +27,25 @@ interface Page {
   items: OrderSummary[];
   nextCursor: string | null;
 }
+import { benchClient, type Reply } from './http.js';
 
 export const NOT_FINAL = ['pending', 'awaiting_payment'] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class OrderBook {
+  private readonly api: ReturnType<typeof benchClient>;
+
   constructor(
     /** Base URL of a process serving GET /api/orders (the platform, or one order replica). */
     readonly base: string,
     private readonly token: string,
-  ) {}
+  ) {
+    this.api = benchClient(base);
+  }
 
-  /** A read, asked again while the platform refuses it for load (503 with Retry-After), as a client should. */
-  private async get<T>(path: string): Promise<{ status: number; body: T }> {
-    let res = await fetch(this.base + path, { headers: { authorization: `Bearer ${this.token}` } });
-    for (let attempt = 0; res.status === 503 && res.headers.has('retry-after') && attempt < 50; attempt++) {
-      await res.arrayBuffer();
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-      res = await fetch(this.base + path, { headers: { authorization: `Bearer ${this.token}` } });
-    }
-    const text = await res.text();
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
-    }
-    return { status: res.status, body: body as T };
+  private get<T>(path: string): Promise<Reply<T>> {
+    return this.api<T>('GET', path, this.token);
   }
 
   async page(status: string | undefined, limit: number, cursor: string | null): Promise<Page> {

@@ -14,10 +14,10 @@
  *
  * On SIGUSR2 it writes its process.memoryUsage() as one marked line on stderr.
  */
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { createLogger } from '@omnishop/kit';
 import { eventually } from '../../packages/platform/src/client.js';
+import { benchClient } from '../lib/http.js';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
 import { startPlatform } from '../../packages/platform/src/platform.js';
 import { announce, answerMemoryRequests, BENCH_WAREHOUSE, exitOnSignals, ORDER_BODY } from './protocol.js';
@@ -28,23 +28,6 @@ const SKU = `${STYLE}-BLK-M`;
 const LOCATION = BENCH_WAREHOUSE.code;
 const RECEIPTS = 10; // x 1,000,000 units (the most one movement may receive)
 
-interface Reply<T> {
-  status: number;
-  body: T;
-}
-
-function client(base: string) {
-  return async <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<Reply<T>> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['idempotency-key'] = randomUUID();
-    }
-    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-  };
-}
 
 async function main(): Promise<void> {
   answerMemoryRequests(); // SIGUSR2: one line of process.memoryUsage() on stderr, for the parent
@@ -76,7 +59,7 @@ async function main(): Promise<void> {
     destination.flushSync();
   });
 
-  const api = client(platform.url);
+  const api = benchClient(platform.url);
   const admin = await platform.auth.mint({ subject: 'bench-admin', tenant: TENANT, role: 'brand_admin' }, 3600);
   const customer = await platform.auth.mint({ subject: 'bench-customer', tenant: TENANT, role: 'customer' }, 6 * 3600);
 

@@ -8,7 +8,7 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { currentContext } from '../context/index.js';
 import { Problem } from '../errors/index.js';
 
@@ -86,7 +86,7 @@ export function httpClient(opts: HttpClientOptions): HttpClient {
     let text: string;
     try {
       const res = await request(new URL(path, opts.baseUrl), {
-        method: method as 'POST',
+        method: method as Dispatcher.HttpMethod,
         headers,
         body: call.body === undefined ? null : JSON.stringify(call.body),
         signal,

@@ -14,13 +14,11 @@
  *
  * On SIGUSR2 it writes its process.memoryUsage() as one marked line on stderr.
  */
-import { pino } from 'pino';
-import { createLogger } from '@omnishop/kit';
 import { eventually } from '../../packages/platform/src/client.js';
-import { benchClient } from '../lib/http.js';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
-import { startPlatform } from '../../packages/platform/src/platform.js';
-import { announce, answerMemoryRequests, BENCH_WAREHOUSE, exitOnSignals, ORDER_BODY } from './protocol.js';
+import { benchClient } from '../lib/http.js';
+import { announce, answerMemoryRequests, BENCH_WAREHOUSE, ORDER_BODY } from './protocol.js';
+import { BENCH_LOG_DESTINATION, startBenchPlatform } from './start.js';
 
 const TENANT = 'bench';
 const STYLE = 'BENCH';
@@ -48,16 +46,7 @@ async function main(): Promise<void> {
     },
     '/nonexistent', // no config files: defaults plus the values above
   );
-  const logDest = process.env.BENCH_LOG_DEST ?? '/dev/null';
-  // The same kind of stream pino uses for stdout by default (SonicBoom, asynchronous),
-  // so every log line is built and written exactly as in production, only to another file.
-  const destination = pino.destination({ dest: logDest, sync: false });
-  const logger = createLogger({ level: config.logLevel, name: 'omnishop', destination });
-  const platform = await startPlatform(config, logger);
-  exitOnSignals(async () => {
-    await platform.stop();
-    destination.flushSync();
-  });
+  const platform = await startBenchPlatform(config);
 
   const api = benchClient(platform.url);
   const admin = await platform.auth.mint({ subject: 'bench-admin', tenant: TENANT, role: 'brand_admin' }, 3600);
@@ -110,7 +99,7 @@ async function main(): Promise<void> {
     settings: {
       sqliteSynchronous: config.sqliteSynchronous,
       logLevel: config.logLevel,
-      logDestination: logDest,
+      logDestination: BENCH_LOG_DESTINATION,
       database: config.databaseUrl ? 'postgresql' : 'sqlite',
       bus: 'embedded',
       stockUnits: RECEIPTS * 1_000_000,

@@ -9,23 +9,14 @@
  * Environment besides the platform's own: BENCH_LOG_DEST, where log lines go
  * (default /dev/null).
  */
-import { pino } from 'pino';
-import { createLogger } from '@omnishop/kit';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
-import { startPlatform } from '../../packages/platform/src/platform.js';
-import { announce, answerMemoryRequests, exitOnSignals } from './protocol.js';
+import { announce, answerMemoryRequests } from './protocol.js';
+import { startBenchPlatform } from './start.js';
 
 async function main(): Promise<void> {
   answerMemoryRequests();
   const config = loadPlatformConfig(process.env, '/nonexistent');
-  const logDest = process.env.BENCH_LOG_DEST ?? '/dev/null';
-  const destination = pino.destination({ dest: logDest, sync: false });
-  const logger = createLogger({ level: config.logLevel, name: 'omnishop', destination });
-  const platform = await startPlatform(config, logger);
-  exitOnSignals(async () => {
-    await platform.stop();
-    destination.flushSync();
-  });
+  const platform = await startBenchPlatform(config);
   announce({
     url: platform.url,
     path: '/api/orders',

@@ -1,55 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acrossTenants, deadlineSignal, migrate, openDatabase, runWithContext, sql, statement, TenantScopeError, type Dialect, type Migrations, type ServiceDatabase } from '../src/index.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runWithContext, statement, TenantScopeError, type ServiceDatabase } from '../src/index.js';
+import { as, brandDatabase, dialects, everyBrand, type BrandTables } from './brand-fixture.js';
 
-interface Tables {
-  item: { tenant: string; id: number; name: string; price: number };
-  note: { id: number; text: string };
-}
-
-const migrations: Migrations = {
-  '0001': async (db) => {
-    await db.schema
-      .createTable('item')
-      .addColumn('tenant', 'text', (c) => c.notNull())
-      .addColumn('id', 'integer', (c) => c.notNull())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('price', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint('item_pk', ['tenant', 'id'])
-      .execute();
-    await db.schema.createTable('note').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('text', 'text').execute();
-  },
-};
-
-const as = <T>(tenant: string, fn: () => Promise<T>) => runWithContext({ service: 'stmt', requestId: randomUUID(), tenant, signal: deadlineSignal(10_000) }, fn);
-const everyBrand = <T>(fn: () => Promise<T>) => acrossTenants('the test looks at every brand', fn);
-
-const prepare = <P extends Record<string, unknown>>() => statement<Tables, P>();
+const prepare = <P extends Record<string, unknown>>() => statement<BrandTables, P>();
 const byId = prepare<{ id: number }>()((db, p) => db.selectFrom('item').selectAll().where('id', '=', p.id));
 const cheaperThan = prepare<{ price: number }>()((db, p) => db.selectFrom('item').select(['id', 'name']).where('price', '<', p.price).orderBy('id'));
 const insert = prepare<{ id: number; name: string; price: number }>()((db, p) => db.insertInto('item').values({ tenant: p.tenant, id: p.id, name: p.name, price: p.price }));
 const reprice = prepare<{ id: number; price: number }>()((db, p) => db.updateTable('item').set({ price: p.price }).where('id', '=', p.id));
 const note = prepare<{ id: number }>()((db, p) => db.selectFrom('note').select('text').where('id', '=', p.id));
 
-const postgres = process.env.OMNISHOP_TEST_POSTGRES;
-const dialects: Dialect[] = postgres ? ['sqlite', 'postgres'] : ['sqlite'];
-
 describe.each(dialects)('statements: compiled once, scoped like any query (%s)', (dialect) => {
-  const dir = mkdtempSync(join(tmpdir(), 'omnishop-stmt-'));
-  const service = `stmt_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  let sdb: ServiceDatabase<Tables>;
-
-  beforeAll(async () => {
-    sdb = openDatabase<Tables>({ service, dataDir: dir, url: dialect === 'postgres' ? postgres : undefined });
-    await migrate(sdb, service, migrations);
-  });
-  afterAll(async () => {
-    if (dialect === 'postgres') await sql`drop schema ${sql.id(service)} cascade`.execute(sdb.db);
-    await sdb.close();
-    rmSync(dir, { recursive: true, force: true });
+  const database = brandDatabase(dialect);
+  let sdb: ServiceDatabase<BrandTables>;
+  beforeAll(() => {
+    sdb = database.get();
   });
   beforeEach(() =>
     everyBrand(async () => {

@@ -1,76 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  acrossTenants,
-  deadlineSignal,
-  migrate,
-  openDatabase,
-  runWithContext,
-  sql,
-  TenantScopeError,
-  type Dialect,
-  type Migrations,
-  type ServiceDatabase,
-} from '../src/index.js';
-
-interface Tables {
-  item: { tenant: string; id: number; name: string; price: number };
-  tag: { tenant: string; item_id: number; label: string };
-  counter: { id: string; tenant: string; n: number };
-  note: { id: number; text: string };
-}
-
-const migrations: Migrations = {
-  '0001': async (db) => {
-    await db.schema
-      .createTable('item')
-      .addColumn('tenant', 'text', (c) => c.notNull())
-      .addColumn('id', 'integer', (c) => c.notNull())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('price', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint('item_pk', ['tenant', 'id'])
-      .execute();
-    await db.schema
-      .createTable('tag')
-      .addColumn('tenant', 'text', (c) => c.notNull())
-      .addColumn('item_id', 'integer', (c) => c.notNull())
-      .addColumn('label', 'text', (c) => c.notNull())
-      .execute();
-    // Keyed without the tenant: an upsert on it could meet another brand's row.
-    await db.schema
-      .createTable('counter')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('tenant', 'text', (c) => c.notNull())
-      .addColumn('n', 'integer', (c) => c.notNull())
-      .execute();
-    await db.schema.createTable('note').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('text', 'text').execute();
-  },
-};
-
-const as = <T>(tenant: string, fn: () => Promise<T>) => runWithContext({ service: 'scope', requestId: randomUUID(), tenant, signal: deadlineSignal(10_000) }, fn);
-const everyBrand = <T>(fn: () => Promise<T>) => acrossTenants('the test looks at every brand', fn);
-
-const postgres = process.env.OMNISHOP_TEST_POSTGRES;
-const dialects: Dialect[] = postgres ? ['sqlite', 'postgres'] : ['sqlite'];
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TenantScopeError } from '../src/index.js';
+import { as, brandDatabase, dialects, everyBrand } from './brand-fixture.js';
 
 describe.each(dialects)('brand isolation in the data layer (%s)', (dialect) => {
-  const dir = mkdtempSync(join(tmpdir(), 'omnishop-scope-'));
-  const service = `scope_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  let sdb: ServiceDatabase<Tables>;
-  const db = () => sdb.db;
+  const database = brandDatabase(dialect);
+  const db = () => database.get().db;
 
-  beforeAll(async () => {
-    sdb = openDatabase<Tables>({ service, dataDir: dir, url: dialect === 'postgres' ? postgres : undefined });
-    await migrate(sdb, service, migrations);
-  });
-  afterAll(async () => {
-    if (dialect === 'postgres') await sql`drop schema ${sql.id(service)} cascade`.execute(sdb.db);
-    await sdb.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   beforeEach(() =>
     everyBrand(async () => {
       for (const table of ['item', 'tag', 'counter', 'note'] as const) await db().deleteFrom(table).execute();
@@ -218,7 +153,7 @@ describe.each(dialects)('brand isolation in the data layer (%s)', (dialect) => {
   });
 
   it('refuses every scoped query until it knows the tenant tables', async () => {
-    const fresh = openDatabase<Tables>({ service, dataDir: dir, url: dialect === 'postgres' ? postgres : undefined });
+    const fresh = database.openAgain();
     try {
       await expect(as('acme', () => fresh.db.selectFrom('note').selectAll().execute())).rejects.toThrow(/not known yet/);
     } finally {

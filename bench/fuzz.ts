@@ -68,7 +68,8 @@ export async function main(argv: string[]): Promise<void> {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-fuzz-'));
   const config = loadPlatformConfig(
-    { PORT: '0', DATA_DIR: dataDir, SEED: 'false', LOG_LEVEL: 'error', SQLITE_SYNCHRONOUS: 'NORMAL', RATE_LIMIT_CLIENT_MAX: '0', RATE_LIMIT_BRAND_MAX: '0' },
+    // One thread: the fuzz reads every route from the service runtimes of this one.
+    { PORT: '0', DATA_DIR: dataDir, SEED: 'false', LOG_LEVEL: 'error', SQLITE_SYNCHRONOUS: 'NORMAL', RATE_LIMIT_CLIENT_MAX: '0', RATE_LIMIT_BRAND_MAX: '0', THREAD_SERVICES: 'none' },
     '/nonexistent',
   );
   // Errors (a 500's cause) go to stderr beside the progress lines.

@@ -117,6 +117,8 @@ Environment:
   BENCH_SERVICES        embedded: services the platform runs (default: all), e.g.
                         catalog,store,inventory,order,payment for the order core alone
                         (an order is confirmed once stock is held and it is paid)
+  BENCH_THREAD_SERVICES embedded: which of them run on the platform's service thread
+                        (default: the platform's, inventory,payment; none: one thread)
   BENCH_PROFILE_DIR     write a V8 CPU profile of each target there (node --cpu-prof)
 `;
 
@@ -836,7 +838,7 @@ async function main(): Promise<void> {
     `Order placement vs bare Fastify (${opts.mode}) — ${durationS} s each, ${connections} connections, node ${process.version}, ${cpuList.length} CPUs (load generator on the same machine)`,
     opts.mode === 'distributed'
       ? `platform: ${String(sys.settings.processes)} on PostgreSQL (${String(sys.settings.databaseName)}) and JetStream (${String(sys.settings.natsUrl)}), load on ${String(sys.settings.loaded)}, log level ${opts.logLevel} -> ${opts.logFile}`
-      : `platform: sqlite synchronous=${opts.sqliteSync} on ${String(sys.settings.dataDirFs)}, log level ${opts.logLevel} -> ${opts.logFile}`,
+      : `platform: sqlite synchronous=${opts.sqliteSync} on ${String(sys.settings.dataDirFs)}, ${sys.settings.threadServices !== 'none' ? `service thread: ${String(sys.settings.threadServices)}` : 'one thread'}, log level ${opts.logLevel} -> ${opts.logFile}`,
     ...(busyBefore > 20 ? [`WARNING: the machine was ${busyBefore} % busy before the run started; other work skews these figures`] : []),
     ...loadRows.filter(([, f]) => (f.cpuPct.other ?? 0) > 20).map(([name, f]) => `WARNING: other processes used ${fmt(f.cpuPct.other ?? 0)} % of a core during the ${name} run; its figures are skewed`),
     '',

@@ -37,6 +37,8 @@ async function main(): Promise<void> {
       RATE_LIMIT_BRAND_MAX: '0',
       // Which services run beside order placement (default: all); e.g. catalog,inventory,order to see the core alone.
       ...(process.env.BENCH_SERVICES ? { SERVICES: process.env.BENCH_SERVICES } : {}),
+      // Which of them run on the service thread (default: the platform's default; none: one thread).
+      ...(process.env.BENCH_THREAD_SERVICES ? { THREAD_SERVICES: process.env.BENCH_THREAD_SERVICES } : {}),
     },
     '/nonexistent', // no config files: defaults plus the values above
   );
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     sku: SKU,
     settings: {
       sqliteSynchronous: config.sqliteSynchronous,
+      threadServices: config.threadServices,
       logLevel: config.logLevel,
       logDestination: BENCH_LOG_DESTINATION,
       database: config.databaseUrl ? 'postgresql' : 'sqlite',

@@ -1,6 +1,5 @@
-import { pino } from 'pino';
-import { createLogger } from '@omnishop/kit';
 import type { PlatformConfig } from '../../packages/platform/src/config.js';
+import { platformLogger } from '../../packages/platform/src/logging.js';
 import { startPlatform } from '../../packages/platform/src/platform.js';
 import { exitOnSignals } from './protocol.js';
 
@@ -8,18 +7,19 @@ import { exitOnSignals } from './protocol.js';
 export const BENCH_LOG_DESTINATION = process.env.BENCH_LOG_DEST ?? '/dev/null';
 
 /**
- * Starts the platform as a bench target: its log lines go to BENCH_LOG_DESTINATION
- * through the same kind of stream pino uses for stdout
- * by default (SonicBoom, asynchronous), so every line is built and written
+ * Starts the platform as a bench target: its log lines (the service thread's
+ * too) go to BENCH_LOG_DESTINATION through the same kind of stream pino uses
+ * for stdout (SonicBoom, asynchronous), so every line is built and written
  * exactly as in production, only to another file; a signal stops it
  * gracefully and flushes the log.
  */
 export async function startBenchPlatform(config: PlatformConfig) {
-  const destination = pino.destination({ dest: BENCH_LOG_DESTINATION, sync: false });
-  const platform = await startPlatform(config, createLogger({ level: config.logLevel, name: 'omnishop', destination }));
+  const log = { level: config.logLevel, file: BENCH_LOG_DESTINATION };
+  const { logger, flush } = platformLogger(log);
+  const platform = await startPlatform(config, logger, { threadLog: log });
   exitOnSignals(async () => {
     await platform.stop();
-    destination.flushSync();
+    flush();
   });
   return platform;
 }

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   acrossTenants,
   createHttpServer,
+  createEnvelope,
   createLogger,
   defineEvent,
   defineService,
@@ -245,5 +246,25 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     p.bus.publish = publish;
     p.runtime.relay.nudge();
     await until(async () => (await handled(p.runtime)).length === 1);
+  });
+
+  it('a bus on the same log in another thread of the process (the service thread) hears of each publish at once, not at its next idle poll', async () => {
+    const d = dir();
+    const logger = createLogger({ level: 'silent' });
+    const listening = new EmbeddedBus(d, logger, { idleMs: 60_000 });
+    const publishing = new EmbeddedBus(d, logger);
+    cleanup.push(async () => {
+      await listening.close();
+      await publishing.close();
+    });
+    const received: string[] = [];
+    listening.subscribe({ group: 'listener', types: ['Noted'], handle: async (batch) => void received.push(...batch.map((e) => e.key)) });
+    await listening.start();
+    await new Promise((r) => setTimeout(r, 100)); // it found the log empty and waits
+    const startedAt = Date.now();
+    await publishing.publish([createEnvelope(Noted, { source: 'probe', key: 'k1', tenant: 't1', data: { n: 1, failTimes: 0 } })]);
+    await until(async () => received.length === 1);
+    expect(received).toEqual(['k1']);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 });

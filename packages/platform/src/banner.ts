@@ -41,7 +41,7 @@ Sign in for an access token (valid ${config.accessTokenTtlSeconds} s) and a refr
 Omnishop is running at ${url}
   services       ${url}/api
   health         ${url}/health/ready   (200 once every database, the bus and the demo brand are ready: now)
-  OpenAPI        ${platform.runtimes.map((r) => `${url}${r.def.prefix}/openapi.json`).join('\n                 ')}
+  OpenAPI        ${platform.services.map((s) => `${url}${s.prefix}/openapi.json`).join('\n                 ')}
 
 Demo tokens (brand "${DEMO_TENANT}", valid 12 h; store staff at ${DEMO_STORE}; mint others with: npm run -s token -- --role clerk --store ${DEMO_STORE}):
 ${tokens.map(([role, token]) => `  ${role.padEnd(15)}${token}`).join('\n')}

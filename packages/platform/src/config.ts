@@ -26,6 +26,12 @@ export const PlatformConfigSchema = Type.Object({
     default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment,gateway',
     description: 'which services this process runs: all of them (embedded) or one (distributed)',
   }),
+  threadServices: Type.String({
+    pattern: '^(none|[a-z]+(,[a-z]+)*)$',
+    default: 'inventory,payment',
+    description:
+      'which of the services this process runs go on a second thread, with its own event loop (a second CPU core), reached through this process\'s port; each service is still the only writer of its database. none: one thread. Used only when the process runs services besides these',
+  }),
   jwtSecret: Type.String({ minLength: 32, default: DEMO_JWT_SECRET }),
   jwtKeys: Type.String({ default: '', description: 'signing keys as kid:secret,kid2:secret2 (the first signs, all verify); empty: JWT_SECRET alone' }),
   accessTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 300, description: 'lifetime of an access token issued at sign-in' }),

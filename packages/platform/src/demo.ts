@@ -12,7 +12,7 @@ export interface Demo {
   customer: string;
 }
 
-const runs = (platform: Platform, ...names: string[]) => names.every((name) => platform.runtimes.some((r) => r.name === name));
+const runs = (platform: Platform, ...names: string[]) => names.every((name) => platform.services.some((s) => s.name === name));
 
 /**
  * Prepares the demo brand in a process that runs the services it needs: the
@@ -21,7 +21,7 @@ const runs = (platform: Platform, ...names: string[]) => names.every((name) => p
  */
 export async function prepareDemo(platform: Platform, config: Pick<PlatformConfig, 'seed'>, progress: (line: string) => void): Promise<Demo> {
   if (!config.seed) return { users: new Map(), customer: DEMO_CUSTOMER };
-  // The seed talks to store, catalog and inventory in-process; a process running only some services leaves it to one that runs all.
+  // The seed talks to store, catalog and inventory through this process's port; a process running only some services leaves it to one that runs all.
   if (runs(platform, 'store', 'catalog', 'inventory')) {
     progress('seed: preparing the demo brand (first start only; /health/ready answers 503 until it is done)');
     if (await seedDemo(platform, progress)) progress('seed: demo brand seeded');

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { chooseLogFormat, ConfigError, createLogger, humanReadableLog, onShutdownSignals, readinessGate } from '@omnishop/kit';
+import { chooseLogFormat, ConfigError, onShutdownSignals, readinessGate } from '@omnishop/kit';
 import { loadPlatformConfig } from './config.js';
 import { demoBanner } from './banner.js';
 import { prepareDemo } from './demo.js';
+import { platformLogger, type LogSpec } from './logging.js';
 import { startPlatform } from './platform.js';
 
 /** A bad setting, found while reading the configuration or while starting with it, is said in words naming the key, without a stack trace. */
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
   const production = config.appEnv === 'production' || process.env.NODE_ENV === 'production';
   const logFormat = chooseLogFormat(config.logFormat, { tty: Boolean(process.stdout.isTTY), production });
   const behaviourFile = join(config.dataDir, 'behaviour.log');
-  const logger = createLogger({ level: config.logLevel, name: 'omnishop', destination: logFormat === 'pretty' ? humanReadableLog({ behaviourFile }) : undefined });
+  const log: LogSpec = { level: config.logLevel, format: logFormat, behaviourFile };
+  const { logger } = platformLogger(log);
   const say = (line: string) => console.error(line);
   say(
     `omnishop: starting ${config.services} (${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}, ${config.busUrl ? `NATS JetStream stream ${config.busStream}` : 'embedded bus'})`,
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   const demo = config.appEnv !== 'production';
   // Ready means ready to use: a script that waits for /health/ready finds the demo brand, its users and their coupons.
   const seeded = readinessGate('the demo brand is still being prepared');
-  const platform = await startPlatform(config, logger, { readiness: demo && config.seed ? { demo: seeded.check } : {} }).catch((error: unknown) => {
+  const platform = await startPlatform(config, logger, { readiness: demo && config.seed ? { demo: seeded.check } : {}, threadLog: log }).catch((error: unknown) => {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       console.error(`omnishop: cannot listen on ${config.host}:${config.port} (${code}); set HOST and PORT to a free address`);

@@ -26,6 +26,8 @@ import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
 import { signingKeys, type PlatformConfig } from './config.js';
+import type { LogSpec } from './logging.js';
+import { startServiceThread, type ServiceThread } from './service-thread.js';
 import { registerUpstreams } from './upstreams.js';
 
 export interface Platform {
@@ -33,7 +35,10 @@ export interface Platform {
   url: string;
   auth: TokenAuthority;
   bus: Bus;
+  /** The services running on this thread. */
   runtimes: ServiceRuntime<unknown>[];
+  /** Every service this process serves, on this thread or the service thread. */
+  services: { name: string; prefix: string; description?: string }[];
   stop(): Promise<void>;
 }
 
@@ -68,11 +73,32 @@ export function serviceDefinitions(
 /** The services this process runs, in the order they start; an unknown name stops start-up. */
 function chosenServices(config: PlatformConfig, publicUrl: () => string | undefined, auth: TokenAuthority) {
   const all = serviceDefinitions(config, publicUrl, auth);
-  const wanted = config.services.split(',');
-  const unknown = wanted.filter((name) => !all.some((d) => d.name === name));
-  if (unknown.length) throw new ConfigError([`services (env SERVICES): unknown service ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`]);
-  return { chosen: all.filter((d) => wanted.includes(d.name)), prefixes: new Map(all.map((d) => [d.name, d.prefix])) };
+  const known = (key: string, names: string[]) => {
+    const unknown = names.filter((name) => !all.some((d) => d.name === name));
+    if (unknown.length) throw new ConfigError([`${key}: unknown service ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`]);
+    return names;
+  };
+  const wanted = known('services (env SERVICES)', config.services.split(','));
+  const threaded = known('threadServices (env THREAD_SERVICES)', config.threadServices === 'none' ? [] : config.threadServices.split(',')).filter((name) => wanted.includes(name));
+  // A thread of their own only beside others: a process of one service (distributed mode) keeps it on its main thread.
+  const onThread = threaded.length < wanted.length ? threaded : [];
+  return {
+    served: all.filter((d) => wanted.includes(d.name)),
+    here: all.filter((d) => wanted.includes(d.name) && !onThread.includes(d.name)),
+    onThread,
+    prefixes: new Map(all.map((d) => [d.name, d.prefix])),
+  };
 }
+
+/** The service thread's share of this process: its services on their own port, forwarded to from here. */
+async function startThreadFor(config: PlatformConfig, onThread: string[], logger: Logger, opts: { retry?: RetryPolicy; threadLog?: LogSpec }) {
+  if (!onThread.length) return undefined;
+  const threadConfig = { ...config, services: onThread.join(','), threadServices: 'none', upstreams: '', port: 0 };
+  return startServiceThread({ config: threadConfig, log: opts.threadLog ?? { level: config.logLevel }, retry: opts.retry }, logger);
+}
+
+const upstreamsWith = (upstreams: string, thread: ServiceThread | undefined, onThread: string[]) =>
+  [upstreams, ...(thread ? onThread.map((name) => `${name}=${thread.url}`) : [])].filter(Boolean).join(',');
 
 const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
 
@@ -93,14 +119,21 @@ async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
 export async function startPlatform(
   config: PlatformConfig,
   logger: Logger,
-  opts: { retry?: RetryPolicy; /** more checks /health/ready waits for, e.g. the demo seed */ readiness?: Record<string, HealthCheck> } = {},
+  opts: {
+    retry?: RetryPolicy;
+    /** more checks /health/ready waits for, e.g. the demo seed */
+    readiness?: Record<string, HealthCheck>;
+    /** how the service thread (threadServices) writes its log; default JSON lines on stdout at config.logLevel */
+    threadLog?: LogSpec;
+  } = {},
 ): Promise<Platform> {
   installTracing();
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
-  const { chosen: definitions, prefixes } = chosenServices(config, () => listening.url, auth);
+  const { served, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
   const bus = await openBus(config, logger);
+  const thread = await startThreadFor(config, onThread, logger, opts);
   const runtimes = definitions.map(
     (def) =>
       new ServiceRuntime<unknown>(def as never, {
@@ -125,15 +158,17 @@ export async function startPlatform(
     admissionLoopDelayMs: config.admissionLoopDelayMs,
   });
   let closing = false;
-  registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...opts.readiness }, () => closing);
+  const checks = { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...(thread ? { thread: () => thread.ready() } : {}) };
+  registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
+  const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
   app.get('/api', { schema: { hide: true } }, async () => ({
-    services: runtimes.map((r) => ({ name: r.name, api: r.def.prefix, openapi: `${r.def.prefix}/openapi.json`, description: r.def.description })),
+    services: services.map((d) => ({ name: d.name, api: d.prefix, openapi: `${d.prefix}/openapi.json`, description: d.description })),
   }));
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });
   }
-  await registerUpstreams(app, { upstreams: config.upstreams, auth, prefixes, local: runtimes.map((r) => r.name) });
+  await registerUpstreams(app, { upstreams: upstreamsWith(config.upstreams, thread, onThread), auth, prefixes, local: runtimes.map((r) => r.name) });
   await bus.start();
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
@@ -144,12 +179,14 @@ export async function startPlatform(
     auth,
     bus,
     runtimes,
+    services,
     async stop() {
       closing = true;
-      await closeGracefully(app); // stop accepting; in-flight requests finish
+      await closeGracefully(app); // stop accepting; in-flight requests finish, forwarded ones too
       await bus.stop(); // consumers finish the event in hand
       for (const r of runtimes) await r.stop(); // jobs stop, outboxes flush, databases close
       await bus.close();
+      await thread?.stop(); // the same, on the service thread
     },
   };
 }

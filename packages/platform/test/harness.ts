@@ -79,6 +79,8 @@ export async function startTestPlatform(overrides: Record<string, string> = {}):
       // Burst tests check what became of every order of a burst; admission control, which may refuse
       // some of them on a busy machine, is tested on its own (admission.int.test.ts).
       ADMISSION_LOOP_DELAY_MS: '0',
+      // One thread, so a test may look into any service's runtime; the service thread has tests of its own (service-thread.int.test.ts).
+      THREAD_SERVICES: 'none',
       ...(postgres ? { DATABASE_URL: postgres.url } : {}), ...overrides },
     '/nonexistent',
   );

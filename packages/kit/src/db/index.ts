@@ -116,7 +116,6 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url) throw new Error(`databaseUrl must be empty (SQLite) or a postgres:// URL, got ${opts.url}`);
   mkdirSync(opts.dataDir, { recursive: true });
   const { file, durable, close } = openWalFile(join(opts.dataDir, `${opts.service}.db`), opts.sqliteSynchronous);
-  file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
   const tenantScope = new TenantScopePlugin();
   const connection = withStatementCache(file);

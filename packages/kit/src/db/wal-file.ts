@@ -30,6 +30,8 @@ const LOG_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
  */
 export function openWalFile(path: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): WalFile {
   const file = new SQLite(path);
+  // Another thread of the process may be writing the same file (the bus log): wait for it rather than fail.
+  file.pragma('busy_timeout = 5000');
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);

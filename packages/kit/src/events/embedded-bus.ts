@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
+import { join, resolve } from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { openWalFile, type WalFile } from '../db/index.js';
@@ -35,6 +36,8 @@ export class EmbeddedBus implements Bus {
   /** FULL: a publish resolves once the log is on disk; cursors need no flush, a lost one only redelivers. */
   private readonly wal: WalFile;
   private readonly wake = new EventEmitter();
+  /** The other threads of this process with the same log (a service thread): told of every publish, and telling. */
+  private readonly neighbours: BroadcastChannel;
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
@@ -67,6 +70,9 @@ export class EmbeddedBus implements Bus {
     this.file.prepare('insert into bus_meta (log_id) select ? where not exists (select 1 from bus_meta)').run(randomUUID());
     this.logId = (this.file.prepare('select log_id from bus_meta').get() as { log_id: string }).log_id;
     this.wake.setMaxListeners(0);
+    this.neighbours = new BroadcastChannel(`omnishop-bus:${resolve(dataDir)}`);
+    this.neighbours.onmessage = () => this.wake.emit('published');
+    this.neighbours.unref();
     const insert = this.file.prepare('insert into bus_log (id, type, key, tenant, envelope) values (?, ?, ?, ?, ?) on conflict (id) do nothing');
     this.statements = {
       publish: this.file.transaction((envelopes: EventEnvelope[]) => {
@@ -81,6 +87,7 @@ export class EmbeddedBus implements Bus {
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     this.statements.publish(envelopes);
     this.wake.emit('published');
+    this.neighbours.postMessage(null);
     await this.wal.durable();
   }
 
@@ -112,6 +119,7 @@ export class EmbeddedBus implements Bus {
 
   async close(): Promise<void> {
     await this.stop();
+    this.neighbours.close();
     await this.wal.close();
   }
 

@@ -19,7 +19,7 @@ export default defineConfig({
         // The real API over real HTTP, on SQLite and the embedded bus.
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts'],
+          include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts', 'bench/peers/test/*.int.test.ts'],
           exclude: ['packages/platform/test/distributed.int.test.ts'],
           ...integration,
         },

@@ -25,6 +25,7 @@ import { startCluster } from './lib/distributed.js';
 import { MemoryTracker } from './lib/memory.js';
 import { OrderBook } from './lib/orders.js';
 import { BENCH_DIR, cleanUp, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
+import { peerDatabase, PEERS, type Peer } from './peers/index.js';
 import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -35,7 +36,17 @@ const HELP = `Usage: npm run bench -- [options]
 Measures POST /api/orders on the real platform beside a bare Fastify POST
 route and the kit's request pipeline in front of the same answer (no
 database), one after the other, each server in its own child process, load
-from autocannon in this process. On the platform, in this order:
+from autocannon in this process. Then, before the platform starts:
+
+  peers       the same order acceptance written with NestJS (on its Fastify
+              adapter) and with Moleculer + moleculer-web (bench/peers): the
+              body validated, the order and its outbox event inserted in one
+              transaction on the platform's kind of database (a SQLite file,
+              WAL, --sqlite-sync; distributed: a fresh PostgreSQL database on
+              --postgres), 201 with the order; req/s, p99 and ratio to bare,
+              beside the platform's acceptance
+
+On the platform, in this order:
 
   acceptance  as fast as --connections go for --duration (after --warmup):
               accepted req/s, p99, timeouts, orders confirmed per second
@@ -88,9 +99,9 @@ Options:
   --quiesce <s>         before each phase after the first, wait up to this long
                         for the orders of the previous one to be final, so it
                         measures its own (default 60; --quick 10)
-  --phases <list>       which phases follow the acceptance run, comma-separated
-                        (default: sustained,overload in embedded mode,
-                        sustained,overload,jetstream in distributed mode);
+  --phases <list>       which phases run beside the acceptance run, comma-separated
+                        (default: peers,sustained,overload in embedded mode,
+                        peers,sustained,overload,jetstream in distributed mode);
                         empty: acceptance only
   --out <file>          JSON output (default bench/results/order-placement-<timestamp>.json)
   --quick               smoke run: 2 s measured, 1 s warm-up, 2 s settle,
@@ -109,9 +120,12 @@ pipelineRatio (kit pipeline / bare), mode, p99Ms and timeouts (of the
 acceptance run), completedRatio (orders confirmed per second during the
 acceptance window / bare req/s), drainS (seconds after the load stopped
 until no order of the bench customer was pending or awaiting payment; null
-if that took longer than --settle); then sustained, overload, memory and
-jetstream in full (each phase's own drainS, backlog samples, status codes,
-health latency, RSS/heap samples, rates and ratios).
+if that took longer than --settle); peers: { nestjs, moleculer }, each with
+its figures, ratio (its 2xx/s / bare req/s), acceptanceOverPeer (the
+platform's accepted/s / its 2xx/s) and the orders and outbox rows it wrote;
+then sustained, overload, memory and jetstream in full (each phase's own
+drainS, backlog samples, status codes, health latency, RSS/heap samples,
+rates and ratios).
 
 Environment:
   BENCH_SERVICES        embedded: services the platform runs (default: all), e.g.
@@ -153,8 +167,8 @@ interface Options {
   phases: Phase[];
 }
 
-const PHASES = ['sustained', 'overload', 'jetstream'] as const;
-const DEFAULT_PHASES: Record<Mode, Phase[]> = { embedded: ['sustained', 'overload'], distributed: ['sustained', 'overload', 'jetstream'] };
+const PHASES = ['peers', 'sustained', 'overload', 'jetstream'] as const;
+const DEFAULT_PHASES: Record<Mode, Phase[]> = { embedded: ['peers', 'sustained', 'overload'], distributed: ['peers', 'sustained', 'overload', 'jetstream'] };
 type Phase = (typeof PHASES)[number];
 
 class UsageError extends Error {}
@@ -563,6 +577,14 @@ async function overload(sys: System, opts: Options, acceptedPerSec: number): Pro
 
 // ---------------------------------------------------------------- main
 
+interface PeerRun {
+  peer: Peer;
+  settings: Record<string, unknown>;
+  figures: LoadFigures;
+  /** Orders and outbox rows in its database after it stopped (warm-up included); null if they could not be counted. */
+  written: { orders: number; outbox: number } | null;
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const { durationS, connections, warmupS } = opts;
@@ -605,7 +627,25 @@ async function main(): Promise<void> {
     BENCH_LOG_DEST: opts.logFile,
   });
 
-  // 3. the real platform
+  // 3. the peers: the same acceptance in the frameworks a Node team would pick instead
+  const peers: PeerRun[] = [];
+  if (opts.phases.includes('peers')) {
+    for (const peer of PEERS) {
+      const db = await peerDatabase(opts.mode, opts);
+      try {
+        const { target, figures } = await measure(peer.name, peer.file, { ...peer.env, ...db.env });
+        const written = await db.written().catch((error: unknown) => {
+          say(`  could not count what ${peer.name} wrote: ${String(error)}`);
+          return null;
+        });
+        peers.push({ peer, settings: target.ready.settings, figures, written });
+      } finally {
+        await db.remove();
+      }
+    }
+  }
+
+  // 4. the real platform
   const sys = opts.mode === 'distributed' ? await startDistributed(opts) : await startEmbedded(opts);
   let accepted: Acceptance;
   let steady: Sustained | undefined;
@@ -698,6 +738,21 @@ async function main(): Promise<void> {
     timeouts: orderFigures.timeouts,
     completedRatio: r4(completedRatio),
     drainS: accepted.drainS,
+    peers: peers.length
+      ? Object.fromEntries(
+          peers.map(({ peer, settings, figures, written }) => [
+            peer.key,
+            {
+              description: peer.description,
+              settings,
+              ratio: r4(figures.ok2xxPerSec / bareRps),
+              acceptanceOverPeer: figures.ok2xxPerSec > 0 ? r4(orderFigures.ok2xxPerSec / figures.ok2xxPerSec) : null,
+              written,
+              ...figures,
+            },
+          ]),
+        )
+      : undefined,
     sustained: steady && {
       description: 'orders offered at a fixed rate (autocannon overallRate) for the measured duration, the backlog of orders not final sampled every second',
       backlogAtStart: steady.backlogAtStart,
@@ -751,6 +806,7 @@ async function main(): Promise<void> {
   const loadRows: [string, LoadFigures][] = [
     ['bare fastify', bareFigures],
     ['kit pipeline', pipelineFigures],
+    ...peers.map(({ peer, figures }): [string, LoadFigures] => [peer.name, figures]),
     ['order placement', orderFigures],
     ...(steady ? ([[`sustained at ${fmt(steady.rate)}/s`, steady.figures]] as [string, LoadFigures][]) : []),
     ...(over ? ([[`overload at ${fmt(over.rate)}/s`, over.figures]] as [string, LoadFigures][]) : []),
@@ -762,6 +818,16 @@ async function main(): Promise<void> {
     { figure: 'acceptance: POST /api/orders 2xx', value: `${fmt(orderFigures.ok2xxPerSec, 0)} req/s`, ofBare: ratio, target: `≥ ${goal.acceptance * 100} % of bare`, met: ratio >= goal.acceptance },
     { figure: 'acceptance p99', value: `${fmt(orderFigures.latencyMs.p99)} ms`, ofBare: null, target: `< ${goal.p99Ms} ms`, met: orderFigures.latencyMs.p99 < goal.p99Ms },
     { figure: 'acceptance timeouts', value: fmt(orderFigures.timeouts), ofBare: null, target: '0', met: orderFigures.timeouts === 0 },
+    ...peers.map(({ peer, figures }): FigureRow => {
+      const ahead = figures.ok2xxPerSec > 0 ? orderFigures.ok2xxPerSec / figures.ok2xxPerSec : null;
+      return {
+        figure: `${peer.name} POST /orders 2xx, p99`,
+        value: `${fmt(figures.ok2xxPerSec, 0)} req/s, ${fmt(figures.latencyMs.p99)} ms`,
+        ofBare: figures.ok2xxPerSec / bareRps,
+        target: `acceptance ahead${ahead === null ? '' : ` (${fmt(ahead, 2)} x)`}`,
+        met: ahead === null ? null : ahead > 1,
+      };
+    }),
     { figure: 'completed: confirmed during the window', value: `${fmt(accepted.confirmedPerSec, 0)} /s`, ofBare: completedRatio, target: `≥ ${goal.completed * 100} % of bare`, met: completedRatio >= goal.completed },
     {
       figure: 'drain: every order final after the load',

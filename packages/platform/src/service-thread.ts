@@ -25,8 +25,13 @@ export interface ServiceThread {
 /** A stopping thread that has not finished after this long is terminated. */
 const STOP_GRACE_MS = 15_000;
 
-/** TypeScript runs through tsx: a thread started from a process without its loader (a test runner's) gets it. */
-const execArgv = process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+/**
+ * The process's node options, for the thread too. TypeScript runs through tsx: a thread started from a
+ * process without its loader (a test runner's) gets it. A CPU profile's fixed file name is left out, so
+ * the thread writes its own profile (CPU.<date>.<pid>.<thread>.cpuprofile) instead of overwriting the process's.
+ */
+const inherited = process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof-name'));
+const execArgv = inherited.some((arg) => arg.includes('tsx')) ? inherited : [...inherited, '--import', 'tsx'];
 
 /**
  * Starts `data.config.services` on a thread of their own, with its own event

@@ -15,6 +15,14 @@ export interface LogRetention {
   everyMs: number;
 }
 
+/**
+ * How often a group's cursor is written down while it is being delivered to (and once more when it
+ * stops). In between it lives in memory: a cursor only saves rereading, and after a crash the
+ * consumers skip what they had handled by their own place in the log, so a write per batch (a
+ * commit of its own on the log's file) bought nothing.
+ */
+const CURSOR_SAVE_MS = 1000;
+
 /** Rows looked at, and deleted, per step of a prune: the log is read on the event loop, so a prune yields between steps. */
 const PRUNE_STEP = 2000;
 
@@ -39,6 +47,8 @@ export class EmbeddedBus implements Bus {
   /** The other threads of this process with the same log (a service thread): told of every publish, and telling. */
   private readonly neighbours: BroadcastChannel;
   private readonly subscriptions: Subscription[] = [];
+  /** Each group's place, as delivered to here: ahead of bus_cursor by up to CURSOR_SAVE_MS. */
+  private readonly cursors = new Map<string, number>();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   /** This log's own name: consumers keep their place per log, so a log made anew is read from its start. */
@@ -111,6 +121,7 @@ export class EmbeddedBus implements Bus {
     this.stopping = true;
     this.wake.emit('published');
     await Promise.all(this.loops.splice(0));
+    this.cursors.clear(); // each saved as its loop ended: from now on the file says where each group is
   }
 
   async ping(): Promise<void> {
@@ -177,12 +188,16 @@ export class EmbeddedBus implements Bus {
   }
 
   private cursor(group: string): number {
-    const row = this.statements.cursor.get(group) as { seq: number } | undefined;
-    return row?.seq ?? 0;
+    let seq = this.cursors.get(group);
+    if (seq === undefined) {
+      seq = (this.statements.cursor.get(group) as { seq: number } | undefined)?.seq ?? 0;
+      this.cursors.set(group, seq);
+    }
+    return seq;
   }
 
-  private saveCursor(group: string, seq: number): void {
-    this.statements.saveCursor.run(group, seq);
+  private saveCursor(group: string): void {
+    this.statements.saveCursor.run(group, this.cursor(group));
   }
 
   private async deliver(sub: Subscription): Promise<void> {
@@ -193,6 +208,12 @@ export class EmbeddedBus implements Bus {
     // How far the log was read and found nothing for this group. Kept in memory: a group that handles
     // rare events (AccessRevoked) would otherwise read the whole tail of the log again at every publish.
     let scannedTo = 0;
+    let saved = { seq: this.cursor(sub.group), at: Date.now() };
+    const save = () => {
+      if (this.cursor(sub.group) === saved.seq) return;
+      this.saveCursor(sub.group);
+      saved = { seq: this.cursor(sub.group), at: Date.now() };
+    };
     while (!this.stopping) {
       try {
         const from = Math.max(this.cursor(sub.group), scannedTo);
@@ -200,6 +221,7 @@ export class EmbeddedBus implements Bus {
         const rows = next.all(from, head, ...sub.types, batchSize) as LogRow[];
         if (rows.length === 0) {
           scannedTo = head;
+          save(); // caught up: a good moment
           await this.idle();
           continue;
         }
@@ -207,13 +229,19 @@ export class EmbeddedBus implements Bus {
           rows.map((row) => JSON.parse(row.envelope) as EventEnvelope),
           { log: this.logId, seqs: rows.map((row) => row.seq) },
         );
-        this.saveCursor(sub.group, rows[rows.length - 1]!.seq);
+        this.cursors.set(sub.group, rows[rows.length - 1]!.seq);
+        if (Date.now() - saved.at >= CURSOR_SAVE_MS) save();
       } catch (error) {
         // The handler asked for redelivery (its database is down), or the log could not be read:
         // keep order, and try the same batch again shortly. Never let the loop die.
         this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry');
         await this.idle();
       }
+    }
+    try {
+      save();
+    } catch (error) {
+      this.logger.warn({ err: error, group: sub.group }, 'cursor not saved at stop; the next start rereads, and the consumer skips, what it had handled');
     }
   }
 

@@ -25,8 +25,9 @@ import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
+import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
-import { registerUpstreams } from './upstreams.js';
+import { parseUpstreams, registerUpstreams } from './upstreams.js';
 
 export interface Platform {
   app: FastifyInstance;
@@ -71,7 +72,13 @@ function chosenServices(config: PlatformConfig, publicUrl: () => string | undefi
   const wanted = config.services.split(',');
   const unknown = wanted.filter((name) => !all.some((d) => d.name === name));
   if (unknown.length) throw new ConfigError([`services (env SERVICES): unknown service ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`]);
-  return { chosen: all.filter((d) => wanted.includes(d.name)), prefixes: new Map(all.map((d) => [d.name, d.prefix])) };
+  const forwarded = [...parseUpstreams(config.upstreams).keys()];
+  return {
+    chosen: all.filter((d) => wanted.includes(d.name)),
+    // What this process answers for, itself or through upstreams: its API document.
+    reachable: all.filter((d) => wanted.includes(d.name) || forwarded.includes(d.name)),
+    prefixes: new Map(all.map((d) => [d.name, d.prefix])),
+  };
 }
 
 const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
@@ -99,7 +106,7 @@ export async function startPlatform(
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
-  const { chosen: definitions, prefixes } = chosenServices(config, () => listening.url, auth);
+  const { chosen: definitions, reachable, prefixes } = chosenServices(config, () => listening.url, auth);
   const bus = await openBus(config, logger);
   const runtimes = definitions.map(
     (def) =>
@@ -126,9 +133,8 @@ export async function startPlatform(
   });
   let closing = false;
   registerHealth(app, { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...opts.readiness }, () => closing);
-  app.get('/api', { schema: { hide: true } }, async () => ({
-    services: runtimes.map((r) => ({ name: r.name, api: r.def.prefix, openapi: `${r.def.prefix}/openapi.json`, description: r.def.description })),
-  }));
+  registerIndex(app, definitions);
+  await registerApiDocs(app, () => platformDocument(reachable));
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });

@@ -34,3 +34,4 @@ export * from './service/problems.js';
 export * from './service/server.js';
 export * from './service/runtime.js';
 export * from './rate-limit/index.js';
+export * from './service/openapi.js';

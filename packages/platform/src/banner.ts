@@ -1,4 +1,5 @@
 import type { Role } from '@omnishop/kit';
+import { API_DOCUMENT, API_PAGE } from './api-docs.js';
 import type { PlatformConfig } from './config.js';
 import type { Demo } from './demo.js';
 import { DEMO_USERS } from './demo-users.js';
@@ -41,7 +42,8 @@ Sign in for an access token (valid ${config.accessTokenTtlSeconds} s) and a refr
 Omnishop is running at ${url}
   services       ${url}/api
   health         ${url}/health/ready   (200 once every database, the bus and the demo brand are ready: now)
-  OpenAPI        ${platform.services.map((s) => `${url}${s.prefix}/openapi.json`).join('\n                 ')}
+  API reference  ${url}${API_PAGE}   (every service, browsable; works offline)
+  OpenAPI        ${[API_DOCUMENT, ...platform.services.map((s) => `${s.prefix}/openapi.json`)].map((path) => `${url}${path}`).join('\n                 ')}
 
 Demo tokens (brand "${DEMO_TENANT}", valid 12 h; store staff at ${DEMO_STORE}; mint others with: npm run -s token -- --role clerk --store ${DEMO_STORE}):
 ${tokens.map(([role, token]) => `  ${role.padEnd(15)}${token}`).join('\n')}

@@ -25,10 +25,11 @@ import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
+import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
-import { registerUpstreams } from './upstreams.js';
+import { parseUpstreams, registerUpstreams } from './upstreams.js';
 
 export interface Platform {
   app: FastifyInstance;
@@ -82,8 +83,11 @@ function chosenServices(config: PlatformConfig, publicUrl: () => string | undefi
   const threaded = known('threadServices (env THREAD_SERVICES)', config.threadServices === 'none' ? [] : config.threadServices.split(',')).filter((name) => wanted.includes(name));
   // A thread of their own only beside others: a process of one service (distributed mode) keeps it on its main thread.
   const onThread = threaded.length < wanted.length ? threaded : [];
+  const forwarded = [...parseUpstreams(config.upstreams).keys()];
   return {
     served: all.filter((d) => wanted.includes(d.name)),
+    // What this process answers for, itself, on its service thread or through upstreams: its API document.
+    reachable: all.filter((d) => wanted.includes(d.name) || forwarded.includes(d.name)),
     here: all.filter((d) => wanted.includes(d.name) && !onThread.includes(d.name)),
     onThread,
     prefixes: new Map(all.map((d) => [d.name, d.prefix])),
@@ -131,7 +135,7 @@ export async function startPlatform(
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
-  const { served, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
+  const { served, reachable, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
   const bus = await openBus(config, logger);
   const thread = await startThreadFor(config, onThread, logger, opts);
   const runtimes = definitions.map(
@@ -161,9 +165,8 @@ export async function startPlatform(
   const checks = { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...(thread ? { thread: () => thread.ready() } : {}) };
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
   const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
-  app.get('/api', { schema: { hide: true } }, async () => ({
-    services: services.map((d) => ({ name: d.name, api: d.prefix, openapi: `${d.prefix}/openapi.json`, description: d.description })),
-  }));
+  registerIndex(app, served);
+  await registerApiDocs(app, () => platformDocument(reachable));
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });

@@ -51,6 +51,11 @@ describe('npm start, as a new user meets it', () => {
     expect(atReady).toEqual({ sku: 200, signIn: 200, coupons: 2 });
   });
 
+  it('points a new user to the API reference page and the documents', () => {
+    expect(banner()).toContain(`API reference  ${base}/docs`);
+    expect(banner()).toContain(`${base}/api/openapi.json`);
+  });
+
   it('shows the seed\'s progress and keeps the behaviour records of its thousands of requests in a file, not on screen', () => {
     expect(banner()).toMatch(/seed: stock received for \d+\/\d+ SKUs/);
     expect(banner()).toContain(`behaviour record per request, event and job in ${join(dataDir, 'behaviour.log')}`);

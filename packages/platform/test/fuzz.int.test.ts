@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '@omnishop/kit';
+import { platformDocument } from '../src/api-docs.js';
+import { promisedAnswers } from './documented.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 import { liveRoutes } from './fuzz/routes.js';
 import { describeFindings, runFuzz } from './fuzz/run.js';
@@ -8,7 +10,8 @@ import { describeFindings, runFuzz } from './fuzz/run.js';
 /**
  * 10,000 generated requests over every route of the running platform,
  * correct and damaged (bodies, headers, paths), with a fixed seed: no 5xx,
- * every refusal a problem, no hang, and the platform is ready afterwards.
+ * every refusal a problem and one the API document lists for its operation,
+ * no hang, and the platform is ready afterwards.
  * `npm run bench fuzz -- --count N --seed S` runs it longer.
  */
 const STORE = 'STFUZZ';
@@ -33,10 +36,11 @@ function raw(text: string): Promise<string> {
 }
 
 describe('fuzzing every route', () => {
-  it('10,000 requests: no 5xx, every 4xx problem+json, no hang; still ready after', async () => {
+  it('10,000 requests: no 5xx, every 4xx problem+json and documented, no hang; still ready after', async () => {
     const byRole = {} as Record<Role, string>;
     for (const role of ROLES) byRole[role] = await t.token(role, { subject: `fuzz-${role}`, store: role === 'clerk' || role === 'store_manager' ? STORE : undefined });
-    const report = await runFuzz({ url: t.url, routes: liveRoutes(t.platform), tokens: { byRole, store: STORE }, count: 10_000, seed: 20240611, concurrency: 8, timeoutMs: 15_000 });
+    const { promises } = promisedAnswers(await platformDocument(t.platform.runtimes.map((r) => r.def)));
+    const report = await runFuzz({ url: t.url, routes: liveRoutes(t.platform), tokens: { byRole, store: STORE }, count: 10_000, seed: 20240611, concurrency: 8, timeoutMs: 15_000, promises });
     console.log(`fuzz: ${report.requests} requests in ${report.elapsedMs} ms (${report.requestsPerSec} req/s); statuses ${JSON.stringify(report.byStatus)}`);
     expect(describeFindings(report.findings).slice(0, 10)).toEqual([]);
     expect(report.requests).toBe(10_000);

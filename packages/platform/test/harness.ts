@@ -6,9 +6,11 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
 import { acrossTenants, createLogger, type EventEnvelope, type EventTables, type Role } from '@omnishop/kit';
+import { platformDocument } from '../src/api-docs.js';
 import { eventually } from '../src/client.js';
 import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
 import { startPlatform, type Platform } from '../src/platform.js';
+import { unpromised, type Answer } from './documented.js';
 
 /**
  * A real platform for a test: its own temporary data folder, a real port,
@@ -19,7 +21,9 @@ export interface TestPlatform {
   url: string;
   config: PlatformConfig;
   token(role: Role, opts?: { subject?: string; tenant?: string; store?: string }): Promise<string>;
+  /** A request through real HTTP; its answer is checked, at stop, against what the API document promises. */
   api<T = any>(method: string, path: string, opts?: ApiOptions): Promise<ApiResponse<T>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Stops the platform; then fails if any answer `api` got is one the API document does not list for its operation. */
   stop(): Promise<void>;
 }
 
@@ -86,17 +90,24 @@ export async function startTestPlatform(overrides: Record<string, string> = {}):
   );
   const platform = await startPlatform(config, createLogger({ level: config.logLevel }), { retry: { attempts: 3, baseMs: 10, maxMs: 50 } });
   const url = platform.url;
+  const answers: Answer[] = [];
   return {
     platform,
     url,
     config,
     token: (role, opts = {}) =>
       platform.auth.mint({ subject: opts.subject ?? `test-${role}`, tenant: opts.tenant ?? 'acme', role, ...(opts.store ? { store: opts.store } : {}) }),
-    api: (method, path, opts = {}) => request(url, method, path, opts),
+    api: async <T>(method: string, path: string, opts: ApiOptions = {}) => {
+      const answer = await request<T>(url, method, path, opts);
+      answers.push({ method, path, status: answer.status });
+      return answer;
+    },
     async stop() {
       await platform.stop();
       await postgres?.drop();
       rmSync(dataDir, { recursive: true, force: true });
+      const surprises = unpromised(await platformDocument(platform.runtimes.map((r) => r.def)), answers);
+      if (surprises.length) throw new Error(`answers the API document does not list (name them in the route's errors):\n  ${surprises.join('\n  ')}`);
     },
   };
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Name, notFound, nowIso, ROLES } from '@omnishop/kit';
 import { route } from '../db.js';
 
-const Brand = Type.Object({ code: Type.String(), name: Type.String(), updatedAt: Type.String() });
+const Brand = Type.Object({ code: Type.String({ description: 'the brand (tenant)' }), name: Type.String(), updatedAt: Type.String() }, { title: 'Brand', description: "The brand's profile" });
 
 export const putBrand = route({
   method: 'PUT',
@@ -28,6 +28,7 @@ export const getBrand = route({
   summary: "The caller's brand profile",
   roles: ROLES,
   response: { 200: Brand },
+  errors: { 404: 'the brand has no profile yet (a brand admin sets one with PUT)' },
   handler: async ({ principal }, tx) => {
     const row = await tx.db.selectFrom('brand').selectAll().where('tenant', '=', principal.tenant).executeTakeFirst();
     if (!row) throw notFound('brand', principal.tenant);

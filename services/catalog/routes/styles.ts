@@ -12,7 +12,7 @@ const SkuView = Type.Object({
   size: Type.String(),
   price: Type.Integer(),
   currency: Type.String(),
-});
+}, { title: 'Sku', description: 'A SKU: one colour in one size of a style, with its price' });
 
 const StyleView = Type.Object({
   code: Type.String(),
@@ -21,7 +21,7 @@ const StyleView = Type.Object({
   season: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   skus: Type.Array(SkuView),
-});
+}, { title: 'Style', description: 'A style with every SKU it is sold as' });
 
 const skuView = (r: CatalogTables['sku']) => ({
   sku: r.sku,
@@ -53,6 +53,7 @@ export const createStyle = route({
     { additionalProperties: false },
   ),
   response: { 201: StyleView },
+  errors: { 400: 'a colour or a size repeats another', 409: 'a style with this code exists (type `style-exists`)' },
   handler: async ({ body, principal }, tx) => {
     const draft = { ...body, currency: body.currency ?? 'CNY' };
     const skus = skusOf(draft);
@@ -90,7 +91,7 @@ export const listStyles = route({
   summary: 'Styles of the brand, by code',
   roles: ROLES,
   query: Type.Object({ ...PageQuery, category: Type.Optional(Name) }),
-  response: { 200: PageOf(Type.Omit(StyleView, ['skus'])) },
+  response: { 200: PageOf(Type.Omit(StyleView, ['skus'], { title: 'StyleSummary', description: 'A style without its SKUs' })) },
   handler: async ({ query, principal }, tx) => {
     const after = decodeCursor<string>(query.cursor, 'string');
     let q = tx.db.selectFrom('style').selectAll().where('tenant', '=', principal.tenant).orderBy('code').limit(query.limit + 1);
@@ -115,6 +116,7 @@ export const getStyle = route({
   roles: ROLES,
   params: Type.Object({ code: Code('style code') }),
   response: { 200: StyleView },
+  errors: { 404: 'no style with this code' },
   handler: async ({ params, principal }, tx) => {
     const style = await tx.db.selectFrom('style').selectAll().where('tenant', '=', principal.tenant).where('code', '=', params.code).executeTakeFirst();
     if (!style) throw notFound('style', params.code);
@@ -133,6 +135,7 @@ export const getSku = route({
   roles: ROLES,
   params: Type.Object({ sku: SkuCode }),
   response: { 200: SkuView },
+  errors: { 404: 'no SKU with this code' },
   handler: async ({ params, principal }, tx) => {
     const row = await tx.db.selectFrom('sku').selectAll().where('tenant', '=', principal.tenant).where('sku', '=', params.sku).executeTakeFirst();
     if (!row) throw notFound('SKU', params.sku);
@@ -148,6 +151,7 @@ export const setPrice = route({
   params: Type.Object({ sku: SkuCode }),
   body: Type.Object({ price: Money }, { additionalProperties: false }),
   response: { 200: SkuView },
+  errors: { 404: 'no SKU with this code' },
   handler: async ({ params, body, principal }, tx) => {
     const row = await tx.db
       .updateTable('sku')

@@ -16,7 +16,7 @@ const MemberView = Type.Object({
   balance: Type.Integer({ description: 'points to spend' }),
   lifetimePoints: Type.Integer({ description: 'earned less reversed; decides the tier' }),
   joinedAt: Type.String(),
-});
+}, { title: 'Member', description: "A member's tier and points" });
 
 const EntryView = Type.Object({
   seq: Type.Integer(),
@@ -25,7 +25,7 @@ const EntryView = Type.Object({
   reason: choice(['earned', 'reversed', 'adjusted']),
   note: Type.Union([Type.String(), Type.Null()]),
   at: Type.String(),
-});
+}, { title: 'PointsEntry', description: 'Points earned, reversed or adjusted' });
 
 const entryView = (e: EntryRow) => ({ seq: Number(e.seq), orderId: e.order_id, delta: e.delta, reason: e.reason, note: e.note, at: e.at });
 
@@ -45,6 +45,7 @@ export const getMe = route({
   summary: 'Your membership: tier and points balance (404 until your first completed order)',
   roles: ['customer'],
   response: { 200: MemberView },
+  errors: { 404: 'not a member yet' },
   handler: async ({ principal }, tx) => ({ status: 200, body: await memberView(tx.db, await memberOf(tx.db, principal.tenant, principal.subject)) }),
 });
 
@@ -68,7 +69,13 @@ export const listMyPoints = route({
   summary: 'Your points ledger, newest first, with the balance it adds up to',
   roles: ['customer'],
   query: Type.Object(PageQuery),
-  response: { 200: Type.Object({ items: Type.Array(EntryView), nextCursor: Type.Union([Type.String(), Type.Null()]), balance: Type.Integer() }) },
+  response: {
+    200: Type.Object(
+      { items: Type.Array(EntryView), nextCursor: Type.Union([Type.String(), Type.Null()], { description: '`cursor` for the next page; null on the last' }), balance: Type.Integer() },
+      { title: 'PointsLedger', description: 'A page of points entries, newest first, and the balance all of them add up to' },
+    ),
+  },
+  errors: { 404: 'not a member yet' },
   handler: async ({ query, principal }, tx) => {
     const member = await memberOf(tx.db, principal.tenant, principal.subject);
     const before = decodeCursor<number>(query.cursor, 'number');
@@ -93,5 +100,6 @@ export const getMember = route({
   roles: STAFF,
   params: MemberId,
   response: { 200: MemberView },
+  errors: { 404: 'no member with this id' },
   handler: async ({ params, principal }, tx) => ({ status: 200, body: await memberView(tx.db, await memberOf(tx.db, principal.tenant, params.id)) }),
 });

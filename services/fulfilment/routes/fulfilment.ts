@@ -31,7 +31,13 @@ const FulfilmentView = Type.Object({
   offeredTo: Type.Array(Type.String()),
   offeredAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Fulfilment', description: "An order's fulfilment: its status, the claiming store, tracking, and who it is offered to" });
+
+const STEP_ERRORS = {
+  403: 'the token names no store, or another store holds the order',
+  404: 'no fulfilment of this order',
+  409: 'the order is not at a stage where this step can be taken (the answer says what comes first), or it changed meanwhile',
+};
 
 async function view(tx: Tx<T>, f: FulfilmentRow) {
   const offers = await tx.db
@@ -103,8 +109,12 @@ export const listOffers = route({
   roles: STORE_STAFF,
   query: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }),
   response: {
-    200: Type.Object({ store: Type.String(), items: Type.Array(Type.Object({ orderId: Type.String(), round: Type.Integer(), offeredAt: Type.String() })) }),
+    200: Type.Object(
+      { store: Type.String(), items: Type.Array(Type.Object({ orderId: Type.String(), round: Type.Integer(), offeredAt: Type.String() })) },
+      { title: 'Offers', description: "Orders offered to the caller's store, oldest offer first" },
+    ),
   },
+  errors: { 403: 'the token names no store' },
   handler: async ({ principal, query }, tx) => {
     const store = storeOf(principal);
     const rows = await tx.db
@@ -130,6 +140,7 @@ export const getFulfilment = route({
   roles: READERS,
   params: OrderId,
   response: { 200: FulfilmentView },
+  errors: { 404: "no fulfilment of this order (or, to a customer, of someone else's)" },
   handler: async ({ params, principal }, tx) => ({ status: 200, body: await view(tx, await visible(tx, principal, params.orderId)) }),
 });
 
@@ -140,6 +151,11 @@ export const claimOrder = route({
   roles: STORE_STAFF,
   params: OrderId,
   response: { 200: FulfilmentView },
+  errors: {
+    403: "the token names no store, or the order is not offered to the caller's store",
+    404: 'no fulfilment of this order',
+    409: 'another store claimed it first, or it is past being offered',
+  },
   handler: async ({ params, principal }, tx) => {
     const store = storeOf(principal);
     const f = await visible(tx, principal, params.orderId);
@@ -176,6 +192,7 @@ export const giveBack = route({
   roles: STORE_STAFF,
   params: OrderId,
   response: { 200: FulfilmentView },
+  errors: STEP_ERRORS,
   handler: async ({ params, principal }, tx) => {
     const { f, store } = await claimedByCaller(tx, principal, params.orderId);
     const round = nextRound(f.round) ?? LAST_ROUND;
@@ -202,6 +219,7 @@ export const bookShipment = route({
     { additionalProperties: false },
   ),
   response: { 200: FulfilmentView },
+  errors: STEP_ERRORS,
   handler: async ({ params, principal, body }, tx) => {
     const { f, store } = await claimedByCaller(tx, principal, params.orderId);
     const booked = await move(tx, f, 'book', { carrier: body.carrier, tracking: body.tracking });
@@ -219,6 +237,7 @@ const storeStep = (action: FulfilmentAction, url: string, summary: string, annou
     roles: STORE_STAFF,
     params: OrderId,
     response: { 200: FulfilmentView },
+    errors: STEP_ERRORS,
     handler: async ({ params, principal }, tx) => {
       const { f, store } = await claimedByCaller(tx, principal, params.orderId);
       const moved = await move(tx, f, action);
@@ -246,6 +265,7 @@ export const confirmReceived = route({
   roles: ['customer'],
   params: OrderId,
   response: { 200: FulfilmentView },
+  errors: { 404: "no fulfilment of this order, or not the caller's", 409: 'the order is not shipped yet, or changed meanwhile' },
   handler: async ({ params, principal }, tx) => {
     const f = await visible(tx, principal, params.orderId);
     const received = await move(tx, f, 'receive');

@@ -16,7 +16,7 @@ export const TokenPair = Type.Object({
   expiresIn: Type.Integer({ description: 'seconds the access token is valid' }),
   refreshToken: Type.String({ description: 'opaque; use once at POST /api/auth/refresh for a new pair' }),
   refreshExpiresIn: Type.Integer(),
-});
+}, { title: 'TokenPair', description: 'A short-lived access token (a JWT for `Authorization: Bearer`) and a refresh token' });
 
 /** A new access token and a new refresh token of `family` (a new family at sign-in). */
 export async function issuePair(tx: Tx<GatewayTables>, opts: GatewayOptions, user: UserRow, family: string) {

@@ -22,6 +22,7 @@ export const signIn = (opts: GatewayOptions) =>
     roles: 'public',
     body: Type.Object({ tenant: Tenant, username: Username, password: Password }, { additionalProperties: false }),
     response: { 200: TokenPair },
+    errors: { 401: 'the brand, username or password is wrong, or the user is disabled or locked (one answer for all)' },
     handler: async ({ body }, tx) => {
       const now = new Date();
       // Whoever it turns out to be, sign-in works within the brand named.
@@ -56,6 +57,7 @@ export const refresh = (opts: GatewayOptions) =>
     roles: 'public',
     body: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
     response: { 200: TokenPair },
+    errors: { 401: "the refresh token is unknown, expired, revoked or spent (a spent one revokes all the user's tokens), or the user is disabled" },
     handler: async ({ body }, tx) => {
       const now = new Date();
       const hash = refreshTokenHash(body.refreshToken);
@@ -88,7 +90,7 @@ export const signOut = (opts: GatewayOptions) =>
     url: '/signout',
     summary: "Sign out everywhere: the caller's refresh tokens are void and their access tokens refused by every service",
     roles: ROLES,
-    response: { 204: Type.Null() },
+    response: { 204: Type.Null({ description: "signed out: the caller's refresh tokens are void and their access tokens refused" }) },
     handler: async ({ principal }, tx) => {
       await revokeAccess(tx, opts.auth, { tenant: principal.tenant, id: principal.subject }, 'signed-out');
       await audit(tx.db, { action: 'auth.sign-out', target: principal.subject });

@@ -21,7 +21,12 @@ const UserView = Type.Object({
   status: choice(['active', 'disabled']),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'User', description: 'A user of the brand: role, store (for store staff), whether active' });
+
+const ASSIGNMENT_ERRORS = {
+  403: 'only an operator makes, changes or disables an operator',
+  422: 'a clerk or store manager names no store, or one that is not an open store of the brand; or another role names a store',
+};
 
 /**
  * Who may hold which role: a brand admin runs their brand's people but makes
@@ -47,6 +52,7 @@ export const createUser = route({
     { additionalProperties: false },
   ),
   response: { 201: UserView },
+  errors: { ...ASSIGNMENT_ERRORS, 409: 'the username is taken in this brand' },
   handler: async ({ body, principal }, tx) => {
     const role = body.role;
     await checkAssignment(tx.db, principal, role, body.store);
@@ -97,6 +103,7 @@ export const changeRole = (opts: GatewayOptions) =>
     params: UserId,
     body: Type.Object({ role: UserRole, store: Type.Optional(StoreCode) }, { additionalProperties: false }),
     response: { 200: UserView },
+    errors: { ...ASSIGNMENT_ERRORS, 404: 'no user with this id' },
     handler: async ({ params, body, principal }, tx) => {
       const role = body.role;
       const user = await userOf(tx.db, principal.tenant, params.id);
@@ -119,6 +126,7 @@ export const disableUser = (opts: GatewayOptions) =>
     roles: ADMINS,
     params: UserId,
     response: { 200: UserView },
+    errors: { 403: 'only an operator disables an operator', 404: 'no user with this id' },
     handler: async ({ params, principal }, tx) => {
       const user = await userOf(tx.db, principal.tenant, params.id);
       if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator disables an operator');

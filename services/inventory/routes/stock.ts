@@ -4,7 +4,12 @@ import { adjust, available, receive, type StockRejection } from '../domain/stock
 import { requireOpenLocation } from '@omnishop/store/register';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
-const BalanceView = Type.Object({ location: Type.String(), onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() });
+const BalanceView = Type.Object(
+  { location: Type.String(), onHand: Type.Integer(), reserved: Type.Integer({ description: 'held for orders' }), available: Type.Integer({ description: 'on hand less reserved' }) },
+  { title: 'StockBalance', description: 'Stock of a SKU at one location' },
+);
+
+const Totals = Type.Object({ onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }, { title: 'StockTotals', description: 'Stock summed over locations or movements' });
 
 const MovementView = Type.Object({
   seq: Type.Integer(),
@@ -14,9 +19,9 @@ const MovementView = Type.Object({
   qty: Type.Integer(),
   onHandDelta: Type.Integer(),
   reservedDelta: Type.Integer(),
-  reference: Type.String(),
+  reference: Type.String({ description: 'why: the order, or the receipt or adjustment and its reason' }),
   at: Type.String(),
-});
+}, { title: 'StockMovement', description: 'One entry of the stock ledger: receive, adjust, reserve, release or sell' });
 
 const movementView = (m: MovementRow) => ({
   seq: m.seq,
@@ -55,7 +60,11 @@ export const recordStockMovement = route({
     },
     { additionalProperties: false },
   ),
-  response: { 201: Type.Object({ movement: MovementView, balance: BalanceView }) },
+  response: { 201: Type.Object({ movement: MovementView, balance: BalanceView }, { title: 'RecordedMovement', description: 'The movement recorded, and the balance it leaves' }) },
+  errors: {
+    403: 'a store manager records stock at their own store only',
+    422: 'the SKU is not one of the brand, the location is not an open store or warehouse of the brand, or the quantity would take stock below what is reserved',
+  },
   handler: async ({ body, principal }, tx) => {
     if (principal.role === 'store_manager' && principal.store !== body.location) {
       throw forbidden(`a store manager records stock at their own store (${principal.store ?? 'none on the token'}) only`);
@@ -83,12 +92,9 @@ export const getStock = route({
   roles: ROLES,
   query: Type.Object({ sku: SkuCode, location: Type.Optional(Code('location code')) }),
   response: {
-    200: Type.Object({
-      sku: Type.String(),
-      locations: Type.Array(BalanceView),
-      total: Type.Object({ onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }),
-    }),
+    200: Type.Object({ sku: Type.String(), locations: Type.Array(BalanceView), total: Totals }, { title: 'Stock', description: 'Stock of a SKU at every location, and in total' }),
   },
+  errors: { 404: 'no SKU with this code' },
   handler: async ({ query, principal }, tx) => {
     let q = tx.db.selectFrom('balance').selectAll().where('tenant', '=', principal.tenant).where('sku', '=', query.sku).orderBy('location');
     if (query.location) q = q.where('location', '=', query.location);
@@ -111,11 +117,10 @@ export const getLedger = route({
   roles: ['store_manager', 'brand_admin', 'operator'],
   query: Type.Object({ sku: SkuCode, location: Type.Optional(Code('location code')), ...PageQuery }),
   response: {
-    200: Type.Object({
-      items: Type.Array(MovementView),
-      nextCursor: Type.Union([Type.String(), Type.Null()]),
-      balance: Type.Object({ onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }),
-    }),
+    200: Type.Object(
+      { items: Type.Array(MovementView), nextCursor: Type.Union([Type.String(), Type.Null()], { description: '`cursor` for the next page; null on the last' }), balance: Totals },
+      { title: 'Ledger', description: 'A page of movements, oldest first, and the balance all of them add up to' },
+    ),
   },
   handler: async ({ query, principal }, tx) => {
     const after = decodeCursor<number>(query.cursor, 'number');
@@ -139,14 +144,18 @@ export const getReservation = route({
   roles: ['clerk', 'store_manager', 'brand_admin', 'operator'],
   params: Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 64 }) }),
   response: {
-    200: Type.Object({
-      id: Type.String(),
-      orderId: Type.String(),
-      status: Type.String(),
-      expiresAt: Type.String(),
-      lines: Type.Array(Type.Object({ sku: Type.String(), location: Type.String(), qty: Type.Integer() })),
-    }),
+    200: Type.Object(
+      {
+        id: Type.String(),
+        orderId: Type.String(),
+        status: Type.String(),
+        expiresAt: Type.String(),
+        lines: Type.Array(Type.Object({ sku: Type.String(), location: Type.String(), qty: Type.Integer() })),
+      },
+      { title: 'Reservation', description: 'The stock held for an order, where, and until when' },
+    ),
   },
+  errors: { 404: 'nothing was ever held for this order' },
   handler: async ({ params, principal }, tx) => {
     const r = await tx.db.selectFrom('reservation').selectAll().where('tenant', '=', principal.tenant).where('order_id', '=', params.orderId).executeTakeFirst();
     if (!r) throw notFound('reservation for order', params.orderId);

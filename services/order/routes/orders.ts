@@ -10,7 +10,7 @@ import { usableCoupon } from '../domain/coupons.js';
 import { planReturn, type SagaInput } from '../domain/order.js';
 import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
 
-const Status = choice(['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned']);
+const Status = choice(['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'], { title: 'OrderStatus' });
 const PaymentMethod = choice(['wallet', 'cash']);
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -34,13 +34,18 @@ const OrderView = Type.Object({
   ),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Order', description: 'An order with its lines, coupons, status history and returns' });
 
 const OrderId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 const BUYERS: Role[] = ['customer', 'clerk', 'store_manager', 'brand_admin'];
 const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin', 'operator'];
 const TILL: Role[] = ['clerk', 'store_manager'];
+
+/** A coupon or a line refused at once, before anything is held or redeemed. */
+const PLACING_ERRORS = {
+  422: "a line names a SKU without a price, or a coupon is not the brand's, not the customer's, or used",
+};
 
 const Lines = Type.Array(Type.Object({ sku: SkuCode, qty: Type.Integer({ minimum: 1, maximum: 999 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 50 });
 const Coupons = Type.Array(Type.String({ pattern: '^[2-9A-HJ-NP-Z]{12}$', description: 'coupon code' }), { maxItems: 10, uniqueItems: true, default: [] });
@@ -166,6 +171,7 @@ export const placeOrder = route({
     { additionalProperties: false },
   ),
   response: { 201: OrderView },
+  errors: PLACING_ERRORS,
   handler: async ({ body, principal }, tx) =>
     place(tx, principal.tenant, { customerId: principal.subject, channel: body.channel ?? 'online', lines: body.lines, coupons: body.coupons, paymentMethod: 'wallet', store: null }),
 });
@@ -186,6 +192,10 @@ export const recordSale = route({
     { additionalProperties: false },
   ),
   response: { 201: OrderView },
+  errors: {
+    403: 'the token names no store',
+    422: `${PLACING_ERRORS[422]}; or coupons are named without a customer, or the customer is not a member`,
+  },
   handler: async ({ body, principal }, tx) => {
     if (!principal.store) throw forbidden('a till sale needs a token of a store (its store claim)');
     if (body.coupons.length && !body.customerId) throw unprocessable('body.customerId', 'is required when coupons are redeemed: a coupon belongs to a customer');
@@ -210,6 +220,7 @@ export const getOrder = route({
   roles: [...BUYERS, 'operator'],
   params: OrderId,
   response: { 200: OrderView },
+  errors: { 404: "no such order (or, to a customer, someone else's)" },
   handler: async ({ params, principal }, tx) => ({ status: 200, body: await visibleOrder(tx.db, principal, params.id) }),
 });
 
@@ -219,7 +230,7 @@ export const listOrders = route({
   summary: "Orders, newest first: a customer's own, or all of the brand's for staff",
   roles: [...BUYERS, 'operator'],
   query: Type.Object({ ...PageQuery, status: Type.Optional(Status) }),
-  response: { 200: PageOf(Type.Omit(OrderView, ['lines', 'coupons', 'history', 'returns'])) },
+  response: { 200: PageOf(Type.Omit(OrderView, ['lines', 'coupons', 'history', 'returns'], { title: 'OrderSummary', description: 'An order without its lines, coupons, history and returns' })) },
   handler: async ({ query, principal }, tx) => {
     const before = decodeCursor<number>(query.cursor, 'number');
     let q = tx.db.selectFrom('orders').selectAll().where('tenant', '=', principal.tenant).orderBy('seq', 'desc').limit(query.limit + 1);
@@ -260,6 +271,11 @@ const commandRoute = (input: (principal: Principal) => SagaInput, url: string, s
     roles,
     params: OrderId,
     response: { 200: OrderView },
+    errors: {
+      403: 'store staff of a store not in charge of the order (at this stage)',
+      404: "no such order (or, to a customer, someone else's)",
+      409: 'the order is past this step, or changed meanwhile',
+    },
     handler: async ({ params, principal }, tx) => {
       const order = await visibleOrder(tx.db, principal, params.id);
       await refuseUnlessInCharge(tx.db, principal, order.id, order.store);
@@ -295,6 +311,13 @@ export const returnOrder = route({
     { additionalProperties: false },
   ),
   response: { 201: OrderView },
+  errors: {
+    400: 'no location is named, and the token names no store',
+    403: 'store staff take returns at their own store only',
+    404: 'no such order',
+    409: 'the order is not completed, or had goods returned meanwhile',
+    422: 'the location is not an open store, or a line is not in the order or more than is left to return',
+  },
   handler: async ({ params, body, principal }, tx) => {
     const tenant = principal.tenant;
     const now = new Date().toISOString();

@@ -30,7 +30,18 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
     // Its order already waits on it: refusing it for load would only hold that order back.
     alwaysAdmitted: true,
     body: SignedNotificationBody,
-    response: { 200: Type.Object({ applied: Type.Boolean(), intent: IntentView }) },
+    response: {
+      200: Type.Object(
+        { applied: Type.Boolean({ description: 'false: the intent was settled before, and nothing changed' }), intent: IntentView },
+        { title: 'CallbackOutcome', description: 'The notification was taken; whether it changed the intent' },
+      ),
+    },
+    errors: {
+      401: 'the signature does not verify, or the timestamp is outside the accepted window',
+      404: 'no wallet payment intent with this id',
+      409: 'this notification was delivered before (type `callback-replayed`)',
+      422: "the amount, currency or provider reference is not the intent's",
+    },
     handler: async ({ body }, tx) => {
       const verified = verifyNotification(body, { secret: opts.secret, now: new Date(), windowMs: opts.windowMs });
       if (!verified.ok) throw REJECTIONS[verified.error]();

@@ -19,7 +19,7 @@ export const listIntents = route({
   summary: "An order's payments (the order's saga creates them), newest first: for the checkout or the till to follow one",
   roles: READERS,
   query: Type.Object({ orderId: OrderId }, { additionalProperties: false }),
-  response: { 200: Type.Object({ items: Type.Array(IntentView) }) },
+  response: { 200: Type.Object({ items: Type.Array(IntentView) }, { description: "The order's payment intents, newest first (none for someone else's order)" }) },
   handler: async ({ query, principal }, tx) => {
     let q = tx.db.selectFrom('payment_intent').selectAll().where('tenant', '=', principal.tenant).where('order_id', '=', query.orderId);
     // A customer's query finds only their own payments: someone else's order looks like one without any.
@@ -36,10 +36,14 @@ export const getIntent = route({
   roles: READERS,
   params: Type.Object({ id: IntentId }),
   response: { 200: IntentView },
+  errors: { 404: "no payment intent with this id (or, to a customer, someone else's)" },
   handler: async ({ params, principal }, tx) => ({ status: 200, body: await intentViewOf(tx, await findIntent(tx, principal, params.id)) }),
 });
 
-const RefundView = Type.Object({ id: Type.String(), amount: Type.Integer(), reason: Type.String(), createdAt: Type.String(), intent: IntentView });
+const RefundView = Type.Object(
+  { id: Type.String(), amount: Type.Integer(), reason: Type.String(), createdAt: Type.String(), intent: IntentView },
+  { title: 'Refund', description: 'The refund made, and the payment intent as it now stands' },
+);
 
 export const refundIntent = route({
   method: 'POST',
@@ -50,6 +54,12 @@ export const refundIntent = route({
   params: Type.Object({ id: IntentId }),
   body: Type.Object({ amount: Amount, reason: Name }, { additionalProperties: false }),
   response: { 201: RefundView },
+  errors: {
+    403: 'store staff of a store not in charge of the order',
+    404: 'no payment intent with this id',
+    409: 'the payment is not captured, or was refunded meanwhile',
+    422: 'the amount is more than is left to refund',
+  },
   handler: async ({ params, body, principal }, tx) => {
     const intent = await findIntent(tx, principal, params.id);
     await refuseUnlessInCharge(tx.db, principal, intent.order_id);
@@ -74,6 +84,11 @@ export const cancelIntent = route({
   roles: PAYERS,
   params: Type.Object({ id: IntentId }),
   response: { 200: IntentView },
+  errors: {
+    403: 'store staff of a store not in charge of the order',
+    404: "no payment intent with this id (or, to a customer, someone else's)",
+    409: 'the payment is settled (captured or failed), or was settled meanwhile',
+  },
   handler: async ({ params, principal }, tx) => {
     const intent = await findIntent(tx, principal, params.id);
     await refuseUnlessInCharge(tx.db, principal, intent.order_id);

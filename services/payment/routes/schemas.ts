@@ -38,7 +38,7 @@ export const IntentView = Type.Object({
   ),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'PaymentIntent', description: 'A payment of an order: its status, and each refund (how much, when, why, by whom)' });
 
 const refundView = (r: RefundRow) => ({ id: r.id, amount: Number(r.amount), reason: r.reason, by: r.refunded_by, at: r.created_at });
 

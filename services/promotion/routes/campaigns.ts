@@ -13,7 +13,7 @@ const CampaignView = Type.Object({
   spent: Type.Integer(),
   remaining: Type.Integer(),
   createdAt: Type.String(),
-});
+}, { title: 'Campaign', description: 'A campaign: its time window and budget, how much is spent' });
 
 const campaignView = (c: PromotionTables['campaign']) => ({
   code: c.code,
@@ -36,9 +36,9 @@ const TemplateView = Type.Object({
   percent: Type.Union([Type.Integer(), Type.Null()]),
   threshold: Type.Union([Type.Integer(), Type.Null()]),
   perCustomerLimit: Type.Integer(),
-  description: Type.String(),
+  description: Type.String({ description: 'the terms in words' }),
   createdAt: Type.String(),
-});
+}, { title: 'CouponTemplate', description: 'A kind of coupon of a campaign, and its terms' });
 
 export const createCampaign = route({
   method: 'POST',
@@ -57,6 +57,7 @@ export const createCampaign = route({
     { additionalProperties: false },
   ),
   response: { 201: CampaignView },
+  errors: { 400: 'the campaign ends before it starts', 409: 'a campaign with this code exists (type `campaign-exists`)' },
   handler: async ({ body, principal }, tx) => {
     const window = campaignWindow(body);
     if (!window.ok) throw badRequest(window.error.field, window.error.message);
@@ -85,6 +86,7 @@ export const getCampaign = route({
   roles: STAFF,
   params: Type.Object({ code: Code('campaign code') }),
   response: { 200: CampaignView },
+  errors: { 404: 'no campaign with this code' },
   handler: async ({ params, principal }, tx) => {
     const row = await tx.db.selectFrom('campaign').selectAll().where('tenant', '=', principal.tenant).where('code', '=', params.code).executeTakeFirst();
     if (!row) throw notFound('campaign', params.code);
@@ -111,6 +113,11 @@ export const createTemplate = route({
     { additionalProperties: false },
   ),
   response: { 201: TemplateView },
+  errors: {
+    400: "the terms do not fit the kind (an amount for fixed, a percent for percent, an amount and a threshold for threshold)",
+    409: 'a template with this code exists (type `template-exists`)',
+    422: 'the campaign is not one of the brand',
+  },
   handler: async ({ body, principal }, tx) => {
     const terms = templateTerms(body);
     if (!terms.ok) throw badRequest(terms.error.field, terms.error.message);

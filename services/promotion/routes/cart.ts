@@ -54,7 +54,7 @@ const PricedCartView = Type.Object({
   subtotal: Minor,
   discount: Minor,
   total: Minor,
-});
+}, { title: 'PricedCart', description: 'A cart priced with its coupons: each line, each discount and why, the total' });
 
 export const priceCart = route({
   method: 'POST',
@@ -72,6 +72,7 @@ export const priceCart = route({
     { additionalProperties: false },
   ),
   response: { 200: PricedCartView },
+  errors: { 403: 'a customer prices carts only for themselves', 422: 'a line names a SKU that has no price' },
   handler: async ({ body, principal }, tx) => {
     const tenant = principal.tenant;
     const customerId = actingFor(principal, body.customerId, 'price a cart');

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, toPage, unprocessable, type Problem } from '@omnishop/kit';
+import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, responseOf, toPage, unprocessable, type Problem } from '@omnishop/kit';
 import { newCouponCode, wording } from '../domain/coupon.js';
 import type { CouponOutcome, Rejection } from '../domain/pricing.js';
 import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
@@ -23,7 +23,7 @@ const CouponView = Type.Object({
   redeemedOrder: Type.Union([Type.String(), Type.Null()]),
   redeemedAt: Type.Union([Type.String(), Type.Null()]),
   discount: Type.Union([Type.Integer(), Type.Null()]),
-});
+}, { title: 'Coupon', description: "A coupon in a customer's wallet, its terms and whether it was redeemed" });
 
 const couponView = (c: HeldCoupon) => ({
   code: c.code,
@@ -52,6 +52,7 @@ export const issueCoupon = route({
   idempotent: true,
   body: Type.Object({ template: Code('coupon template code'), customerId: CustomerId }, { additionalProperties: false }),
   response: { 201: CouponView },
+  errors: { 422: "the template is not one of the brand or its campaign has ended, or the customer holds as many of its coupons as one may" },
   handler: async ({ body, principal }, tx) => {
     const tenant = principal.tenant;
     const template = await tx.db
@@ -102,6 +103,7 @@ export const listWallet = route({
   roles: SELLERS,
   query: Type.Object({ ...PageQuery, customerId: Type.Optional(CustomerId), status: Type.Optional(Status) }),
   response: { 200: PageOf(CouponView) },
+  errors: { 400: 'staff name no `customerId`', 403: "a customer lists only their own wallet" },
   handler: async ({ query, principal }, tx) => {
     const customerId = actingFor(principal, query.customerId, 'list a wallet');
     if (customerId === undefined) throw badRequest('query.customerId', 'is required for staff');
@@ -137,7 +139,7 @@ const RedemptionView = Type.Object({
   redeemedAt: Type.String(),
   template: Type.String(),
   campaign: Type.String(),
-});
+}, { title: 'Redemption', description: 'A coupon redeemed for an order, and its discount' });
 
 const redemptionView = (c: HeldCoupon) => ({
   code: c.code,
@@ -157,7 +159,13 @@ export const redeemCoupon = route({
   roles: SELLERS,
   params: Type.Object({ code: CouponCode }),
   body: Type.Object({ orderId: OrderId, customerId: CustomerId, lines: CartLines }, { additionalProperties: false }),
-  response: { 200: RedemptionView, 201: RedemptionView },
+  response: { 200: responseOf(RedemptionView, 'Redeemed before for this order: the same redemption, as a retry gets it'), 201: RedemptionView },
+  errors: {
+    403: 'a customer redeems only for themselves',
+    404: "no such coupon (or, to a customer, someone else's)",
+    409: 'the coupon is void or already redeemed, its campaign budget is spent, the order was cancelled or rejected, or the coupon changed meanwhile',
+    422: 'the coupon is not the named customer\'s, not valid now, of a template already applied, or the lines do not qualify or name a SKU without a price',
+  },
   handler: async ({ params, body, principal }, tx) => {
     const tenant = principal.tenant;
     const { code } = params;

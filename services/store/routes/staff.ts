@@ -14,7 +14,7 @@ const StaffView = Type.Object({
   role: StaffRole,
   status: choice(['active', 'inactive']),
   createdAt: Type.String(),
-});
+}, { title: 'StaffMember', description: 'A clerk or store manager of a store' });
 
 const staffView = (r: Omit<StoreTables['staff'], 'seq'>) => ({
   id: r.id,
@@ -34,6 +34,7 @@ export const addStaff = route({
   params: StoreCode,
   body: Type.Object({ name: Name, role: StaffRole }, { additionalProperties: false }),
   response: { 201: StaffView },
+  errors: { 403: "store staff act only on their own store, and only a brand_admin appoints a store_manager", 404: 'no store with this code' },
   handler: async ({ params, body, principal }, tx) => {
     actsOnStore(principal, params.code);
     // A manager hires clerks; who manages a store is the brand's decision.
@@ -53,6 +54,7 @@ export const listStaff = route({
   params: StoreCode,
   query: Type.Object(PageQuery),
   response: { 200: PageOf(StaffView) },
+  errors: { 403: 'a store manager acts only on their own store', 404: 'no store with this code' },
   handler: async ({ params, query, principal }, tx) => {
     actsOnStore(principal, params.code);
     await storeOf(tx.db, principal.tenant, params.code);

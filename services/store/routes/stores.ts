@@ -16,7 +16,7 @@ const StoreView = Type.Object({
   status: StoreStatus,
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Store', description: 'A store or warehouse: where it is, when it opens, whether it is open for business' });
 
 export const StoreCode = Type.Object({ code: Code('store code') });
 
@@ -41,6 +41,7 @@ export const createStore = route({
     { additionalProperties: false },
   ),
   response: { 201: StoreView },
+  errors: { 409: 'a store with this code exists (type `store-exists`)', 422: 'the code is reserved, or opening hours close before they open (the day is named)' },
   handler: async ({ body, principal }, tx) => {
     if (RESERVED_CODES.has(body.code)) throw unprocessable('body.code', 'is reserved');
     const hours = checkedHours(body.hours);
@@ -83,7 +84,12 @@ export const nearestStores = route({
   summary: 'Open (active) stores and warehouses nearest a point, nearest first, with their distance',
   roles: ROLES,
   query: Type.Object({ lat: Latitude, lng: Longitude, limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }), type: Type.Optional(StoreType) }),
-  response: { 200: Type.Object({ items: Type.Array(Type.Composite([StoreView, Type.Object({ distanceKm: Type.Number() })])) }) },
+  response: {
+    200: Type.Object(
+      { items: Type.Array(Type.Composite([StoreView, Type.Object({ distanceKm: Type.Number() })], { title: 'StoreDistance', description: 'A store and how far it is' })) },
+      { description: 'The nearest open stores and warehouses, nearest first' },
+    ),
+  },
   handler: async ({ query, principal }, tx) => {
     // A brand has thousands of stores at most: measuring to each is cheaper than keeping a spatial index.
     let q = tx.db.selectFrom('store').selectAll().where('tenant', '=', principal.tenant).where('status', '=', 'active');
@@ -100,6 +106,7 @@ export const getStore = route({
   roles: ROLES,
   params: StoreCode,
   response: { 200: StoreView },
+  errors: { 404: 'no store with this code' },
   handler: async ({ params, principal }, tx) => ({ status: 200, body: storeView(await storeOf(tx.db, principal.tenant, params.code)) }),
 });
 
@@ -114,6 +121,7 @@ export const patchStore = route({
     { additionalProperties: false, minProperties: 1 },
   ),
   response: { 200: StoreView },
+  errors: { 404: 'no store with this code', 422: 'opening hours close before they open (the day is named)' },
   handler: async ({ params, body, principal }, tx) => {
     const hours = body.hours && json.write(checkedHours(body.hours));
     // Only the fields sent are set, so two concurrent patches of different fields both take effect.

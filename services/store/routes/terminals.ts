@@ -9,7 +9,7 @@ const TerminalView = Type.Object({
   storeCode: Type.String(),
   status: choice(['active', 'retired']),
   createdAt: Type.String(),
-});
+}, { title: 'Terminal', description: 'A POS terminal (till) of a store' });
 
 const terminalView = (r: StoreTables['terminal']) => ({ code: r.code, storeCode: r.store_code, status: r.status, createdAt: r.created_at });
 
@@ -22,6 +22,7 @@ export const addTerminal = route({
   params: StoreCode,
   body: Type.Object({ code: Code('terminal code, unique within its store') }, { additionalProperties: false }),
   response: { 201: TerminalView },
+  errors: { 403: 'a store manager acts only on their own store', 404: 'no store with this code', 409: 'the store has a terminal with this code (type `terminal-exists`)' },
   handler: async ({ params, body, principal }, tx) => {
     actsOnStore(principal, params.code);
     await storeOf(tx.db, principal.tenant, params.code);
@@ -45,6 +46,7 @@ export const listTerminals = route({
   params: StoreCode,
   query: Type.Object(PageQuery),
   response: { 200: PageOf(TerminalView) },
+  errors: { 403: 'store staff act only on their own store', 404: 'no store with this code' },
   handler: async ({ params, query, principal }, tx) => {
     actsOnStore(principal, params.code);
     await storeOf(tx.db, principal.tenant, params.code);

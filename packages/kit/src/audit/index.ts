@@ -85,7 +85,7 @@ export const AuditRecordView = Type.Object({
   outcome: choice(['ok', 'refused', 'failed']),
   requestId: Type.Union([Type.String(), Type.Null()]),
   at: Type.String(),
-});
+}, { title: 'AuditRecord', description: 'Who did what to which target, when, with what outcome' });
 
 /** A page of the audit log, oldest first; of one tenant unless `tenant` is undefined (an operator's view). */
 export async function auditPage<DB>(db: Kysely<DB>, filter: { tenant?: string; limit: number; cursor?: string }): Promise<Page<unknown>> {

@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+
 /**
  * RFC 9457 problem details. Every error a client sees is one of these, so a
  * client needs exactly one error parser and a person reading it knows what
@@ -20,6 +22,28 @@ export interface ProblemBody {
   errors?: FieldError[];
   [extension: string]: unknown;
 }
+
+/** The schema of FieldError and ProblemBody, for API documents: every 4xx of every operation refers to it. */
+export const FieldErrorSchema = Type.Object(
+  {
+    field: Type.String({ description: 'where the bad value is, e.g. `body.lines.0.qty` or `header.idempotency-key`' }),
+    message: Type.String(),
+    allowed: Type.Optional(Type.Array(Type.Unknown(), { description: 'for a choice: the values the field may take' })),
+  },
+  { title: 'FieldError', description: 'What is wrong with one field of the request' },
+);
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ format: 'uri', description: 'what kind of problem, e.g. `https://omnishop.dev/problems/validation`; a client branches on this' }),
+    title: Type.String({ description: 'a short summary of the kind' }),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    detail: Type.Optional(Type.String({ description: 'what went wrong this time, for a person' })),
+    instance: Type.Optional(Type.String({ description: 'the request path' })),
+    errors: Type.Optional(Type.Array(FieldErrorSchema)),
+  },
+  { title: 'Problem', description: 'RFC 9457 problem details (`application/problem+json`): every error the API answers', additionalProperties: true },
+);
 
 const TYPE_BASE = 'https://omnishop.dev/problems/';
 

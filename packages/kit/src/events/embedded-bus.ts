@@ -47,7 +47,7 @@ export class EmbeddedBus implements Bus {
   /** The other threads of this process with the same log (a service thread): told of every publish, and telling. */
   private readonly neighbours: BroadcastChannel;
   private readonly subscriptions: Subscription[] = [];
-  /** Each group's place, as delivered to here: ahead of bus_cursor by up to CURSOR_SAVE_MS. */
+  /** Each group's place while it is delivered to here: ahead of bus_cursor by up to CURSOR_SAVE_MS. */
   private readonly cursors = new Map<string, number>();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
@@ -187,13 +187,13 @@ export class EmbeddedBus implements Bus {
     }
   }
 
+  /** Where a group is: in memory while it is delivered to here, else as saved in the file. */
   private cursor(group: string): number {
-    let seq = this.cursors.get(group);
-    if (seq === undefined) {
-      seq = (this.statements.cursor.get(group) as { seq: number } | undefined)?.seq ?? 0;
-      this.cursors.set(group, seq);
-    }
-    return seq;
+    return this.cursors.get(group) ?? this.savedCursor(group);
+  }
+
+  private savedCursor(group: string): number {
+    return (this.statements.cursor.get(group) as { seq: number } | undefined)?.seq ?? 0;
   }
 
   private saveCursor(group: string): void {
@@ -208,6 +208,7 @@ export class EmbeddedBus implements Bus {
     // How far the log was read and found nothing for this group. Kept in memory: a group that handles
     // rare events (AccessRevoked) would otherwise read the whole tail of the log again at every publish.
     let scannedTo = 0;
+    this.cursors.set(sub.group, this.savedCursor(sub.group));
     let saved = { seq: this.cursor(sub.group), at: Date.now() };
     const save = () => {
       if (this.cursor(sub.group) === saved.seq) return;

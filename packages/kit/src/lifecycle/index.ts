@@ -1,7 +1,27 @@
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { choice } from '../schema/index.js';
 
 export type HealthCheck = () => Promise<void>;
+
+const Readiness = Type.Object(
+  {
+    status: choice(['ok', 'degraded', 'shutting-down']),
+    checks: Type.Record(Type.String(), Type.String(), { description: 'each dependency: `ok`, or `failing: <why>`' }),
+  },
+  { title: 'Readiness', description: 'Each dependency and whether it answers' },
+);
+
+/** For API documents; no token, no rate limit, never refused for load. */
+const HEALTH_DOC = { tags: ['health'], description: 'Public: no token.', security: [] };
+
+const json = (description: string, schema: TSchema) => ({ description, content: { 'application/json': { schema } } });
+const LIVE_RESPONSES = { 200: json('The process answers', Type.Object({ status: choice(['ok']) }, { title: 'Liveness' })) };
+const READY_RESPONSES = {
+  200: json('Ready: every check answers', Readiness),
+  503: json('Not ready: a check fails (named in `checks`), or the process is shutting down', Readiness),
+};
 
 /**
  * `/health/live`: the process answers. `/health/ready`: every dependency
@@ -9,8 +29,8 @@ export type HealthCheck = () => Promise<void>;
  * named otherwise, and 503 while shutting down.
  */
 export function registerHealth(app: FastifyInstance, checks: Record<string, HealthCheck>, isClosing: () => boolean): void {
-  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/health/live', { schema: { ...HEALTH_DOC, summary: 'Liveness: the process answers', response: LIVE_RESPONSES } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { schema: { ...HEALTH_DOC, summary: 'Readiness: every database, the bus and any start-up work (the demo seed) answer', response: READY_RESPONSES } }, async (_request, reply) => {
     const results: Record<string, string> = {};
     await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {

@@ -35,5 +35,9 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
+/** A page of items; one of a named item (a `title`) is named after it, `OrderPage`, so API documents share it. */
 export const PageOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+  Type.Object(
+    { items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()], { description: '`cursor` for the next page; null on the last' }) },
+    typeof item.title === 'string' ? { title: `${item.title}Page`, description: `A page of ${item.title} items` } : {},
+  );

@@ -28,6 +28,13 @@ export interface RouteResult {
   headers?: Record<string, string>;
 }
 
+/**
+ * The refusals a route's handler gives, by status, each saying when, e.g.
+ * `{ 404: 'no such order', 409: 'the order moved on meanwhile' }`. Its API document lists
+ * them beside those the pipeline gives (400, 401, 403, 413, 414, 415, 422 for a reused Idempotency-Key, 429, 503).
+ */
+export type RouteErrors = Partial<Record<400 | 401 | 403 | 404 | 409 | 422, string>>;
+
 export interface RouteDefinition<DB> {
   method: Method;
   url: string;
@@ -46,7 +53,9 @@ export interface RouteDefinition<DB> {
   body?: TSchema;
   params?: TSchema;
   query?: TSchema;
+  /** Its success bodies by status; every route has one (a 204: `Type.Null()`). */
   response?: Record<number, TSchema>;
+  errors?: RouteErrors;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed where the route is defined; erased in the list
   handler(input: RouteInput<any, any, any, any>, tx: Tx<DB>): Promise<RouteResult>;
 }

@@ -1,5 +1,4 @@
-import swagger from '@fastify/swagger';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { audit, auditMigrations, auditPage, AuditRecordView } from '../audit/index.js';
@@ -18,7 +17,7 @@ import { claimKey, idempotencyMigrations, IDEMPOTENCY_HEADER, requestHash, store
 import { JobScheduler, type JobDefinition } from '../jobs/index.js';
 import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs/retention.js';
 import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
-import { accessDescription, openApiTransform } from './openapi.js';
+import { openApiDocument, routeSchema, type DocumentedRoute, type OpenApiDocument } from './openapi.js';
 import type { RouteConfig } from './pipeline.js';
 import type { RouteDefinition, RouteResult } from './route.js';
 import type { Kysely } from 'kysely';
@@ -61,27 +60,82 @@ export interface RuntimeOptions {
   retention?: RetentionPolicy;
 }
 
-const IdempotencyHeaders = Type.Object({
-  [IDEMPOTENCY_HEADER]: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' }),
-});
-
-/** A route's query parameters, and no others: an unknown one (a typo, a filter the route lacks) is a 400 naming it, as in a body. */
-const onlyKnownQuery = (query: TSchema | undefined): TSchema => ({ ...(query ?? Type.Object({})), additionalProperties: false });
-
 const OPERATOR: readonly Role[] = ['operator'];
 const AUDITORS: readonly Role[] = ['brand_admin', 'operator'];
 
-/** The dead-letter admin routes every service has, without their handlers: for documents that list routes without running a service. */
+const DeadLetterView = Type.Object(
+  {
+    id: Type.String({ description: 'the cursor for `after`' }),
+    consumer: Type.String({ description: 'the consumer group that failed it' }),
+    eventId: Type.String(),
+    type: Type.String(),
+    tenant: Type.String(),
+    error: Type.String({ description: 'what the last attempt threw' }),
+    attempts: Type.Integer(),
+    failedAt: Type.String(),
+    envelope: Type.Object(
+      {
+        id: Type.String(),
+        type: Type.String(),
+        version: Type.Integer(),
+        source: Type.String(),
+        key: Type.String(),
+        tenant: Type.String(),
+        time: Type.String(),
+        headers: Type.Record(Type.String(), Type.String()),
+        data: Type.Unknown({ description: "the event's fields, as docs/events.md lists them" }),
+      },
+      { title: 'EventEnvelope', description: 'An event as it travels: what happened (type, version, data), where (source, key, tenant), when, and its trace headers' },
+    ),
+  },
+  { title: 'DeadLetter', description: 'An event this service failed to handle after its retries' },
+);
+
+/** The admin routes every service has, without their handlers: for documents that list routes without running a service. */
 export const ADMIN_ROUTES = {
-  deadLetters: { method: 'GET', url: '/admin/dead-letters', summary: 'List events this service failed to handle', roles: OPERATOR },
-  replay: { method: 'POST', url: '/admin/dead-letters/:id/replay', summary: 'Handle a dead-lettered event again', roles: OPERATOR },
+  deadLetters: {
+    method: 'GET',
+    url: '/admin/dead-letters',
+    summary: 'List events this service failed to handle',
+    roles: OPERATOR,
+    query: Type.Object({
+      limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+      after: Type.Optional(Type.String({ maxLength: 300, description: '`nextAfter` of the page before' })),
+    }),
+    response: {
+      200: Type.Object(
+        { items: Type.Array(DeadLetterView), nextAfter: Type.Union([Type.String(), Type.Null()], { description: 'for the next page; null on the last' }) },
+        { title: 'DeadLetterPage', description: 'A page of dead letters, by id' },
+      ),
+    },
+  },
+  replay: {
+    method: 'POST',
+    url: '/admin/dead-letters/:id/replay',
+    summary: 'Handle a dead-lettered event again',
+    roles: OPERATOR,
+    transaction: false,
+    params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
+    response: {
+      202: Type.Object(
+        { replayed: Type.String(), handled: Type.Boolean({ description: 'false: it failed again and stays a dead letter, with the new error' }) },
+        { title: 'Replay', description: 'The dead letter was handled again' },
+      ),
+    },
+    errors: { 404: "no dead letter with that id (of the operator's brand, unless a platform operator)" },
+  },
   audit: {
     method: 'GET',
     url: '/admin/audit',
     summary: "Security-relevant actions in this service, oldest first: a brand's admin and operator see that brand's, a platform operator every brand's",
     roles: AUDITORS,
+    query: Type.Object(PageQuery),
+    response: { 200: PageOf(AuditRecordView) },
   },
-} as const satisfies Record<string, Pick<RouteDefinition<unknown>, 'method' | 'url' | 'summary' | 'roles'>>;
+} as const satisfies Record<string, DocumentedRoute>;
+
+/** Every route a service serves, its own and the admin routes, as its document lists them. */
+export const documentedRoutes = (def: { routes: readonly DocumentedRoute[] }): DocumentedRoute[] => [...def.routes, ...Object.values(ADMIN_ROUTES)];
 
 /**
  * Dead letters are kept per brand like any row: an operator of one brand sees and replays
@@ -167,16 +221,21 @@ export class ServiceRuntime<DB> {
     return this.sdb.ping();
   }
 
-  readonly plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
-    await app.register(swagger, {
-      openapi: {
-        info: { title: `Omnishop ${this.name}`, description: this.def.description, version: '1.0.0' },
-        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      },
-      transform: openApiTransform,
+  private document: Promise<OpenApiDocument> | undefined;
+
+  /** This service's OpenAPI document, made once, when first asked for. */
+  openApi(): Promise<OpenApiDocument> {
+    this.document ??= openApiDocument({
+      title: `Omnishop ${this.name}`,
+      description: this.def.description,
+      services: [{ name: this.name, prefix: this.def.prefix, description: this.def.description, routes: this.routes }],
     });
+    return this.document;
+  }
+
+  readonly plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     for (const route of this.routes) this.mount(app, route);
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get('/openapi.json', async () => this.openApi());
   };
 
   private mount(app: FastifyInstance, route: RouteDefinition<DB>): void {
@@ -188,18 +247,7 @@ export class ServiceRuntime<DB> {
       method: route.method,
       url: route.url,
       config,
-      schema: {
-        summary: route.summary,
-        description: accessDescription(route.roles),
-        'x-roles': route.roles,
-        tags: [this.name],
-        security: isPublic ? [] : [{ bearer: [] }],
-        ...(route.body ? { body: route.body } : {}),
-        ...(route.params ? { params: route.params } : {}),
-        querystring: onlyKnownQuery(route.query),
-        ...(route.idempotent ? { headers: IdempotencyHeaders } : {}),
-        ...(route.response ? { response: route.response } : {}),
-      },
+      schema: routeSchema(this.name, route),
       handler: async (request, reply) => {
         const principal = currentContext()?.principal;
         if (!principal && !isPublic) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
@@ -239,10 +287,6 @@ export class ServiceRuntime<DB> {
     return [
       {
         ...ADMIN_ROUTES.deadLetters,
-        query: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-          after: Type.Optional(Type.String({ maxLength: 300 })),
-        }),
         handler: async ({ query, principal }) => {
           const items = await asOperator(principal, () => this.consumer.deadLetters({ limit: query.limit, after: query.after }));
           return { status: 200, body: { items, nextAfter: items.length === query.limit ? (items.at(-1)?.id ?? null) : null } };
@@ -250,8 +294,6 @@ export class ServiceRuntime<DB> {
       },
       {
         ...ADMIN_ROUTES.replay,
-        transaction: false,
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) }),
         handler: async ({ params, principal }) => {
           const handled = await asOperator(principal, () => this.consumer.replay(params.id));
           if (handled === undefined) throw notFound('dead letter', params.id);
@@ -262,8 +304,6 @@ export class ServiceRuntime<DB> {
       },
       {
         ...ADMIN_ROUTES.audit,
-        query: Type.Object(PageQuery),
-        response: { 200: PageOf(AuditRecordView) },
         handler: async ({ query, principal }, tx) => {
           const tenant = principal.tenant === PLATFORM_TENANT ? undefined : principal.tenant;
           return { status: 200, body: await asOperator(principal, () => auditPage(tx.db, { tenant, limit: query.limit, cursor: query.cursor })) };

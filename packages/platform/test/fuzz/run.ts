@@ -14,9 +14,11 @@ export interface FuzzOptions {
   concurrency?: number;
   /** A request unanswered after this long is a hang. */
   timeoutMs?: number;
+  /** Whether the API document lists this status for the request's operation (see documented.ts); an answer it does not is a finding. */
+  promises?: (answer: { method: string; path: string; status: number }) => boolean;
 }
 
-/** A request whose answer broke a rule: a 5xx, a 4xx that is not a problem, no answer in time. */
+/** A request whose answer broke a rule: a 5xx, a 4xx that is not a problem, no answer in time, a status the API document does not list. */
 export interface FuzzFinding {
   request: FuzzRequest;
   status: number | 'timeout' | 'connection error';
@@ -97,7 +99,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
           report.requests++;
           report.byStatus[String(answer.status)] = (report.byStatus[String(answer.status)] ?? 0) + 1;
           report.byKind[req.kind] = (report.byKind[req.kind] ?? 0) + 1;
-          if (broken(answer)) report.findings.push({ request: { ...req, body: req.body?.slice(0, 300) }, ...answer });
+          const unlisted = typeof answer.status === 'number' && opts.promises?.({ method: req.method, path: req.path, status: answer.status }) === false;
+          if (broken(answer) || unlisted) report.findings.push({ request: { ...req, body: req.body?.slice(0, 300) }, ...answer });
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));

@@ -16,8 +16,9 @@ export interface LogRetention {
 }
 
 /**
- * How often a group's cursor is written down while it is being delivered to (and once more when it
- * stops). In between it lives in memory: a cursor only saves rereading, and after a crash the
+ * How often, at most, a group's cursor is written down while it is being delivered to (within about
+ * this long of its last batch, the idle wait being as long; and once more when it stops). In between
+ * it lives in memory: a cursor only saves rereading, and after a crash the
  * consumers skip what they had handled by their own place in the log, so a write per batch (a
  * commit of its own on the log's file) bought nothing.
  */
@@ -55,7 +56,7 @@ export class EmbeddedBus implements Bus {
   private readonly logId: string;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** Prepared once: preparing a statement per call cost more than running it. */
-  private readonly statements: { publish: (envelopes: EventEnvelope[]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
+  private readonly statements: { publish: (rows: [id: string, type: string, key: string, tenant: string, envelope: string][]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
 
   constructor(
     dataDir: string,
@@ -85,8 +86,8 @@ export class EmbeddedBus implements Bus {
     this.neighbours.unref();
     const insert = this.file.prepare('insert into bus_log (id, type, key, tenant, envelope) values (?, ?, ?, ?, ?) on conflict (id) do nothing');
     this.statements = {
-      publish: this.file.transaction((envelopes: EventEnvelope[]) => {
-        for (const e of envelopes) insert.run(e.id, e.type, e.key, e.tenant, JSON.stringify(e));
+      publish: this.file.transaction((rows: [string, string, string, string, string][]) => {
+        for (const row of rows) insert.run(...row);
       }),
       saveCursor: this.file.prepare('insert into bus_cursor (grp, seq) values (?, ?) on conflict (grp) do update set seq = excluded.seq'),
       cursor: this.file.prepare('select seq from bus_cursor where grp = ?'),
@@ -95,7 +96,8 @@ export class EmbeddedBus implements Bus {
   }
 
   async publish(envelopes: EventEnvelope[]): Promise<void> {
-    this.statements.publish(envelopes);
+    // Serialised before the transaction: the log's write lock, which the service thread's bus waits for, is held for the inserts alone.
+    this.statements.publish(envelopes.map((e) => [e.id, e.type, e.key, e.tenant, JSON.stringify(e)]));
     this.wake.emit('published');
     this.neighbours.postMessage(null);
     await this.wal.durable();
@@ -210,8 +212,8 @@ export class EmbeddedBus implements Bus {
     let scannedTo = 0;
     this.cursors.set(sub.group, this.savedCursor(sub.group));
     let saved = { seq: this.cursor(sub.group), at: Date.now() };
-    const save = () => {
-      if (this.cursor(sub.group) === saved.seq) return;
+    const save = (whenDue = true) => {
+      if (this.cursor(sub.group) === saved.seq || (whenDue && Date.now() - saved.at < CURSOR_SAVE_MS)) return;
       this.saveCursor(sub.group);
       saved = { seq: this.cursor(sub.group), at: Date.now() };
     };
@@ -222,7 +224,7 @@ export class EmbeddedBus implements Bus {
         const rows = next.all(from, head, ...sub.types, batchSize) as LogRow[];
         if (rows.length === 0) {
           scannedTo = head;
-          save(); // caught up: a good moment
+          save();
           await this.idle();
           continue;
         }
@@ -231,7 +233,7 @@ export class EmbeddedBus implements Bus {
           { log: this.logId, seqs: rows.map((row) => row.seq) },
         );
         this.cursors.set(sub.group, rows[rows.length - 1]!.seq);
-        if (Date.now() - saved.at >= CURSOR_SAVE_MS) save();
+        save();
       } catch (error) {
         // The handler asked for redelivery (its database is down), or the log could not be read:
         // keep order, and try the same batch again shortly. Never let the loop die.
@@ -240,7 +242,7 @@ export class EmbeddedBus implements Bus {
       }
     }
     try {
-      save();
+      save(false);
     } catch (error) {
       this.logger.warn({ err: error, group: sub.group }, 'cursor not saved at stop; the next start rereads, and the consumer skips, what it had handled');
     }

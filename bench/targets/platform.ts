@@ -20,9 +20,10 @@ import { announce, answerMemoryRequests } from './protocol.js';
 import { BENCH_LOG_DESTINATION, startBenchPlatform } from './start.js';
 
 
-
 async function main(): Promise<void> {
-  answerMemoryRequests(); // SIGUSR2: one line of process.memoryUsage() on stderr, for the parent
+  const started: { platform?: Awaited<ReturnType<typeof startBenchPlatform>> } = {};
+  // SIGUSR2: one line of process.memoryUsage() on stderr, for the parent, the service thread's heap included.
+  answerMemoryRequests(async () => (started.platform ? started.platform.threadHeaps() : []));
   const dataDir = process.env.BENCH_DATA_DIR;
   if (!dataDir) throw new Error('BENCH_DATA_DIR is not set');
   const config = loadPlatformConfig(
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     },
     '/nonexistent', // no config files: defaults plus the values above
   );
-  const platform = await startBenchPlatform(config);
+  const platform = (started.platform = await startBenchPlatform(config));
 
   const admin = await platform.auth.mint({ subject: 'bench-admin', tenant: TENANT, role: 'brand_admin' }, 3600);
   const customer = await platform.auth.mint({ subject: 'bench-customer', tenant: TENANT, role: 'customer' }, 6 * 3600);

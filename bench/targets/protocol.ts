@@ -64,15 +64,17 @@ export interface MemoryLine {
  * MEMORY_MARK, for the parent to read (bench/lib/procs.ts memoryOf). Without
  * this handler SIGUSR2 would end the process: call it before announcing.
  */
-export function answerMemoryRequests(): void {
-  process.on('SIGUSR2', () => {
+export function answerMemoryRequests(otherThreads: () => Promise<{ usedBytes: number; totalBytes: number }[]> = async () => []): void {
+  process.on('SIGUSR2', async () => {
     const m = process.memoryUsage();
+    const threads = await otherThreads().catch(() => []);
     const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
     const line: MemoryLine = {
       at: new Date().toISOString(),
       rssMb: mb(m.rss),
-      heapUsedMb: mb(m.heapUsed),
-      heapTotalMb: mb(m.heapTotal),
+      // Every thread's heap: the platform's service thread has its own.
+      heapUsedMb: mb(threads.reduce((sum, t) => sum + t.usedBytes, m.heapUsed)),
+      heapTotalMb: mb(threads.reduce((sum, t) => sum + t.totalBytes, m.heapTotal)),
       externalMb: mb(m.external),
       arrayBuffersMb: mb(m.arrayBuffers),
     };

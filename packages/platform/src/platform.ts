@@ -40,6 +40,8 @@ export interface Platform {
   runtimes: ServiceRuntime<unknown>[];
   /** Every service this process serves, on this thread or the service thread. */
   services: { name: string; prefix: string; description?: string }[];
+  /** The heap of each other thread of this process (the service thread), beside process.memoryUsage()'s of this one. */
+  threadHeaps(): Promise<{ usedBytes: number; totalBytes: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -183,6 +185,7 @@ export async function startPlatform(
     bus,
     runtimes,
     services,
+    threadHeaps: async () => (thread ? [await thread.heap()] : []),
     async stop() {
       closing = true;
       await closeGracefully(app); // stop accepting; in-flight requests finish, forwarded ones too

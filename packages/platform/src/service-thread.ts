@@ -19,6 +19,8 @@ export interface ServiceThread {
   url: string;
   /** Resolves when the thread's own /health/ready answers 200. */
   ready(): Promise<void>;
+  /** The thread's JavaScript heap (process.memoryUsage() tells the main thread's only). */
+  heap(): Promise<{ usedBytes: number; totalBytes: number }>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,10 @@ export function startServiceThread(data: ServiceThreadData, logger: Logger): Pro
           const res = await request(`${message.url}/health/ready`);
           await res.body.dump();
           if (res.statusCode !== 200) throw new Error(`the service thread (${data.config.services}) is not ready`);
+        },
+        async heap() {
+          const h = await worker.getHeapStatistics();
+          return { usedBytes: h.used_heap_size, totalBytes: h.total_heap_size };
         },
         async stop() {
           stopping = true;

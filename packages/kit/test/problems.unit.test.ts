@@ -28,6 +28,19 @@ const OrderBody = Type.Object(
 );
 
 describe('toProblem', () => {
+  it('says 503 with Retry-After when the database (or a service) cannot be reached, leaking nothing, and 500 for any other fault', () => {
+    const shutDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const refused = new AggregateError([Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })]);
+    for (const error of [shutDown, refused, new Error('Connection terminated unexpectedly'), Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })]) {
+      const problem = toProblem(error);
+      expect(problem.status, error.message).toBe(503);
+      expect(problem.type).toBe(`${PROBLEMS}unavailable`);
+      expect(problem.detail).not.toContain('127.0.0.1');
+      expect(problem.headers['retry-after']).toBe('1');
+    }
+    expect(toProblem(Object.assign(new Error('duplicate key'), { code: '23505' })).status).toBe(500);
+  });
+
   it('passes a Problem through unchanged', () => {
     const problem = conflict('already-cancelled', 'order o-1 is already cancelled');
     expect(toProblem(problem)).toBe(problem);
@@ -138,7 +151,7 @@ describe('toProblem', () => {
       ['an Error', new Error(SECRET)],
       ['a TypeError', new TypeError(SECRET)],
       ['an error claiming a 5xx status', Object.assign(new Error(SECRET), { statusCode: 503 })],
-      ['an unknown error code', Object.assign(new Error(SECRET), { code: 'ECONNREFUSED' })],
+      ['an unknown error code', Object.assign(new Error(SECRET), { code: 'E_NOT_KNOWN' })],
       ['a thrown string', SECRET],
       ['a thrown plain object', { message: SECRET }],
     ])('%s becomes a 500 that leaks nothing of the original message', (_what, error) => {

@@ -24,6 +24,7 @@ import { openWalFile, type WalFile } from './wal-file.js';
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 export { savepoint, statement, type Statement } from './statement.js';
 export { openWalFile, type WalFile } from './wal-file.js';
+export { isDatabaseUnavailable } from './unavailable.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -100,8 +101,11 @@ function withStatementCache(file: WalFile['file'], max = 1000) {
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: opts.poolMax ?? 10 });
-    // Unhandled, an idle connection's error would crash the process.
+    // Unhandled, a connection's error would crash the process: an idle one's reaches the pool, and one
+    // in use (held by a transaction between its statements) emits it itself when the server goes
+    // away. That work fails on its next statement instead, and the pool drops the connection.
     pool.on('error', (error) => opts.onConnectionError?.(error));
+    pool.on('connect', (client) => client.on('error', (error) => opts.onConnectionError?.(error)));
     const tenantScope = new TenantScopePlugin();
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin(), tenantScope] });
     return {

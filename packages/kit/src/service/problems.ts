@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { Problem, type FieldError } from '../errors/index.js';
 
 interface AjvError {
@@ -60,13 +61,18 @@ export function toProblem(error: unknown): Problem {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new Problem(fe.statusCode, 'bad-request', 'Bad request', { detail: fe.message });
   }
+  if (isDatabaseUnavailable(error)) {
+    return new Problem(503, 'unavailable', 'Temporarily unavailable', { detail: 'a database or service this needs cannot be reached right now; retry shortly', headers: { 'retry-after': '1' } });
+  }
   return new Problem(500, 'internal', 'Internal error', { detail: 'an unexpected error occurred; it has been logged' });
 }
 
 export function problemErrorHandler(logger: Logger) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) logger.error({ err: error, requestId: request.id }, 'request failed');
+    // A 503 is the platform saying so on purpose (load, the database away): worth a warning, not a stack trace.
+    if (problem.status === 503) logger.warn({ requestId: request.id, problem: problem.type, cause: (error as Error).message }, 'request refused');
+    else if (problem.status >= 500) logger.error({ err: error, requestId: request.id }, 'request failed');
     return reply
       .code(problem.status)
       .headers(problem.headers)

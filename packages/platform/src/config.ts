@@ -39,7 +39,7 @@ export const PlatformConfigSchema = Type.Object({
   upstreams: Type.String({
     pattern: '^([a-z]+=https?://[^,]+(,[a-z]+=https?://[^,]+)*)?$',
     default: '',
-    description: 'where a gateway process forwards services it does not run, as order=http://host:port,...',
+    description: 'where a gateway process forwards services it does not run, as order=http://host:port,...; a service named twice has two replicas, taken in turn',
   }),
   logLevel: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   logFormat: choice(['auto', 'json', 'pretty'], {

@@ -29,7 +29,7 @@ import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js'
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
-import { parseUpstreams, registerUpstreams } from './upstreams.js';
+import { parseUpstreams, registerUpstreams, upstreamChecks } from './upstreams.js';
 
 export interface Platform {
   app: FastifyInstance;
@@ -164,7 +164,12 @@ export async function startPlatform(
     admissionLoopDelayMs: config.admissionLoopDelayMs,
   });
   let closing = false;
-  const checks = { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...(thread ? { thread: () => thread.ready() } : {}) };
+  const checks = {
+    bus: () => bus.ping(),
+    ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])),
+    ...(thread ? { thread: () => thread.ready() } : {}),
+    ...upstreamChecks(config.upstreams),
+  };
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
   const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
   registerIndex(app, served);

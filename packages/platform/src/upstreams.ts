@@ -1,15 +1,67 @@
 import proxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ConfigError, Problem, unauthorized, type TokenAuthority } from '@omnishop/kit';
+import { request as httpRequest } from 'undici';
+import { ConfigError, Problem, unauthorized, type HealthCheck, type TokenAuthority } from '@omnishop/kit';
 
-/** `order=http://127.0.0.1:9001,catalog=...` → service name → base URL. */
-export function parseUpstreams(text: string): Map<string, string> {
-  const upstreams = new Map<string, string>();
+/**
+ * `order=http://127.0.0.1:9001,order=http://127.0.0.1:9002,catalog=...` → service name → the base
+ * URLs of its replicas, in the order given: a service named twice has two replicas.
+ */
+export function parseUpstreams(text: string): Map<string, string[]> {
+  const upstreams = new Map<string, string[]>();
   for (const entry of text ? text.split(',') : []) {
     const at = entry.indexOf('=');
-    upstreams.set(entry.slice(0, at), entry.slice(at + 1).replace(/\/+$/, ''));
+    const service = entry.slice(0, at);
+    upstreams.set(service, [...(upstreams.get(service) ?? []), entry.slice(at + 1).replace(/\/+$/, '')]);
   }
   return upstreams;
+}
+
+/** How long a replica that refused a connection is passed over before it is tried again. */
+const DOWN_FOR_MS = 2000;
+
+/** Errors that say the request never reached the replica, so another may take it. */
+const UNREACHED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * A service's replicas taken in turn, skipping one that lately refused a
+ * connection (until DOWN_FOR_MS has passed), so a replica that died costs at
+ * most one refused request, not every other one.
+ */
+export class Replicas {
+  private next = 0;
+  private readonly downUntil = new Map<string, number>();
+  constructor(readonly urls: string[]) {}
+
+  pick(now = Date.now()): string {
+    for (let tried = 0; tried < this.urls.length; tried++) {
+      const url = this.urls[this.next++ % this.urls.length]!;
+      if ((this.downUntil.get(url) ?? 0) <= now) return url;
+    }
+    return this.urls[this.next++ % this.urls.length]!; // every one is down: try anyway
+  }
+
+  down(url: string, now = Date.now()): void {
+    this.downUntil.set(url, now + DOWN_FOR_MS);
+  }
+}
+
+/** Readiness of the services this process forwards to: each needs a replica whose /health/ready answers 200. */
+export function upstreamChecks(upstreams: string): Record<string, HealthCheck> {
+  const ready = async (url: string) => {
+    const res = await httpRequest(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 });
+    await res.body.dump();
+    return res.statusCode === 200;
+  };
+  return Object.fromEntries(
+    [...parseUpstreams(upstreams)].map(([service, urls]) => [
+      `upstream ${service}`,
+      async () => {
+        const answers = await Promise.all(urls.map((url) => ready(url).catch(() => false)));
+        if (!answers.includes(true)) throw new Error(`no replica of ${service} is ready (${urls.join(', ')})`);
+      },
+    ]),
+  );
 }
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/;
@@ -38,25 +90,42 @@ export async function registerUpstreams(
   app: FastifyInstance,
   opts: { upstreams: string; auth: TokenAuthority; prefixes: Map<string, string>; local: string[] },
 ): Promise<void> {
-  for (const [service, base] of parseUpstreams(opts.upstreams)) {
+  for (const [service, urls] of parseUpstreams(opts.upstreams)) {
     const prefix = opts.prefixes.get(service);
     if (!prefix) throw new ConfigError([`upstreams (env UPSTREAMS): unknown service ${service}; known: ${[...opts.prefixes.keys()].join(', ')}`]);
     if (opts.local.includes(service)) throw new ConfigError([`upstreams (env UPSTREAMS): ${service} runs in this process; it cannot be forwarded too`]);
+    const replicas = new Replicas(urls);
+    const chosen = new WeakMap<object, string>(); // raw request → the replica it went to
     await app.register(proxy, {
-      upstream: base,
+      // No fixed upstream: undici then keeps a connection pool per replica, and each request goes to the one picked.
+      upstream: '',
       prefix,
       rewritePrefix: prefix,
       config: { service: 'gateway' },
       preHandler: async (request) => verifyBearer(request, opts.auth),
       replyOptions: {
+        getUpstream: (request) => {
+          const url = replicas.pick();
+          chosen.set(request.raw, url);
+          return url;
+        },
         rewriteRequestHeaders: (request, headers) => ({
           ...headers,
           'x-request-id': request.id,
           ...(request.ctx?.traceparent ? { traceparent: request.ctx.traceparent } : {}),
         }),
-        onError: (reply) => {
-          const problem = new Problem(502, 'bad-gateway', 'Bad gateway', { detail: `service ${service} did not answer` });
-          void reply.code(502).type('application/problem+json').send(problem.toBody(reply.request.url));
+        onError: (reply, { error }) => {
+          const url = chosen.get(reply.request.raw);
+          // reply-from wraps the connection's error: its own code outside, the cause's inside.
+          const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? '';
+          // Never reached: the replica is passed over for a while, and the client told to try again (on another).
+          const unreached = UNREACHED.has(code);
+          if (unreached && url) replicas.down(url);
+          const problem = unreached
+            ? new Problem(503, 'unavailable', 'Temporarily unavailable', { detail: `a replica of ${service} could not be reached; retry shortly`, headers: { 'retry-after': '1' } })
+            : new Problem(502, 'bad-gateway', 'Bad gateway', { detail: `service ${service} did not answer` });
+          reply.request.log.warn({ err: error, service, upstream: url }, unreached ? 'upstream replica unreachable' : 'upstream failed');
+          void reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody(reply.request.url));
         },
       },
     });

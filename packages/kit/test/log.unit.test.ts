@@ -17,6 +17,13 @@ function capture() {
 }
 
 describe('log', () => {
+  it('says which process wrote each record, and the port once it is set', () => {
+    const { logger, lines } = capture();
+    logger.setBindings({ port: 8081 });
+    logger.info('started');
+    expect(lines[0]).toMatchObject({ pid: process.pid, hostname: expect.any(String), port: 8081, msg: 'started' });
+  });
+
   it('never writes a password, token, secret or authorization header', () => {
     const { logger, lines } = capture();
     logger.info({ password: 'hunter2', user: { password: 'p', token: 't' }, req: { headers: { authorization: 'Bearer abc' } }, jwtSecret: 's' }, 'login');

@@ -183,6 +183,7 @@ export async function startPlatform(
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
   const url = (listening.url = `http://${config.host}:${port}`);
+  logger.setBindings({ port });
   return {
     app,
     url,

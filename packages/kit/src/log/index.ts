@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 
@@ -50,7 +51,8 @@ export function createLogger(opts: LogOptions = {}): Logger {
   return pino(
     {
       level: opts.level ?? 'info',
-      base: opts.name ? { app: opts.name } : {},
+      // Which process said it, once logs of several replicas are merged (the platform adds its port once it listens).
+      base: { ...(opts.name ? { app: opts.name } : {}), pid: process.pid, hostname: hostname() },
       formatters: { log: redactSecrets },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -1,6 +1,6 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { handlerFor, notFound, nowIso, routeFor, statement, type Tx } from '@omnishop/kit';
-import { MemberJoined } from './events/index.js';
+import { MemberJoined } from './contract.js';
 import { tierFor, type Paid, type PointsEntry, type PointsReason, type Standing, type Tier } from './domain/points.js';
 
 export interface CustomerTables {

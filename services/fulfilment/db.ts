@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { handlerFor, routeFor, statement, type Tx } from '@omnishop/kit';
-import { registerQueries, type StoreRegisterTables } from '@omnishop/store/register';
+import { registerQueries, type StoreRegisterTables } from '@omnishop/store-register';
 import { offereesFor, unregistered, type FulfilmentMode, type FulfilmentStatus, type Location, type Round } from './domain/fulfilment.js';
 
 export interface FulfilmentTables extends StoreRegisterTables {

@@ -1,7 +1,7 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { handlerFor, Problem, routeFor, statement, type Tx } from '@omnishop/kit';
 import { release, sellReserved, type Balance, type Movement, type MovementKind, type ReservationStatus } from './domain/stock.js';
-import type { StoreRegisterTables } from '@omnishop/store/register';
+import type { StoreRegisterTables } from '@omnishop/store-register';
 
 export interface InventoryTables extends StoreRegisterTables {
   sku: { tenant: string; sku: string };

@@ -1,8 +1,8 @@
 import type { Generated, Insertable, Kysely } from 'kysely';
 import { err, handlerFor, ok, routeFor, statement, type Result, type Tx } from '@omnishop/kit';
 import { amountDue, step, type OrderStatus, type SagaInput, type SagaState } from './domain/order.js';
-import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderRejected, PaymentRequested } from './events/index.js';
-import type { StoreRegisterTables } from '@omnishop/store/register';
+import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderRejected, PaymentRequested } from './contract.js';
+import type { StoreRegisterTables } from '@omnishop/store-register';
 
 export type PaymentMethod = 'wallet' | 'cash';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { audit, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import { queries, type IntentRow, type PaymentTables, type RefundRow } from './db.js';
-import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
+import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './contract.js';
 import type { SimulatedWalletProvider } from './provider/wallet-provider.js';
 
 /**

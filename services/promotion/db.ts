@@ -1,8 +1,7 @@
 import type { Generated, Kysely } from 'kysely';
 import { err, handlerFor, ok, routeFor, type Result, type Tx } from '@omnishop/kit';
-import type { CouponKind, CouponStatus } from './domain/coupon.js';
-import { priceCart, type CartLine, type CouponOutcome, type OfferedCoupon } from './domain/pricing.js';
-import { CouponRedeemed, CouponReleased } from './events/index.js';
+import { priceCart, type CartLine, type CouponKind, type CouponOutcome, type CouponStatus, type OfferedCoupon } from '@omnishop/pricing';
+import { CouponRedeemed, CouponReleased } from './contract.js';
 
 export interface PromotionTables {
   campaign: { tenant: string; code: string; name: string; starts_at: string; ends_at: string; budget: number; spent: number; created_at: string };

@@ -1,8 +1,8 @@
-import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
-import { StockReserved } from '@omnishop/inventory/events';
+import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/contract';
+import { StockReserved } from '@omnishop/inventory/contract';
 import { on, queries, recordOffer } from '../db.js';
 import { transition } from '../domain/fulfilment.js';
-import { FulfilmentCancelled, OrderOffered } from './index.js';
+import { FulfilmentCancelled, OrderOffered } from '../contract.js';
 
 /** Keeps who owns the order, so only they can confirm receipt. */
 export const onOrderPlaced = on(OrderPlaced, async (event, tx) => {

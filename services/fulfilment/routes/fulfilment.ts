@@ -11,7 +11,7 @@ import {
   OrderReoffered,
   OrderShipped,
   ShipmentBooked,
-} from '../events/index.js';
+} from '../contract.js';
 
 type T = FulfilmentTables;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { audit, choice, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
-import { requireOpenLocation } from '@omnishop/store/register';
+import { requireOpenLocation } from '@omnishop/store-register';
 import type { Kysely } from 'kysely';
 import { route, userOf, userView, type GatewayTables } from '../db.js';
 import { hashPassword } from '../domain/password.js';

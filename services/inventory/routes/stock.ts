@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { audit, choice, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
-import { requireOpenLocation } from '@omnishop/store/register';
+import { requireOpenLocation } from '@omnishop/store-register';
 import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
 
 const BalanceView = Type.Object(

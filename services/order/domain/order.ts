@@ -1,5 +1,11 @@
 import { err, ok, type Result } from '@omnishop/kit';
-import { isTillSale } from '../events/index.js';
+
+/** The channel of a sale at a store's till: paid there and handed over there, never fulfilled. */
+export const TILL_CHANNEL = 'pos';
+export const isTillSale = (channel: string): boolean => channel === TILL_CHANNEL;
+
+/** The customer of a till sale to someone who is not a member: their order earns no points. */
+export const WALK_IN_CUSTOMER = 'walk-in';
 
 /**
  * An order is a saga. It is placed `pending`; it waits for two answers, in

@@ -1,9 +1,9 @@
-import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
-import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/events';
-import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/events';
-import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/events';
-import { MemberJoined } from '@omnishop/customer/events';
-import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/events';
+import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/contract';
+import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/contract';
+import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/contract';
+import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/contract';
+import { MemberJoined } from '@omnishop/customer/contract';
+import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/contract';
 import { advance, on, type SagaOptions } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
 

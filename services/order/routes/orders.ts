@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { audit, badRequest, choice, conflict, decodeCursor, forbidden, notFound, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role, type Tx } from '@omnishop/kit';
-import { refuseUnlessInCharge } from '@omnishop/fulfilment/in-charge';
-import { linePrices } from '@omnishop/promotion/pricing';
-import { requireOpenLocation } from '@omnishop/store/register';
+import { refuseUnlessInCharge } from '@omnishop/in-charge';
+import { linePrices } from '@omnishop/pricing';
+import { requireOpenLocation } from '@omnishop/store-register';
 import { advance, loadOrder, OrderChanged, queries, route, type OrderTables, type OrderView, type PaymentMethod, type SagaOptions } from '../db.js';
 import { usableCoupon } from '../domain/coupons.js';
-import { planReturn, type SagaInput } from '../domain/order.js';
-import { OrderPlaced, OrderReturned, TILL_CHANNEL, WALK_IN_CUSTOMER } from '../events/index.js';
+import { planReturn, TILL_CHANNEL, WALK_IN_CUSTOMER, type SagaInput } from '../domain/order.js';
+import { OrderPlaced, OrderReturned } from '../contract.js';
 
 const Status = choice(['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'], { title: 'OrderStatus' });
 const PaymentMethod = choice(['wallet', 'cash']);

@@ -1,5 +1,5 @@
-import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/events';
-import { putInCharge } from '@omnishop/fulfilment/in-charge';
+import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/contract';
+import { putInCharge } from '@omnishop/in-charge';
 import { compensation, returnRefund } from '../domain/intent.js';
 import { on, queries } from '../db.js';
 import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../payments.js';

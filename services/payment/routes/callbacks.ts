@@ -3,7 +3,7 @@ import { transition } from '../domain/intent.js';
 import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
 import { queries, route } from '../db.js';
 import { refundLateCapture } from '../payments.js';
-import { PaymentCaptured, PaymentFailed } from '../events/index.js';
+import { PaymentCaptured, PaymentFailed } from '../contract.js';
 import { IntentView, intentView, intentViewOf, SignedNotificationBody } from './schemas.js';
 import { Type } from '@sinclair/typebox';
 

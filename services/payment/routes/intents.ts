@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { conflict, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
-import { refuseUnlessInCharge } from '@omnishop/fulfilment/in-charge';
+import { refuseUnlessInCharge } from '@omnishop/in-charge';
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
 import { balanceOf, cancelPayment, refundPayment } from '../payments.js';

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, responseOf, toPage, unprocessable, type Problem } from '@omnishop/kit';
-import { newCouponCode, wording } from '../domain/coupon.js';
-import type { CouponOutcome, Rejection } from '../domain/pricing.js';
+import { wording, type CouponOutcome, type Rejection } from '@omnishop/pricing';
+import { newCouponCode } from '../domain/coupon.js';
 import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
-import { CouponIssued } from '../events/index.js';
+import { CouponIssued } from '../contract.js';
 
 const Status = choice(['issued', 'redeemed', 'void']);
 

@@ -1,7 +1,8 @@
 import { OrderCompleted, OrderConfirmed, WALK_IN_CUSTOMER } from '@omnishop/order/contract';
 import { PaymentRefunded } from '@omnishop/payment/contract';
 import { earning, reversal } from '../domain/points.js';
-import { join, keepPaidOrder, on, paidFor, paidOrder, recordEntry, standingFor } from '../db.js';
+import { join, recordEntry } from '../commands.js';
+import { keepPaidOrder, on, paidFor, paidOrder, standingFor } from '../db.js';
 import { PointsEarned, PointsReversed } from '../contract.js';
 
 /**

@@ -1,6 +1,7 @@
 import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/contract';
 import { StockReserved } from '@omnishop/inventory/contract';
-import { on, queries, recordOffer } from '../db.js';
+import { recordOffer } from '../commands.js';
+import { on, queries } from '../db.js';
 import { transition } from '../domain/fulfilment.js';
 import { FulfilmentCancelled, OrderOffered } from '../contract.js';
 

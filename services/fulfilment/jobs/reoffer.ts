@@ -1,5 +1,6 @@
 import type { JobDefinition } from '@omnishop/kit';
-import { recordOffer, type FulfilmentTables } from '../db.js';
+import { recordOffer } from '../commands.js';
+import type { FulfilmentTables } from '../db.js';
 import { isDue, LAST_ROUND, nextRound } from '../domain/fulfilment.js';
 import { OrderReoffered } from '../contract.js';
 

@@ -24,7 +24,11 @@ export const WALK_IN_CUSTOMER = 'walk-in';
  *      └─ stock refused / coupon refused / hold expired ─► rejected
  *   pending, awaiting_payment, confirmed ─cancel─► cancelled
  */
-export type OrderStatus = 'pending' | 'awaiting_payment' | 'confirmed' | 'rejected' | 'cancelled' | 'completed' | 'returned';
+export const ORDER_STATUSES = ['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const PAYMENT_METHODS = ['wallet', 'cash'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** What the saga knows of an order. */
 export interface SagaState {

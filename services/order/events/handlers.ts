@@ -4,7 +4,8 @@ import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inve
 import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/contract';
 import { MemberJoined } from '@omnishop/customer/contract';
 import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/contract';
-import { advance, on, type SagaOptions } from '../db.js';
+import { advance, type SagaOptions } from '../commands.js';
+import { on } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
 
 /** The order service keeps its own copy of prices, so placing an order needs no call to the catalogue. */

@@ -1,5 +1,6 @@
 import type { JobDefinition } from '@omnishop/kit';
-import { advance, OrderChanged, type OrderTables, type SagaOptions } from '../db.js';
+import { advance, OrderChanged, type SagaOptions } from '../commands.js';
+import type { OrderTables } from '../db.js';
 
 /** Cancels orders whose payment did not arrive in time, a batch per run; the cancellation gives back stock and coupons and cancels the payment. */
 export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 200): JobDefinition<OrderTables> => ({

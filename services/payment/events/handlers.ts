@@ -2,7 +2,7 @@ import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } fro
 import { putInCharge } from '@omnishop/in-charge';
 import { compensation, returnRefund } from '../domain/intent.js';
 import { on, queries } from '../db.js';
-import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../payments.js';
+import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../commands.js';
 import type { SimulatedWalletProvider } from '../provider/wallet-provider.js';
 
 /** A write that lost a race with another on the same intent: the handler retries and decides again on what it finds. */

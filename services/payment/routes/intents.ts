@@ -3,7 +3,7 @@ import { conflict, Name, notFound, Problem, unprocessable, type Principal, type 
 import { refuseUnlessInCharge } from '@omnishop/in-charge';
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
-import { balanceOf, cancelPayment, refundPayment } from '../payments.js';
+import { balanceOf, cancelPayment, refundPayment } from '../commands.js';
 import { Amount, IntentId, IntentView, intentViewOf, intentViews, OrderId, PAYERS, READERS, REFUNDERS } from './schemas.js';
 
 /** One intent of the caller's brand; a customer sees only their own, and anyone else's does not exist. */

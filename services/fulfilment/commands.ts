@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { conflict, Problem, type Tx } from '@omnishop/kit';
+import { Changed, conflict, type Tx } from '@omnishop/kit';
 import { registerQueries } from '@omnishop/store-register';
 import { queries, type FulfilmentRow, type FulfilmentTables } from './db.js';
 import { MODE_OF, offereesFor, transition, unregistered, type FulfilmentAction, type FulfilmentStatus, type Location, type Round } from './domain/fulfilment.js';
@@ -34,8 +34,6 @@ export async function recordOffer(tx: Tx<FulfilmentTables>, tenant: string, orde
   return locations;
 }
 
-const changedMeanwhile = (orderId: string) => new Problem(409, 'fulfilment-changed', 'Conflict', { detail: `order ${orderId} changed meanwhile; look again` });
-
 /** Moves a fulfilment from the status it was read in, or fails with 409 if someone else moved it first. */
 export async function move(tx: Tx<FulfilmentTables>, f: FulfilmentRow, action: FulfilmentAction, set: Partial<Omit<FulfilmentRow, 'tenant' | 'order_id'>> = {}): Promise<FulfilmentRow> {
   const to = transition(f.status, action);
@@ -51,6 +49,6 @@ export async function move(tx: Tx<FulfilmentTables>, f: FulfilmentRow, action: F
     .where('status', '=', f.status)
     .where('round', '=', f.round)
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) throw changedMeanwhile(f.order_id);
+  if (Number(moved.numUpdatedRows) !== 1) throw new Changed('fulfilment-changed', `order ${f.order_id} changed meanwhile; look again`);
   return { ...f, ...changes };
 }

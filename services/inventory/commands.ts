@@ -1,4 +1,4 @@
-import { Problem, type Tx } from '@omnishop/kit';
+import { Changed, type Tx } from '@omnishop/kit';
 import { balanceAt, queries, type InventoryTables, type MovementRow } from './db.js';
 import { release, sellReserved, type Balance, type Movement, type ReservationStatus } from './domain/stock.js';
 
@@ -39,7 +39,7 @@ export async function recordMovement(
     if (!movement) throw new Error(`movement of ${at.sku} at ${at.location} not recorded`);
     return { balance: { onHand: row.on_hand, reserved: row.reserved }, movement };
   } catch (e) {
-    if (isRaceLost(e)) throw new Problem(409, 'stock-changed', 'Stock changed', { detail: `stock of ${at.sku} at ${at.location} changed meanwhile; retry` });
+    if (isRaceLost(e)) throw new Changed('stock-changed', `stock of ${at.sku} at ${at.location} changed meanwhile; retry`);
     throw e;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { audit, badRequest, conflict, err, forbidden, ok, unprocessable, type Principal, type Result, type Tx } from '@omnishop/kit';
+import { audit, badRequest, Changed, conflict, err, forbidden, ok, unprocessable, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/pricing';
 import { requireOpenLocation } from '@omnishop/store-register';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned, PaymentRequested } from './contract.js';
@@ -14,9 +14,6 @@ import { visibleOrder, type OrderView } from './views.js';
  * through the domain (the saga's step, a return's plan), and writes with the
  * events it emits, conditionally on what it read.
  */
-
-/** Another writer moved the order between our read and our write: an event handler retries; a caller gets a 409. */
-export class OrderChanged extends Error {}
 
 export interface SagaOptions {
   /** How long an order may await payment before it is cancelled. */
@@ -72,7 +69,7 @@ export async function advance(
     was_stock_held: row.stock_held,
     was_coupons_settled: row.coupons_settled,
   });
-  if (updated !== 1) throw new OrderChanged(`order ${id} changed while being updated; look again and retry`);
+  if (updated !== 1) throw new Changed('order-changed', `order ${id} changed while being updated; look again and retry`);
   for (const d of lineDiscounts) await queries.lineDiscount.run(tx.db, { tenant, id, sku: d.sku, discount: d.discount });
   for (const s of statuses) await queries.insertHistory.run(tx.db, { tenant, order_id: id, status: s.status, reason: s.reason, at });
 
@@ -229,7 +226,7 @@ export async function takeReturn(tx: Tx<OrderTables>, principal: Principal, orde
       .where('sku', '=', l.sku)
       .where('returned_qty', '=', l.returnedQty - l.qty)
       .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) throw conflict('order-changed', `order ${order.id} had goods returned meanwhile; look again and retry`);
+    if (Number(moved.numUpdatedRows) !== 1) throw new Changed('order-changed', `order ${order.id} had goods returned meanwhile; look again and retry`);
   }
   const returnId = randomUUID();
   const lines = body.lines.map((l) => ({ sku: l.sku, qty: l.qty }));

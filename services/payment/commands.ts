@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { audit, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
+import { audit, Changed, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import { queries, type IntentRow, type PaymentTables, type RefundRow } from './db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentFailed, PaymentRefunded } from './contract.js';
@@ -10,7 +10,7 @@ import type { SimulatedWalletProvider } from './provider/wallet-provider.js';
  * The writes on payment intents, each with the event it emits, shared by the
  * routes (staff), the saga's handlers and the jobs. Each update is
  * conditional on what was read, so two writers racing on one intent cannot
- * both win: the loser is told it `changed` and decides (409, or retry).
+ * both win: the loser throws Changed (a request gets 409, a handler retries).
  */
 
 type PaymentTx = Tx<PaymentTables>;
@@ -68,7 +68,7 @@ export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvid
 }
 
 /** Cancels a payment not yet captured (the caller checked it is `created`); a late provider callback then changes nothing. */
-export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<Result<IntentRow, 'changed'>> {
+export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<IntentRow> {
   const now = new Date().toISOString();
   const moved = await tx.db
     .updateTable('payment_intent')
@@ -77,9 +77,9 @@ export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<R
     .where('id', '=', intent.id)
     .where('status', '=', 'created')
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) return err('changed');
+  if (Number(moved.numUpdatedRows) !== 1) throw new Changed('payment-changed', `payment ${intent.id} was settled meanwhile; look again`);
   tx.emit(PaymentCancelled, intent.order_id, { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency }, { tenant: intent.tenant });
-  return ok({ ...intent, status: 'cancelled', updated_at: now });
+  return { ...intent, status: 'cancelled', updated_at: now };
 }
 
 /**
@@ -143,7 +143,7 @@ export async function refundPayment(
   tx: PaymentTx,
   intent: IntentRow,
   order: RefundOrder,
-): Promise<Result<{ refund: RefundRow; intent: IntentRow }, RefundRejection | 'changed' | 'already_refunded'>> {
+): Promise<Result<{ refund: RefundRow; intent: IntentRow }, RefundRejection | 'already_refunded'>> {
   if (order.key !== undefined) {
     const before = await tx.db.selectFrom('refund').select('id').where('tenant', '=', intent.tenant).where('refund_key', '=', order.key).executeTakeFirst();
     if (before) return err('already_refunded');
@@ -151,7 +151,8 @@ export async function refundPayment(
   const plan = planRefund(balanceOf(intent), order.amount);
   if (!plan.ok) return plan;
   const done = await recordRefund(tx, intent, plan.value, order);
-  return done ? ok(done) : err('changed');
+  if (!done) throw new Changed('payment-changed', `payment ${intent.id} was refunded meanwhile; look again and retry`);
+  return ok(done);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { err, ok, type Result, type Tx } from '@omnishop/kit';
+import { Changed, err, ok, type Result, type Tx } from '@omnishop/kit';
 import { priceCart, type CartLine, type CouponOutcome } from '@omnishop/pricing';
 import { couponsWithTerms, heldCoupons, type PromotionTables } from './db.js';
 import { CouponRedeemed, CouponReleased } from './contract.js';
@@ -123,7 +123,7 @@ export async function redeemForOrder(
       .where('code', '=', outcome.code)
       .where('status', '=', 'issued')
       .executeTakeFirst();
-    if (Number(won.numUpdatedRows) !== 1) throw new CouponChanged('coupon-redeemed', `coupon ${outcome.code} was redeemed meanwhile`);
+    if (Number(won.numUpdatedRows) !== 1) throw new Changed('coupon-redeemed', `coupon ${outcome.code} was redeemed meanwhile`);
     const charged = await tx.db
       .updateTable('campaign')
       .set((eb) => ({ spent: eb('spent', '+', outcome.discount) }))
@@ -131,7 +131,7 @@ export async function redeemForOrder(
       .where('code', '=', coupon.campaign.code)
       .where((eb) => eb(eb('spent', '+', outcome.discount), '<=', eb.ref('budget')))
       .executeTakeFirst();
-    if (Number(charged.numUpdatedRows) !== 1) throw new CouponChanged('budget-exhausted', `the budget of campaign ${coupon.campaign.code} was spent meanwhile`);
+    if (Number(charged.numUpdatedRows) !== 1) throw new Changed('budget-exhausted', `the budget of campaign ${coupon.campaign.code} was spent meanwhile`);
     tx.emit(
       CouponRedeemed,
       outcome.code,
@@ -145,15 +145,4 @@ export async function redeemForOrder(
     discount: priced.discount,
     fresh: true,
   });
-}
-
-/** A coupon or its budget changed between reading and writing: the whole redemption is undone, and a retry decides again. */
-export class CouponChanged extends Error {
-  constructor(
-    /** What changed, as the problem type a caller gets. */
-    readonly what: 'coupon-redeemed' | 'budget-exhausted',
-    message: string,
-  ) {
-    super(message);
-  }
 }

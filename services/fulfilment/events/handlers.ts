@@ -1,3 +1,4 @@
+import { Changed } from '@omnishop/kit';
 import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/contract';
 import { StockReserved } from '@omnishop/inventory/contract';
 import { recordOffer } from '../commands.js';
@@ -45,6 +46,6 @@ export const onOrderCancelled = on(OrderCancelled, async (event, tx) => {
     .where('status', '=', current.status)
     .executeTakeFirst();
   // A store moved it meanwhile: retry, and the next look decides again.
-  if (Number(moved.numUpdatedRows) !== 1) throw new Error(`fulfilment of ${orderId} changed while being cancelled`);
+  if (Number(moved.numUpdatedRows) !== 1) throw new Changed('fulfilment-changed', `fulfilment of ${orderId} changed while being cancelled`);
   tx.emit(FulfilmentCancelled, orderId, { orderId, reason });
 });

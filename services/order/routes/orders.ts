@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { choice, conflict, decodeCursor, forbidden, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
 import { refuseUnlessInCharge } from '@omnishop/in-charge';
-import { advance, OrderChanged, place, takeReturn, type SagaOptions } from '../commands.js';
+import { advance, place, takeReturn, type SagaOptions } from '../commands.js';
 import { queries, route } from '../db.js';
 import { TILL_CHANNEL, WALK_IN_CUSTOMER, type SagaInput } from '../domain/order.js';
 import { OrderSummary, OrderView, orderSummary, PaymentMethod, Status, visibleOrder } from '../views.js';
@@ -134,9 +134,7 @@ const commandRoute = (input: (principal: Principal) => SagaInput, url: string, s
     handler: async ({ params, principal }, tx) => {
       const order = await visibleOrder(tx.db, principal, params.id);
       await refuseUnlessInCharge(tx.db, principal, order.id, order.store);
-      const moved = await advance(tx, principal.tenant, params.id, input(principal), opts).catch((e: unknown) => {
-        throw e instanceof OrderChanged ? conflict('order-changed', e.message) : e;
-      });
+      const moved = await advance(tx, principal.tenant, params.id, input(principal), opts);
       if (!moved.ok) throw conflict('invalid-transition', moved.error);
       return { status: 200, body: await visibleOrder(tx.db, principal, params.id) };
     },

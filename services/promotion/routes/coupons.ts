@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, responseOf, toPage, unprocessable, type Problem } from '@omnishop/kit';
 import { wording, type CouponOutcome, type Rejection } from '@omnishop/pricing';
 import { newCouponCode } from '../domain/coupon.js';
-import { CouponChanged, redeemForOrder } from '../commands.js';
+import { redeemForOrder } from '../commands.js';
 import { couponsWithTerms, heldCoupons, heldOf, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
@@ -175,10 +175,7 @@ export const redeemCoupon = route({
     // To a customer, someone else's coupon does not exist.
     if (!held || (principal.role === 'customer' && held.customerId !== principal.subject)) throw notFound('coupon', code);
     const { lines } = await pricedLines(tx.db, tenant, body.lines);
-    const redeemed = await redeemForOrder(tx, tenant, { orderId: body.orderId, customerId: body.customerId, lines, codes: [code] }).catch((e: unknown) => {
-      if (e instanceof CouponChanged) throw conflict(e.what, e.message);
-      throw e;
-    });
+    const redeemed = await redeemForOrder(tx, tenant, { orderId: body.orderId, customerId: body.customerId, lines, codes: [code] });
     if (!redeemed.ok) {
       const refusal = redeemed.error;
       if (refusal.kind === 'order_closed') throw conflict('order-closed', `order ${body.orderId} was cancelled or rejected; no coupon can be redeemed for it`);

@@ -77,18 +77,33 @@ export async function advance(
   for (const effect of effects) {
     const opt = { tenant };
     const reason = last?.reason ?? effect;
-    if (effect === 'PaymentRequested') {
-      tx.emit(
-        PaymentRequested,
-        id,
-        { orderId: id, customerId: row.customer_id, amount: due, currency: row.currency, method: row.payment_method, ...(row.store ? { store: row.store } : {}) },
-        opt,
-      );
-    } else if (effect === 'OrderConfirmed') {
-      tx.emit(OrderConfirmed, id, { orderId: id, customerId: row.customer_id, channel: row.channel, total: due, currency: row.currency }, opt);
-    } else if (effect === 'OrderRejected') tx.emit(OrderRejected, id, { orderId: id, reason }, opt);
-    else if (effect === 'OrderCancelled') tx.emit(OrderCancelled, id, { orderId: id, reason }, opt);
-    else tx.emit(OrderCompleted, id, { orderId: id }, opt);
+    switch (effect) {
+      case 'PaymentRequested':
+        tx.emit(
+          PaymentRequested,
+          id,
+          { orderId: id, customerId: row.customer_id, amount: due, currency: row.currency, method: row.payment_method, ...(row.store ? { store: row.store } : {}) },
+          opt,
+        );
+        break;
+      case 'OrderConfirmed':
+        tx.emit(OrderConfirmed, id, { orderId: id, customerId: row.customer_id, channel: row.channel, total: due, currency: row.currency }, opt);
+        break;
+      case 'OrderRejected':
+        tx.emit(OrderRejected, id, { orderId: id, reason }, opt);
+        break;
+      case 'OrderCancelled':
+        tx.emit(OrderCancelled, id, { orderId: id, reason }, opt);
+        break;
+      case 'OrderCompleted':
+        tx.emit(OrderCompleted, id, { orderId: id }, opt);
+        break;
+      default: {
+        // Every effect the domain can name has its event: a new one is a compile error here.
+        const unknown: never = effect;
+        throw new Error(`order ${id}: no event for the effect ${String(unknown)}`);
+      }
+    }
   }
   return ok(state.status);
 }

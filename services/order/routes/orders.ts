@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { choice, conflict, decodeCursor, forbidden, PageOf, PageQuery, SkuCode, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
+import { choice, conflict, decodeCursor, forbidden, PageOf, PageQuery, SkuCode, toPage, unprocessable, Uuid, type Principal, type Role } from '@omnishop/kit';
 import { refuseUnlessInCharge } from '@omnishop/in-charge';
 import { advance, place, takeReturn, type SagaOptions } from '../commands.js';
 import { queries, route } from '../db.js';
 import { TILL_CHANNEL, WALK_IN_CUSTOMER, type SagaInput } from '../domain/order.js';
 import { OrderSummary, OrderView, orderSummary, PaymentMethod, Status, visibleOrder } from '../views.js';
 
-const OrderId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const OrderId = Type.Object({ id: Uuid });
 
 const BUYERS: Role[] = ['customer', 'clerk', 'store_manager', 'brand_admin'];
 const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin', 'operator'];

@@ -19,7 +19,7 @@ import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs
 import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
 import { openApiDocument, routeSchema, type DocumentedRoute, type OpenApiDocument } from './openapi.js';
 import type { RouteConfig } from './pipeline.js';
-import type { RouteDefinition, RouteResult } from './route.js';
+import { routeFor, type RouteDefinition, type RouteResult } from './route.js';
 import type { Kysely } from 'kysely';
 
 /** Everything that makes a service: what is special about it, and nothing else. */
@@ -284,15 +284,16 @@ export class ServiceRuntime<DB> {
 
   /** Every service lists and replays its dead letters, and shows its audit log, the same way. */
   adminRoutes(): RouteDefinition<DB>[] {
+    const route = routeFor<DB>();
     return [
-      {
+      route({
         ...ADMIN_ROUTES.deadLetters,
         handler: async ({ query, principal }) => {
           const items = await asOperator(principal, () => this.consumer.deadLetters({ limit: query.limit, after: query.after }));
           return { status: 200, body: { items, nextAfter: items.length === query.limit ? (items.at(-1)?.id ?? null) : null } };
         },
-      },
-      {
+      }),
+      route({
         ...ADMIN_ROUTES.replay,
         handler: async ({ params, principal }) => {
           const handled = await asOperator(principal, () => this.consumer.replay(params.id));
@@ -301,14 +302,14 @@ export class ServiceRuntime<DB> {
           // Not handled: it failed again and stays a dead letter, with the new error.
           return { status: 202, body: { replayed: params.id, handled } };
         },
-      },
-      {
+      }),
+      route({
         ...ADMIN_ROUTES.audit,
         handler: async ({ query, principal }, tx) => {
           const tenant = principal.tenant === PLATFORM_TENANT ? undefined : principal.tenant;
           return { status: 200, body: await asOperator(principal, () => auditPage(tx.db, { tenant, limit: query.limit, cursor: query.cursor })) };
         },
-      },
+      }),
     ];
   }
 }

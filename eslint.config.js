@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import omnishop from './eslint/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'bench/results/'] },
@@ -12,5 +13,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
+  },
+  {
+    // Services meet through their contracts; packages declare what they import, without cycles (eslint/boundaries.js).
+    plugins: { omnishop },
+    rules: { 'omnishop/boundaries': 'error' },
   },
 );

@@ -1,6 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { CatalogTables } from './db.js';
-import { catalogEvents } from './events/index.js';
+import { catalogEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
 import { getBrand, putBrand } from './routes/brand.js';
 import { createStyle, getSku, getStyle, listStyles, setPrice } from './routes/styles.js';

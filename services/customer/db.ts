@@ -1,7 +1,6 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
-import { handlerFor, notFound, nowIso, routeFor, statement, type Tx } from '@omnishop/kit';
-import { MemberJoined } from './events/index.js';
-import { tierFor, type Paid, type PointsEntry, type PointsReason, type Standing, type Tier } from './domain/points.js';
+import { handlerFor, notFound, routeFor, statement } from '@omnishop/kit';
+import type { Paid, PointsReason, Standing, Tier } from './domain/points.js';
 
 export interface CustomerTables {
   /** A customer of the brand; `id` is their token subject. The name is unknown until they give it. */
@@ -47,22 +46,6 @@ export async function memberOf(db: Db, tenant: string, id: string): Promise<Memb
   return row;
 }
 
-/**
- * Makes the customer a member if they are not one yet (first completed order,
- * or first PUT /me), and says so (MemberJoined); true when they just joined.
- */
-export async function join(tx: Tx<CustomerTables>, tenant: string, id: string, name: string | null): Promise<boolean> {
-  const joinedAt = nowIso();
-  const joined = await tx.db
-    .insertInto('member')
-    .values({ tenant, id, name, tier: 'bronze', joined_at: joinedAt })
-    .onConflict((oc) => oc.columns(['tenant', 'id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (joined) tx.emit(MemberJoined, id, { memberId: id, joinedAt });
-  return joined !== undefined;
-}
-
 /** Balance and lifetime points, summed from the ledger (PostgreSQL returns sums as strings). */
 export async function pointsOf(db: Db, tenant: string, memberId: string): Promise<{ balance: number; lifetime: number }> {
   const sums = await db
@@ -105,20 +88,4 @@ export async function paidFor(db: Db, tenant: string, order: { order_id: string;
     .where('order_id', '=', order.order_id)
     .executeTakeFirst();
   return { paid: Number(order.total), refunded: Number(refunds?.refunded ?? 0) };
-}
-
-/**
- * Appends an entry to a member's ledger and brings their tier up to date, in
- * the caller's transaction; returns the entry and the member's standing after it.
- */
-export async function recordEntry(tx: Tx<CustomerTables>, tenant: string, memberId: string, entry: PointsEntry, note: string | null) {
-  const row = await tx.db
-    .insertInto('points_entry')
-    .values({ tenant, member_id: memberId, order_id: entry.orderId, delta: entry.delta, reason: entry.reason, note, at: nowIso() })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const points = await pointsOf(tx.db, tenant, memberId);
-  const tier = tierFor(points.lifetime);
-  await tx.db.updateTable('member').set({ tier }).where('tenant', '=', tenant).where('id', '=', memberId).execute();
-  return { entry: row, ...points, tier };
 }

@@ -1,7 +1,7 @@
 import { defineService } from '@omnishop/kit';
 import type { CustomerTables } from './db.js';
 import { onOrderCompleted, onOrderConfirmed, onPaymentRefunded } from './events/handlers.js';
-import { customerEvents } from './events/index.js';
+import { customerEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
 import { getMe, getMember, listMyPoints, putMe } from './routes/members.js';
 

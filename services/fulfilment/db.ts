@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
-import { handlerFor, routeFor, statement, type Tx } from '@omnishop/kit';
-import { registerQueries, type StoreRegisterTables } from '@omnishop/store/register';
-import { offereesFor, unregistered, type FulfilmentMode, type FulfilmentStatus, type Location, type Round } from './domain/fulfilment.js';
+import { handlerFor, routeFor, statement } from '@omnishop/kit';
+import type { StoreRegisterTables } from '@omnishop/store-register';
+import type { FulfilmentMode, FulfilmentStatus } from './domain/fulfilment.js';
 
 export interface FulfilmentTables extends StoreRegisterTables {
   fulfilment: {
@@ -60,31 +60,3 @@ export const queries = {
     db.insertInto('offer').values({ tenant: p.tenant, order_id: p.orderId, location: p.location, round: p.round }).onConflict((oc) => oc.doNothing()),
   ),
 };
-
-const asLocation = (l: Selectable<FulfilmentTables['location']>): Location => ({ code: l.code, type: l.type, active: Boolean(l.active) });
-
-/**
- * Records the offer of a round: who it goes to, worked out from the
- * reservation replica. Round 1 reads only the order's own locations; later
- * rounds read the whole register.
- */
-export async function recordOffer(tx: Tx<FulfilmentTables>, tenant: string, orderId: string, round: Round): Promise<string[]> {
-  const own = (await queries.heldAt.all(tx.db, { tenant, orderId })).map((r) => r.location);
-  const register = new Map<string, Location>();
-  const locate = (code: string) => register.get(code) ?? unregistered(code);
-  // Round 1 offers to the order's own locations; later rounds to every location known.
-  const known: Location[] = [];
-  if (round === 1) {
-    for (const code of new Set(own)) {
-      const row = await registerQueries.location.first(tx.db, { tenant, code });
-      if (row) register.set(code, asLocation(row));
-    }
-  } else {
-    for (const l of await tx.db.selectFrom('location').selectAll().where('tenant', '=', tenant).execute()) register.set(l.code, asLocation(l));
-    const seen = await tx.db.selectFrom('reserved_line').select('location').distinct().where('tenant', '=', tenant).execute();
-    known.push(...register.values(), ...seen.map((r) => locate(r.location)));
-  }
-  const locations = offereesFor(round, own.map(locate), known);
-  for (const location of locations) await queries.offerTo.run(tx.db, { tenant, orderId, location, round });
-  return locations;
-}

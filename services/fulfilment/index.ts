@@ -1,8 +1,8 @@
 import { defineService } from '@omnishop/kit';
 import type { FulfilmentTables } from './db.js';
-import { storeRegisterHandlers } from '@omnishop/store/register';
+import { storeRegisterHandlers } from '@omnishop/store-register';
 import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
-import { fulfilmentEvents } from './events/index.js';
+import { fulfilmentEvents } from './contract.js';
 import { reofferUnclaimed } from './jobs/reoffer.js';
 import { migrations } from './migrations/index.js';
 import { fulfilmentRoutes } from './routes/fulfilment.js';

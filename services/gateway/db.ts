@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { notFound, routeFor, type Role } from '@omnishop/kit';
-import type { StoreRegisterTables } from '@omnishop/store/register';
+import type { StoreRegisterTables } from '@omnishop/store-register';
 
 export type UserStatus = 'active' | 'disabled';
 

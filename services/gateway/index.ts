@@ -1,7 +1,7 @@
 import { defineService } from '@omnishop/kit';
-import { storeRegisterHandlers } from '@omnishop/store/register';
+import { storeRegisterHandlers } from '@omnishop/store-register';
 import type { GatewayTables } from './db.js';
-import { gatewayEvents } from './events/index.js';
+import { gatewayEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
 import type { GatewayOptions } from './routes/session.js';
 import { refresh, signIn, signOut } from './routes/token.js';

@@ -1,9 +1,9 @@
 import { defineService } from '@omnishop/kit';
-import { storeRegisterHandlers } from '@omnishop/store/register';
+import { storeRegisterHandlers } from '@omnishop/store-register';
 import type { InventoryTables } from './db.js';
 import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onOrderRejected, onOrderReturned, onSkuCreated, reserveForOrder } from './events/handlers.js';
 import { expireReservations } from './jobs/expire-reservations.js';
-import { inventoryEvents } from './events/index.js';
+import { inventoryEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
 import { getLedger, getReservation, getStock, recordStockMovement } from './routes/stock.js';
 

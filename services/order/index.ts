@@ -1,9 +1,10 @@
 import { defineService } from '@omnishop/kit';
-import { storeRegisterHandlers } from '@omnishop/store/register';
-import { inChargeHandlers, inChargeMigrations } from '@omnishop/fulfilment/in-charge';
-import type { OrderTables, SagaOptions } from './db.js';
+import { storeRegisterHandlers } from '@omnishop/store-register';
+import { inChargeHandlers, inChargeMigrations } from '@omnishop/in-charge';
+import type { SagaOptions } from './commands.js';
+import type { OrderTables } from './db.js';
 import { couponHandlers, onMemberJoined, onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
-import { orderEvents } from './events/index.js';
+import { orderEvents } from './contract.js';
 import { cancelUnpaidOrders } from './jobs/payment-timeout.js';
 import { migrations } from './migrations/index.js';
 import { cancelOrder, completeOrder, getOrder, listOrders, placeOrder, recordSale, returnOrder } from './routes/orders.js';

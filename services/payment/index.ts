@@ -1,8 +1,8 @@
 import { defineService } from '@omnishop/kit';
-import { inChargeHandlers, inChargeMigrations } from '@omnishop/fulfilment/in-charge';
+import { inChargeHandlers, inChargeMigrations } from '@omnishop/in-charge';
 import type { PaymentTables } from './db.js';
 import { sagaHandlers } from './events/handlers.js';
-import { paymentEvents } from './events/index.js';
+import { paymentEvents } from './contract.js';
 import { renotifyPendingPayments } from './jobs/renotify.js';
 import { migrations } from './migrations/index.js';
 import { SimulatedWalletProvider } from './provider/wallet-provider.js';

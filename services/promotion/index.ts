@@ -1,7 +1,7 @@
 import { defineService } from '@omnishop/kit';
 import type { PromotionTables } from './db.js';
 import { onOrderCancelled, onOrderPlaced, onOrderRejected, onSkuCreated, onSkuPriceChanged } from './events/handlers.js';
-import { promotionEvents } from './events/index.js';
+import { promotionEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
 import { createCampaign, createTemplate, getCampaign } from './routes/campaigns.js';
 import { priceCart } from './routes/cart.js';

@@ -1,7 +1,7 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import { json, notFound, routeFor } from '@omnishop/kit';
 import type { OpeningHours } from './domain/hours.js';
-import type { StoreStatus, StoreType } from './events/index.js';
+import type { StoreStatus, StoreType } from './contract.js';
 
 export type TerminalStatus = 'active' | 'retired';
 export type StaffRole = 'clerk' | 'store_manager';

@@ -1,6 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { StoreTables } from './db.js';
-import { storeEvents } from './events/index.js';
+import { storeEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
 import { addStaff, listStaff } from './routes/staff.js';
 import { createStore, getStore, listStores, nearestStores, patchStore } from './routes/stores.js';

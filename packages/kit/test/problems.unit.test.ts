@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv, type ErrorObject } from 'ajv';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { errorCodes } from 'fastify';
-import { badRequest, conflict, Problem } from '../src/errors/index.js';
+import { badRequest, Changed, conflict, Problem } from '../src/errors/index.js';
 import { toProblem } from '../src/service/problems.js';
 import { choice } from '../src/schema/index.js';
 
@@ -50,6 +50,16 @@ describe('toProblem', () => {
     const problem = toProblem(badRequest('header.idempotency-key', 'is required'));
     expect(problem.status).toBe(400);
     expect(problem.errors).toEqual([{ field: 'header.idempotency-key', message: 'is required' }]);
+  });
+
+  it('answers "changed since you read it" 409, typed by what changed', () => {
+    const problem = toProblem(new Changed('order-changed', 'order o-1 changed while being updated; look again and retry'));
+    expect(problem.toBody()).toEqual({
+      type: 'https://omnishop.dev/problems/order-changed',
+      title: 'Conflict',
+      status: 409,
+      detail: 'order o-1 changed while being updated; look again and retry',
+    });
   });
 
   describe('request validation errors', () => {

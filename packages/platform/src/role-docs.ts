@@ -100,7 +100,7 @@ export function renderRoleDocs(services: RoutedService[]): string {
     '## Store staff and orders',
     '',
     'A clerk or store manager acts (cancels, hands over, cancels or refunds the payment) only on an order in the',
-    'hands of the store on their token (`services/fulfilment/domain/in-charge.ts`, `mayActOnOrder`):',
+    'hands of the store on their token (`packages/in-charge/src/rule.ts`, `mayActOnOrder`):',
     '',
     '| Order | In the hands of | Store staff who may act |',
     '| --- | --- | --- |',

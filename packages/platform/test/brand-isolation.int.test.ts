@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_TENANT, ROLES, type EventEnvelope, type Role, type RouteDefinition } from '@omnishop/kit';
-import { OrderCompleted } from '@omnishop/order/events';
+import { OrderCompleted } from '@omnishop/order/contract';
 import { eventually, finalOrder, newKey, publishedEvents, settled, startTestPlatform, stockedSku, type ApiResponse, type TestPlatform } from './harness.js';
 
 /**

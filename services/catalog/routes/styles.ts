@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Code, conflict, Currency, decodeCursor, Money, Name, notFound, PageOf, PageQuery, ROLES, SkuCode, toPage, badRequest } from '@omnishop/kit';
-import { SkuCreated, SkuPriceChanged } from '../events/index.js';
+import { SkuCreated, SkuPriceChanged } from '../contract.js';
 import { skusOf } from '../domain/style.js';
 import { route, type CatalogTables } from '../db.js';
 

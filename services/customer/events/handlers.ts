@@ -1,8 +1,9 @@
-import { OrderCompleted, OrderConfirmed, WALK_IN_CUSTOMER } from '@omnishop/order/events';
-import { PaymentRefunded } from '@omnishop/payment/events';
+import { OrderCompleted, OrderConfirmed, WALK_IN_CUSTOMER } from '@omnishop/order/contract';
+import { PaymentRefunded } from '@omnishop/payment/contract';
 import { earning, reversal } from '../domain/points.js';
-import { join, keepPaidOrder, on, paidFor, paidOrder, recordEntry, standingFor } from '../db.js';
-import { PointsEarned, PointsReversed } from './index.js';
+import { join, recordEntry } from '../commands.js';
+import { keepPaidOrder, on, paidFor, paidOrder, standingFor } from '../db.js';
+import { PointsEarned, PointsReversed } from '../contract.js';
 
 /**
  * Keeps who each paid order is for and what was paid, after coupons:

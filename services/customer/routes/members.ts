@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { choice, decodeCursor, Name, PageQuery, toPage, type Role } from '@omnishop/kit';
-import { join, memberOf, pointsOf, route, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
-import { TierSchema } from '../events/index.js';
+import { join } from '../commands.js';
+import { memberOf, pointsOf, route, type CustomerTables, type EntryRow, type MemberRow } from '../db.js';
+import { TierSchema } from '../contract.js';
 
 const STAFF: Role[] = ['clerk', 'store_manager', 'brand_admin'];
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope, ProblemBody } from '@omnishop/kit';
-import { OrderCompleted } from '@omnishop/order/events';
-import { PaymentRefunded } from '@omnishop/payment/events';
+import { OrderCompleted } from '@omnishop/order/contract';
+import { PaymentRefunded } from '@omnishop/payment/contract';
 import {
   eventually,
   finalOrder,

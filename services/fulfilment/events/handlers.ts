@@ -1,8 +1,10 @@
-import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/events';
-import { StockReserved } from '@omnishop/inventory/events';
-import { on, queries, recordOffer } from '../db.js';
+import { Changed } from '@omnishop/kit';
+import { isTillSale, OrderCancelled, OrderConfirmed, OrderPlaced } from '@omnishop/order/contract';
+import { StockReserved } from '@omnishop/inventory/contract';
+import { recordOffer } from '../commands.js';
+import { on, queries } from '../db.js';
 import { transition } from '../domain/fulfilment.js';
-import { FulfilmentCancelled, OrderOffered } from './index.js';
+import { FulfilmentCancelled, OrderOffered } from '../contract.js';
 
 /** Keeps who owns the order, so only they can confirm receipt. */
 export const onOrderPlaced = on(OrderPlaced, async (event, tx) => {
@@ -44,6 +46,6 @@ export const onOrderCancelled = on(OrderCancelled, async (event, tx) => {
     .where('status', '=', current.status)
     .executeTakeFirst();
   // A store moved it meanwhile: retry, and the next look decides again.
-  if (Number(moved.numUpdatedRows) !== 1) throw new Error(`fulfilment of ${orderId} changed while being cancelled`);
+  if (Number(moved.numUpdatedRows) !== 1) throw new Changed('fulfilment-changed', `fulfilment of ${orderId} changed while being cancelled`);
   tx.emit(FulfilmentCancelled, orderId, { orderId, reason });
 });

@@ -1,7 +1,8 @@
 import type { JobDefinition } from '@omnishop/kit';
-import { recordOffer, type FulfilmentTables } from '../db.js';
+import { recordOffer } from '../commands.js';
+import type { FulfilmentTables } from '../db.js';
 import { isDue, LAST_ROUND, nextRound } from '../domain/fulfilment.js';
-import { OrderReoffered } from '../events/index.js';
+import { OrderReoffered } from '../contract.js';
 
 /**
  * Offers orders nobody claimed within `timeoutSeconds` in the next round, a batch per run.

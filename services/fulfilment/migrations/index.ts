@@ -1,5 +1,5 @@
 import type { Migrations } from '@omnishop/kit';
-import { storeRegisterMigration } from '@omnishop/store/register';
+import { storeRegisterMigration } from '@omnishop/store-register';
 
 export const migrations: Migrations = {
   '0001-fulfilment': async (db) => {

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { choice, conflict, forbidden, notFound, Problem, type Principal, type Role, type Tx } from '@omnishop/kit';
-import { recordOffer, route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
-import { LAST_ROUND, MODE_OF, nextRound, transition, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
+import { choice, conflict, forbidden, notFound, type Principal, type Role, type Tx } from '@omnishop/kit';
+import { move, recordOffer } from '../commands.js';
+import { route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
+import { LAST_ROUND, nextRound, type FulfilmentAction } from '../domain/fulfilment.js';
 import {
   OrderClaimed,
   OrderCollected,
@@ -11,7 +12,7 @@ import {
   OrderReoffered,
   OrderShipped,
   ShipmentBooked,
-} from '../events/index.js';
+} from '../contract.js';
 
 type T = FulfilmentTables;
 
@@ -80,27 +81,6 @@ const storeOf = (principal: Principal): string => {
   if (!principal.store) throw forbidden('store staff act for the store on their token, and this token names none');
   return principal.store;
 };
-
-const changedMeanwhile = (orderId: string) => new Problem(409, 'fulfilment-changed', 'Conflict', { detail: `order ${orderId} changed meanwhile; look again` });
-
-/** Moves a fulfilment from the status it was read in, or fails with 409 if someone else moved it first. */
-async function move(tx: Tx<T>, f: FulfilmentRow, action: FulfilmentAction, set: Partial<Omit<FulfilmentRow, 'tenant' | 'order_id'>> = {}): Promise<FulfilmentRow> {
-  const to = transition(f.status, action);
-  if (!to.ok) throw conflict('invalid-transition', to.error);
-  const now = new Date().toISOString();
-  const mode = MODE_OF[action];
-  const changes = { ...set, status: to.value as FulfilmentStatus, updated_at: now, ...(mode ? { mode } : {}) };
-  const moved = await tx.db
-    .updateTable('fulfilment')
-    .set(changes)
-    .where('tenant', '=', f.tenant)
-    .where('order_id', '=', f.order_id)
-    .where('status', '=', f.status)
-    .where('round', '=', f.round)
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) throw changedMeanwhile(f.order_id);
-  return { ...f, ...changes };
-}
 
 export const listOffers = route({
   method: 'GET',

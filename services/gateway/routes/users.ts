@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { audit, choice, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, type Principal, type Role } from '@omnishop/kit';
-import { requireOpenLocation } from '@omnishop/store/register';
+import { audit, choice, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, Uuid, type Principal, type Role } from '@omnishop/kit';
+import { requireOpenLocation } from '@omnishop/store-register';
 import type { Kysely } from 'kysely';
 import { route, userOf, userView, type GatewayTables } from '../db.js';
 import { hashPassword } from '../domain/password.js';
@@ -11,7 +11,7 @@ import { Username } from './token.js';
 const ADMINS = ['brand_admin', 'operator'] as const;
 const UserRole = choice(ROLES);
 const StoreCode = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9][A-Za-z0-9_.]*$', description: 'the store a clerk or store manager works at' });
-const UserId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const UserId = Type.Object({ id: Uuid });
 
 const UserView = Type.Object({
   id: Type.String(),

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '@omnishop/kit';
-import { SkuCreated } from '@omnishop/catalog/events';
-import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned } from '@omnishop/order/events';
+import { SkuCreated } from '@omnishop/catalog/contract';
+import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned } from '@omnishop/order/contract';
 import { allocate, receive, reserve, type ReservationStatus } from '../domain/stock.js';
-import { on, queries, recordMovement, settleReservation, type InventoryTables } from '../db.js';
-import { StockRejected, StockReserved } from './index.js';
+import { recordMovement, settleReservation } from '../commands.js';
+import { on, queries, type InventoryTables } from '../db.js';
+import { StockRejected, StockReserved } from '../contract.js';
 
 type T = InventoryTables;
 

@@ -1,6 +1,7 @@
 import type { JobDefinition } from '@omnishop/kit';
-import { settleReservation, type InventoryTables } from '../db.js';
-import { ReservationExpired } from '../events/index.js';
+import { settleReservation } from '../commands.js';
+import type { InventoryTables } from '../db.js';
+import { ReservationExpired } from '../contract.js';
 
 /** Gives back stock held for orders that were never confirmed, a batch per run. */
 export const expireReservations = (everyMs: number, batch = 200): JobDefinition<InventoryTables> => ({

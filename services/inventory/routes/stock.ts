@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { audit, choice, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
 import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
-import { requireOpenLocation } from '@omnishop/store/register';
-import { balanceAt, recordMovement, route, type MovementRow } from '../db.js';
+import { requireOpenLocation } from '@omnishop/store-register';
+import { recordMovement } from '../commands.js';
+import { balanceAt, route, type MovementRow } from '../db.js';
 
 const BalanceView = Type.Object(
   { location: Type.String(), onHand: Type.Integer(), reserved: Type.Integer({ description: 'held for orders' }), available: Type.Integer({ description: 'on hand less reserved' }) },

@@ -1,5 +1,11 @@
 import { err, ok, type Result } from '@omnishop/kit';
-import { isTillSale } from '../events/index.js';
+
+/** The channel of a sale at a store's till: paid there and handed over there, never fulfilled. */
+export const TILL_CHANNEL = 'pos';
+export const isTillSale = (channel: string): boolean => channel === TILL_CHANNEL;
+
+/** The customer of a till sale to someone who is not a member: their order earns no points. */
+export const WALK_IN_CUSTOMER = 'walk-in';
 
 /**
  * An order is a saga. It is placed `pending`; it waits for two answers, in
@@ -18,7 +24,11 @@ import { isTillSale } from '../events/index.js';
  *      └─ stock refused / coupon refused / hold expired ─► rejected
  *   pending, awaiting_payment, confirmed ─cancel─► cancelled
  */
-export type OrderStatus = 'pending' | 'awaiting_payment' | 'confirmed' | 'rejected' | 'cancelled' | 'completed' | 'returned';
+export const ORDER_STATUSES = ['pending', 'awaiting_payment', 'confirmed', 'rejected', 'cancelled', 'completed', 'returned'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const PAYMENT_METHODS = ['wallet', 'cash'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** What the saga knows of an order. */
 export interface SagaState {

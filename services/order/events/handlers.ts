@@ -1,10 +1,11 @@
-import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
-import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/events';
-import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/events';
-import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/events';
-import { MemberJoined } from '@omnishop/customer/events';
-import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/events';
-import { advance, on, type SagaOptions } from '../db.js';
+import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/contract';
+import { OrderCollected, OrderReceived } from '@omnishop/fulfilment/contract';
+import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inventory/contract';
+import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/contract';
+import { MemberJoined } from '@omnishop/customer/contract';
+import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/contract';
+import { advance, type SagaOptions } from '../commands.js';
+import { on } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
 
 /** The order service keeps its own copy of prices, so placing an order needs no call to the catalogue. */

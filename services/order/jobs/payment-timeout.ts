@@ -1,5 +1,6 @@
-import type { JobDefinition } from '@omnishop/kit';
-import { advance, OrderChanged, type OrderTables, type SagaOptions } from '../db.js';
+import { Changed, type JobDefinition } from '@omnishop/kit';
+import { advance, type SagaOptions } from '../commands.js';
+import type { OrderTables } from '../db.js';
 
 /** Cancels orders whose payment did not arrive in time, a batch per run; the cancellation gives back stock and coupons and cancels the payment. */
 export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 200): JobDefinition<OrderTables> => ({
@@ -18,7 +19,7 @@ export const cancelUnpaidOrders = (everyMs: number, opts: SagaOptions, batch = 2
     for (const o of due) {
       // Paid meanwhile (the capture raced this run): leave it to the capture, and time out the rest.
       await advance(tx, o.tenant, o.id, { kind: 'payment_timed_out' }, opts).catch((e: unknown) => {
-        if (!(e instanceof OrderChanged)) throw e;
+        if (!(e instanceof Changed)) throw e;
       });
     }
   },

@@ -1,7 +1,7 @@
 import { withSequence, type Migrations } from '@omnishop/kit';
 import { sagaMigration } from './0002-saga.js';
 import { registersMigration } from './0004-registers.js';
-import { storeRegisterMigration } from '@omnishop/store/register';
+import { storeRegisterMigration } from '@omnishop/store-register';
 
 export const migrations: Migrations = {
   '0001-order': async (db, dialect) => {

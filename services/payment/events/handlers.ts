@@ -1,14 +1,9 @@
-import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/events';
-import { putInCharge } from '@omnishop/fulfilment/in-charge';
+import { OrderCancelled, OrderReturned, PaymentRequested, WALK_IN_CUSTOMER } from '@omnishop/order/contract';
+import { putInCharge } from '@omnishop/in-charge';
 import { compensation, returnRefund } from '../domain/intent.js';
 import { on, queries } from '../db.js';
-import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../payments.js';
+import { balanceOf, cancelPayment, liveIntentOf, refundPayment, takePayment } from '../commands.js';
 import type { SimulatedWalletProvider } from '../provider/wallet-provider.js';
-
-/** A write that lost a race with another on the same intent: the handler retries and decides again on what it finds. */
-const retryIfChanged = (r: { ok: true } | { ok: false; error: string }, what: string): void => {
-  if (!r.ok && r.error === 'changed') throw new Error(`${what}: the payment changed meanwhile; retry`);
-};
 
 /**
  * The payment service's part of the order saga: it takes the payment the
@@ -33,9 +28,10 @@ export const sagaHandlers = (provider: SimulatedWalletProvider) => [
     const intent = await liveIntentOf(tx, event.tenant, orderId);
     if (!intent) return;
     const owed = compensation(balanceOf(intent));
-    if (owed.kind === 'cancel') retryIfChanged(await cancelPayment(tx, intent), `cancel payment of order ${orderId}`);
+    // A write that loses a race with another on the same intent throws Changed: the handler is retried and decides again.
+    if (owed.kind === 'cancel') await cancelPayment(tx, intent);
     if (owed.kind === 'refund') {
-      retryIfChanged(await refundPayment(tx, intent, { amount: owed.amount, reason: `order cancelled: ${reason}`, key: `cancel:${orderId}` }), `refund order ${orderId}`);
+      await refundPayment(tx, intent, { amount: owed.amount, reason: `order cancelled: ${reason}`, key: `cancel:${orderId}` });
     }
   }),
 
@@ -46,6 +42,6 @@ export const sagaHandlers = (provider: SimulatedWalletProvider) => [
     if (!intent) return;
     const refund = returnRefund(balanceOf(intent), amount);
     if (refund === 0) return;
-    retryIfChanged(await refundPayment(tx, intent, { amount: refund, reason: `return ${returnId}: ${reason}`, key: `return:${returnId}`, ...(takenBy ? { by: { ...takenBy, tenant: event.tenant } } : {}) }), `refund return ${returnId}`);
+    await refundPayment(tx, intent, { amount: refund, reason: `return ${returnId}: ${reason}`, key: `return:${returnId}`, ...(takenBy ? { by: { ...takenBy, tenant: event.tenant } } : {}) });
   }),
 ];

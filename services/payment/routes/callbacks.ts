@@ -1,9 +1,7 @@
 import { actForTenant, notFound, Problem, unprocessable } from '@omnishop/kit';
-import { transition } from '../domain/intent.js';
 import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
 import { queries, route } from '../db.js';
-import { refundLateCapture } from '../payments.js';
-import { PaymentCaptured, PaymentFailed } from '../events/index.js';
+import { settleByNotification } from '../commands.js';
 import { IntentView, intentView, intentViewOf, SignedNotificationBody } from './schemas.js';
 import { Type } from '@sinclair/typebox';
 
@@ -52,23 +50,10 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
       if (!intent || intent.method !== 'wallet') throw notFound('payment intent', n.intentId);
       if (Number(intent.amount) !== n.amount || intent.currency !== n.currency) throw unprocessable('body.amount', `does not match the intent: ${intent.amount} ${intent.currency}`);
       if (intent.provider_ref !== n.providerRef) throw unprocessable('body.providerRef', 'is not the reference the provider gave this intent');
-      const seen = await queries.seen.run(tx.db, { tenant, notificationId: n.notificationId, intentId: intent.id, at: new Date().toISOString() });
-      if (seen !== 1) throw REJECTIONS.replayed();
-
-      const to = transition('created', n.outcome === 'success' ? 'capture' : 'fail');
-      if (!to.ok) throw new Error(to.error);
-      const now = new Date().toISOString();
-      const moved = await queries.settle.run(tx.db, { tenant, id: intent.id, status: to.value, at: now });
-      if (moved !== 1) {
-        const settled = await queries.intent.first(tx.db, { tenant, id: intent.id });
-        if (!settled) throw new Error(`payment intent ${intent.id} vanished while being settled`);
-        const givenBack = n.outcome === 'success' ? await refundLateCapture(tx, settled) : undefined;
-        return { status: 200, body: { applied: false, intent: await intentViewOf(tx, givenBack ?? settled) } };
-      }
-      const payment = { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency, providerRef: n.providerRef };
-      if (to.value === 'captured') tx.emit(PaymentCaptured, intent.order_id, { ...payment, method: 'wallet', capturedAt: now }, { tenant });
-      else tx.emit(PaymentFailed, intent.order_id, { ...payment, reason: 'the wallet provider declined the payment' }, { tenant });
-      // Just settled: nothing refunded yet.
-      return { status: 200, body: { applied: true, intent: intentView({ ...intent, status: to.value, updated_at: now }, []) } };
+      const settled = await settleByNotification(tx, intent, n);
+      if (!settled.ok) throw REJECTIONS.replayed();
+      const { applied, intent: after } = settled.value;
+      // Just settled, nothing is refunded yet; settled before, it is shown with its refunds.
+      return { status: 200, body: { applied, intent: applied ? intentView(after, []) : await intentViewOf(tx, after) } };
     },
   });

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { conflict, Name, notFound, Problem, unprocessable, type Principal, type Tx } from '@omnishop/kit';
-import { refuseUnlessInCharge } from '@omnishop/fulfilment/in-charge';
+import { conflict, Name, notFound, unprocessable, type Principal, type Tx } from '@omnishop/kit';
+import { refuseUnlessInCharge } from '@omnishop/in-charge';
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
-import { balanceOf, cancelPayment, refundPayment } from '../payments.js';
+import { balanceOf, cancelPayment, refundPayment } from '../commands.js';
 import { Amount, IntentId, IntentView, intentViewOf, intentViews, OrderId, PAYERS, READERS, REFUNDERS } from './schemas.js';
 
 /** One intent of the caller's brand; a customer sees only their own, and anyone else's does not exist. */
@@ -70,7 +70,8 @@ export const refundIntent = route({
         const current = balanceOf(intent);
         throw unprocessable('body.amount', `must be at most ${refundable(current)}, what is left of the captured ${current.amount}`);
       }
-      throw conflict('payment-changed', `payment ${intent.id} was refunded meanwhile; look again and retry`);
+      // A refund by hand names no key, so it is never one already made.
+      throw new Error(`refund of payment ${intent.id}: ${done.error}`);
     }
     const { refund: made, intent: updated } = done.value;
     return { status: 201, body: { id: made.id, amount: Number(made.amount), reason: made.reason, createdAt: made.created_at, intent: await intentViewOf(tx, updated) } };
@@ -95,8 +96,6 @@ export const cancelIntent = route({
     if (intent.status === 'cancelled') return { status: 200, body: await intentViewOf(tx, intent) };
     const to = transition(intent.status, 'cancel');
     if (!to.ok) throw conflict('payment-not-cancellable', to.error);
-    const cancelled = await cancelPayment(tx, intent);
-    if (!cancelled.ok) throw new Problem(409, 'payment-changed', 'Conflict', { detail: `payment ${intent.id} was settled meanwhile; look again` });
-    return { status: 200, body: await intentViewOf(tx, cancelled.value) };
+    return { status: 200, body: await intentViewOf(tx, await cancelPayment(tx, intent)) };
   },
 });

@@ -1,8 +1,9 @@
 import type { Tx } from '@omnishop/kit';
-import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/events';
-import { OrderCancelled, OrderPlaced, OrderRejected } from '@omnishop/order/events';
-import { on, redeemForOrder, releaseForOrder, type PromotionTables } from '../db.js';
-import { CouponsApplied, CouponsRefused } from './index.js';
+import { SkuCreated, SkuPriceChanged } from '@omnishop/catalog/contract';
+import { OrderCancelled, OrderPlaced, OrderRejected } from '@omnishop/order/contract';
+import { redeemForOrder, releaseForOrder } from '../commands.js';
+import { on, type PromotionTables } from '../db.js';
+import { CouponsApplied, CouponsRefused } from '../contract.js';
 
 /** Pricing a cart reads this copy of the catalogue's prices, so the till's pricing call depends on no other service. */
 async function keepPrice(tx: Tx<PromotionTables>, tenant: string, p: { sku: string; price: number; currency: string }): Promise<void> {

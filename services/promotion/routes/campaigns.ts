@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, choice, Code, conflict, Money, Name, notFound, unprocessable } from '@omnishop/kit';
-import { campaignWindow, templateTerms, wording } from '../domain/coupon.js';
+import { wording } from '@omnishop/pricing';
+import { campaignWindow, templateTerms } from '../domain/coupon.js';
 import { route, type PromotionTables } from '../db.js';
 import { Budget, STAFF } from './schemas.js';
 

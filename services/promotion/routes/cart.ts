@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { forbidden, unprocessable, type Principal } from '@omnishop/kit';
 import type { Kysely } from 'kysely';
-import { linePrices, priceCart as price, type CartLine } from '../domain/pricing.js';
+import { linePrices, priceCart as price, type CartLine } from '@omnishop/pricing';
 import { heldCoupons, route, type PromotionTables } from '../db.js';
 import { CartLines, CouponCode, CustomerId, SELLERS } from './schemas.js';
 

@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, choice, Code, conflict, decodeCursor, notFound, PageOf, PageQuery, responseOf, toPage, unprocessable, type Problem } from '@omnishop/kit';
-import { newCouponCode, wording } from '../domain/coupon.js';
-import type { CouponOutcome, Rejection } from '../domain/pricing.js';
-import { CouponChanged, couponsWithTerms, heldCoupons, heldOf, redeemForOrder, route, type HeldCoupon } from '../db.js';
+import { wording, type CouponOutcome, type Rejection } from '@omnishop/pricing';
+import { newCouponCode } from '../domain/coupon.js';
+import { redeemForOrder } from '../commands.js';
+import { couponsWithTerms, heldCoupons, heldOf, route, type HeldCoupon } from '../db.js';
 import { actingFor, pricedLines } from './cart.js';
 import { CartLines, CouponCode, CustomerId, OrderId, SELLERS } from './schemas.js';
-import { CouponIssued } from '../events/index.js';
+import { CouponIssued } from '../contract.js';
 
 const Status = choice(['issued', 'redeemed', 'void']);
 
@@ -174,10 +175,7 @@ export const redeemCoupon = route({
     // To a customer, someone else's coupon does not exist.
     if (!held || (principal.role === 'customer' && held.customerId !== principal.subject)) throw notFound('coupon', code);
     const { lines } = await pricedLines(tx.db, tenant, body.lines);
-    const redeemed = await redeemForOrder(tx, tenant, { orderId: body.orderId, customerId: body.customerId, lines, codes: [code] }).catch((e: unknown) => {
-      if (e instanceof CouponChanged) throw conflict(e.what, e.message);
-      throw e;
-    });
+    const redeemed = await redeemForOrder(tx, tenant, { orderId: body.orderId, customerId: body.customerId, lines, codes: [code] });
     if (!redeemed.ok) {
       const refusal = redeemed.error;
       if (refusal.kind === 'order_closed') throw conflict('order-closed', `order ${body.orderId} was cancelled or rejected; no coupon can be redeemed for it`);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Code, conflict, decodeCursor, json, Name, notFound, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable } from '@omnishop/kit';
 import { nearest } from '../domain/geo.js';
 import { validateHours, type OpeningHours as Hours } from '../domain/hours.js';
-import { Latitude, Longitude, OpeningHours, StoreChanged, StoreOpened, StoreStatus, StoreType } from '../events/index.js';
+import { Latitude, Longitude, OpeningHours, StoreChanged, StoreOpened, StoreStatus, StoreType } from '../contract.js';
 import { route, storeOf, storeView, type StoreRow } from '../db.js';
 
 const StoreView = Type.Object({

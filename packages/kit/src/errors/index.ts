@@ -96,6 +96,26 @@ export const notFound = (what: string, id: string) =>
 
 export const conflict = (slug: string, detail: string) => new Problem(409, slug, 'Conflict', { detail });
 
+/**
+ * "Changed since you read it": another writer got between this work's read
+ * and its write (a conditional update matched nothing, a constraint refused
+ * the write). The one way every service says it, wherever it is found: the
+ * request pipeline answers it 409 of type `what` (toProblem), and an event
+ * handler that throws it is retried by its consumer, whose next attempt reads
+ * again and decides anew. A job may catch it to leave that item to the writer
+ * that won.
+ */
+export class Changed extends Error {
+  constructor(
+    /** What changed, as the type of the 409 a request gets: `order-changed`, `stock-changed`, ... */
+    readonly what: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Changed';
+  }
+}
+
 export const unauthorized = (detail: string) =>
   new Problem(401, 'unauthorized', 'Authentication required', {
     detail,

@@ -382,9 +382,8 @@ export class Consumer<DB> implements Subscription {
       .execute();
   }
 
-  async deadLetters(filter: { tenant?: string; limit: number; after?: string }): Promise<DeadLetter[]> {
+  async deadLetters(filter: { limit: number; after?: string }): Promise<DeadLetter[]> {
     let q = this.kitDb.selectFrom('dead_letter').selectAll().orderBy('id').limit(filter.limit);
-    if (filter.tenant) q = q.where('tenant', '=', filter.tenant);
     if (filter.after) q = q.where('id', '>', filter.after);
     const rows = await q.execute();
     return rows.map((r) => ({
@@ -401,10 +400,8 @@ export class Consumer<DB> implements Subscription {
   }
 
   /** Handles a dead-lettered event again: undefined when there is no such dead letter, else whether it was handled now. */
-  async replay(id: string, tenant?: string): Promise<boolean | undefined> {
-    let q = this.kitDb.selectFrom('dead_letter').select('envelope').where('id', '=', id);
-    if (tenant) q = q.where('tenant', '=', tenant);
-    const row = await q.executeTakeFirst();
+  async replay(id: string): Promise<boolean | undefined> {
+    const row = await this.kitDb.selectFrom('dead_letter').select('envelope').where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     // The dead letter goes only once its event was handled: a replay that fails, or a crash
     // meanwhile, leaves it to be replayed again (a handled event is then a duplicate, skipped).

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Role, TokenAuthority } from '../auth/index.js';
-import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
-import { roleForbidden, unauthorized } from '../errors/index.js';
+import { currentContext, runWithContext, withDeadline, type RequestContext } from '../context/index.js';
+import { Problem, roleForbidden, unauthorized } from '../errors/index.js';
+import { claimKey, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
 import { behaviourLog } from '../log/index.js';
+import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
 import { startSpan, type ActiveSpan } from '../trace/index.js';
-import { overloaded } from '../transaction/index.js';
+import { overloaded, type UnitOfWork } from '../transaction/index.js';
 import type { Admission } from './admission.js';
 import { notFoundHandler, problemErrorHandler, RouteMethods } from './problems.js';
+import type { RouteDefinition, RouteResult } from './route.js';
 
 /** What a route tells the pipeline about itself. */
 export interface RouteConfig {
@@ -34,6 +38,8 @@ export interface PipelineOptions {
   requestTimeoutMs: number;
   /** Refuses requests past what the process can work on in time; none when left out. */
   admission?: Admission;
+  /** Per-client and per-brand limits; none when left out. */
+  rateLimit?: RateLimitOptions;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -58,8 +64,9 @@ function validators(app: FastifyInstance): void {
 
 /**
  * The request pipeline, in the order a request meets it:
- * request id → context → admission → behaviour log → auth → validation → handler in one
- * transaction → outbox (the last two live in the route handler, see runtime.ts).
+ * request id → context and trace → admission → behaviour log (when the answer is sent) → auth →
+ * rate limit → validation → idempotency → unit of work → handler → outbox. The hooks are
+ * installed here, for every route; the last four are each route's handler, `routeHandler` below.
  */
 export function installPipeline(app: FastifyInstance, opts: PipelineOptions): void {
   app.decorateRequest('span', null);
@@ -140,10 +147,56 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
     if (!roles.includes(principal.role)) throw roleForbidden(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}`);
   });
 
-  // 6. validation: Fastify checks params, query, headers and body against the route's schemas.
+  // 6. rate limit: per client and per brand, after auth, so the limits count verified subjects and tenants.
+  if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
+
+  // 7. validation: Fastify checks params, query, headers and body against the route's schemas.
   // Errors anywhere become problem+json.
   app.setErrorHandler(problemErrorHandler(opts.logger));
   const routes = new RouteMethods();
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   app.setNotFoundHandler(notFoundHandler(routes));
+}
+
+/**
+ * 8–11. A route's handler: idempotency → unit of work → handler → outbox. A
+ * write runs in one transaction (commit on success, roll back on error) whose
+ * emitted events go to the outbox in it; a creating POST claims its
+ * Idempotency-Key in the same transaction, so a repeat gets the first answer
+ * (status, body and headers) and a failure leaves no claim. Reads, and the
+ * rare route that opens its own transactions, run outside one.
+ */
+export function routeHandler<DB>(uow: UnitOfWork<DB>, route: RouteDefinition<DB>) {
+  const isPublic = route.roles === 'public';
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const principal = currentContext()?.principal;
+    if (!principal && !isPublic) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
+    const input = { body: request.body, params: request.params, query: request.query, principal };
+    let replayed = false;
+    const result: RouteResult =
+      route.method === 'GET' || route.transaction === false
+        ? await route.handler(input, uow.readOnly())
+        : await uow.run(async (tx) => {
+            if (!route.idempotent || !principal) return route.handler(input, tx);
+            const db = tx.db as unknown as Kysely<IdempotencyTables>;
+            const claim = {
+              tenant: principal.tenant,
+              key: String(request.headers[IDEMPOTENCY_HEADER]),
+              hash: requestHash([route.method, request.url, principal.subject, request.body]),
+            };
+            const earlier = await claimKey(db, claim);
+            if (earlier) {
+              replayed = true;
+              return earlier;
+            }
+            const fresh = await route.handler(input, tx);
+            await storeResponse(db, claim, fresh);
+            return fresh;
+          });
+    reply.code(result.status);
+    if (result.headers) reply.headers(result.headers);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    if (result.body instanceof Problem) return reply.headers(result.body.headers).type('application/problem+json').send(result.body.toBody(request.url));
+    return result.body;
+  };
 }

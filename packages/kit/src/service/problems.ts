@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { Problem, type FieldError } from '../errors/index.js';
+import { Changed, conflict, Problem, type FieldError } from '../errors/index.js';
 
 interface AjvError {
   instancePath: string;
@@ -48,6 +48,7 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
 /** Turns anything thrown while serving a request into a problem; unknown errors become a 500 that leaks nothing. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
+  if (error instanceof Changed) return conflict(error.what, error.message);
   const fe = (typeof error === 'object' && error !== null ? error : {}) as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const errors = fe.validation.map((e) => fieldErrorOf(fe.validationContext ?? 'body', e));

@@ -56,8 +56,8 @@ export interface RouteDefinition<DB> {
   /** Its success bodies by status; every route has one (a 204: `Type.Null()`). */
   response?: Record<number, TSchema>;
   errors?: RouteErrors;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed where the route is defined; erased in the list
-  handler(input: RouteInput<any, any, any, any>, tx: Tx<DB>): Promise<RouteResult>;
+  /** Typed where the route is defined (routeFor infers its input from the schemas); the pipeline hands it what they validated. */
+  handler(input: RouteInput<unknown, unknown, unknown, Principal | undefined>, tx: Tx<DB>): Promise<RouteResult>;
 }
 
 interface RouteSpec<DB, B extends TSchema, P extends TSchema, Q extends TSchema, A extends RouteAccess>

@@ -4,22 +4,22 @@ import type { Logger } from 'pino';
 import { audit, auditMigrations, auditPage, AuditRecordView } from '../audit/index.js';
 import type { Principal, Role, TokenAuthority } from '../auth/index.js';
 import { loadRevocations, revocationHandler, revocationMigrations, type RevocationTables } from '../auth/revocation.js';
-import { acrossTenants, currentContext, PLATFORM_TENANT } from '../context/index.js';
+import { acrossTenants, PLATFORM_TENANT } from '../context/index.js';
 import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
-import { notFound, Problem } from '../errors/index.js';
+import { notFound } from '../errors/index.js';
 import { PageOf, PageQuery } from '../schema/index.js';
 import type { Bus } from '../events/bus.js';
 import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
 import type { EventDefinition } from '../events/envelope.js';
 import { Relay } from '../events/relay.js';
 import { eventMigrations } from '../events/tables.js';
-import { claimKey, idempotencyMigrations, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
+import { idempotencyMigrations } from '../idempotency/index.js';
 import { JobScheduler, type JobDefinition } from '../jobs/index.js';
 import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs/retention.js';
 import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
 import { openApiDocument, routeSchema, type DocumentedRoute, type OpenApiDocument } from './openapi.js';
-import type { RouteConfig } from './pipeline.js';
-import type { RouteDefinition, RouteResult } from './route.js';
+import { routeHandler, type RouteConfig } from './pipeline.js';
+import { routeFor, type RouteDefinition } from './route.js';
 import type { Kysely } from 'kysely';
 
 /** Everything that makes a service: what is special about it, and nothing else. */
@@ -243,56 +243,28 @@ export class ServiceRuntime<DB> {
     const isPublic = route.roles === 'public';
     if (isPublic && route.idempotent) throw new Error(`${route.method} ${route.url}: a public route has no principal to scope an Idempotency-Key by`);
     const config: RouteConfig = { service: this.name, roles: isPublic ? undefined : (route.roles as readonly Role[]), alwaysAdmitted: route.alwaysAdmitted ?? false };
+    const handle = routeHandler(this.uow, route);
     app.route({
       method: route.method,
       url: route.url,
       config,
       schema: routeSchema(this.name, route),
-      handler: async (request, reply) => {
-        const principal = currentContext()?.principal;
-        if (!principal && !isPublic) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
-        const input = { body: request.body, params: request.params, query: request.query, principal };
-        let replayed = false;
-        const result: RouteResult =
-          route.method === 'GET' || route.transaction === false
-            ? await route.handler(input, this.uow.readOnly())
-            : await this.uow.run(async (tx) => {
-                if (!route.idempotent || !principal) return route.handler(input, tx);
-                const db = tx.db as unknown as Kysely<IdempotencyTables>;
-                const claim = {
-                  tenant: principal.tenant,
-                  key: String(request.headers[IDEMPOTENCY_HEADER]),
-                  hash: requestHash([route.method, request.url, principal.subject, request.body]),
-                };
-                const earlier = await claimKey(db, claim);
-                if (earlier) {
-                  replayed = true;
-                  return earlier;
-                }
-                const fresh = await route.handler(input, tx);
-                await storeResponse(db, claim, fresh);
-                return fresh;
-              });
-        reply.code(result.status);
-        if (result.headers) reply.headers(result.headers);
-        if (replayed) reply.header('idempotent-replayed', 'true');
-        if (result.body instanceof Problem) return reply.headers(result.body.headers).type('application/problem+json').send(result.body.toBody(request.url));
-        return result.body;
-      },
+      handler: (request, reply) => handle(request, reply),
     });
   }
 
   /** Every service lists and replays its dead letters, and shows its audit log, the same way. */
   adminRoutes(): RouteDefinition<DB>[] {
+    const route = routeFor<DB>();
     return [
-      {
+      route({
         ...ADMIN_ROUTES.deadLetters,
         handler: async ({ query, principal }) => {
           const items = await asOperator(principal, () => this.consumer.deadLetters({ limit: query.limit, after: query.after }));
           return { status: 200, body: { items, nextAfter: items.length === query.limit ? (items.at(-1)?.id ?? null) : null } };
         },
-      },
-      {
+      }),
+      route({
         ...ADMIN_ROUTES.replay,
         handler: async ({ params, principal }) => {
           const handled = await asOperator(principal, () => this.consumer.replay(params.id));
@@ -301,14 +273,14 @@ export class ServiceRuntime<DB> {
           // Not handled: it failed again and stays a dead letter, with the new error.
           return { status: 202, body: { replayed: params.id, handled } };
         },
-      },
-      {
+      }),
+      route({
         ...ADMIN_ROUTES.audit,
         handler: async ({ query, principal }, tx) => {
           const tenant = principal.tenant === PLATFORM_TENANT ? undefined : principal.tenant;
           return { status: 200, body: await asOperator(principal, () => auditPage(tx.db, { tenant, limit: query.limit, cursor: query.cursor })) };
         },
-      },
+      }),
     ];
   }
 }

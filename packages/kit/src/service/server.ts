@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
-import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
+import type { RateLimitOptions } from '../rate-limit/index.js';
 import { admission } from './admission.js';
 import { installPipeline, requestId } from './pipeline.js';
 import { clientErrorHandler, problemErrorHandler } from './problems.js';
@@ -35,8 +35,6 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // Bodies are JSON: text/plain (Fastify reads it as a string by default) is 415 like any other type.
   app.removeContentTypeParser('text/plain');
   installPipeline(app, { ...opts, ...(opts.admissionLoopDelayMs ? { admission: admission({ loopDelayMs: opts.admissionLoopDelayMs }) } : {}) });
-  // After the pipeline's hooks, so the limits count verified subjects and tenants.
-  if (opts.rateLimit) installRateLimits(app, opts.rateLimit);
   return app;
 }
 

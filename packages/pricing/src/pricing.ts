@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '@omnishop/kit';
-import { money, wording, type Campaign, type CouponStatus, type Template } from './coupon.js';
+import { money, wording, type Campaign, type CouponStatus, type Template } from './terms.js';
 
 /**
  * Cart pricing: one function for the online checkout and the till, so a

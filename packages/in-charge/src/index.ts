@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { forbidden, onEvent, type EventHandler, type Migrations, type Principal } from '@omnishop/kit';
-import { isStoreStaff, mayActOnOrder } from './domain/in-charge.js';
-import { OrderClaimed, OrderGivenBack } from './events/index.js';
+import { isStoreStaff, mayActOnOrder } from './rule.js';
+import { OrderClaimed, OrderGivenBack } from '@omnishop/fulfilment/contract';
 
 export { mayActOnOrder };
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { err, ok, onEvent, statement, unprocessable, type EventHandler, type Migrations, type Result } from '@omnishop/kit';
-import { StoreChanged, StoreOpened, type StoreType } from './events/index.js';
+import { StoreChanged, StoreOpened, type StoreType } from '@omnishop/store/contract';
 
 /**
  * The store register as another service keeps it: every store and warehouse

@@ -1,14 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { choice, defineEvent, ROLES } from '@omnishop/kit';
 
+export { isTillSale, TILL_CHANNEL, WALK_IN_CUSTOMER } from './domain/order.js';
+
 const OrderRef = { orderId: Type.String() };
-
-/** The channel of a sale at a store's till: paid there and handed over there, never fulfilled. */
-export const TILL_CHANNEL = 'pos';
-export const isTillSale = (channel: string): boolean => channel === TILL_CHANNEL;
-
-/** The customer of a till sale to someone who is not a member: their order earns no points. */
-export const WALK_IN_CUSTOMER = 'walk-in';
 
 const Channel = Type.String({ description: 'online, app, marketplace, or pos (a sale at a store till)' });
 const PaymentMethod = choice(['wallet', 'cash'], { description: 'how the customer pays: mobile wallet, or cash at the till' });

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { choice, defineEvent } from '@omnishop/kit';
-import { TIME_PATTERN } from '../domain/hours.js';
+import { TIME_PATTERN } from './domain/hours.js';
 
 /* The shapes a store is described in: the events carry them, and the routes accept the same. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openLocation } from '../register.js';
+import { openLocation } from '../src/index.js';
 
 describe('the store register, as other services keep it', () => {
   it('lets an open store or warehouse be named', () => {

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { audit, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
+import { audit, Changed, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import { queries, type IntentRow, type PaymentTables, type RefundRow } from './db.js';
-import { PaymentCancelled, PaymentCaptured, PaymentRefunded } from './events/index.js';
+import { PaymentCancelled, PaymentCaptured, PaymentFailed, PaymentRefunded } from './contract.js';
+import type { WalletNotification } from './domain/notification.js';
 import type { SimulatedWalletProvider } from './provider/wallet-provider.js';
 
 /**
  * The writes on payment intents, each with the event it emits, shared by the
  * routes (staff), the saga's handlers and the jobs. Each update is
  * conditional on what was read, so two writers racing on one intent cannot
- * both win: the loser is told it `changed` and decides (409, or retry).
+ * both win: the loser throws Changed (a request gets 409, a handler retries).
  */
 
 type PaymentTx = Tx<PaymentTables>;
@@ -67,7 +68,7 @@ export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvid
 }
 
 /** Cancels a payment not yet captured (the caller checked it is `created`); a late provider callback then changes nothing. */
-export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<Result<IntentRow, 'changed'>> {
+export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<IntentRow> {
   const now = new Date().toISOString();
   const moved = await tx.db
     .updateTable('payment_intent')
@@ -76,9 +77,41 @@ export async function cancelPayment(tx: PaymentTx, intent: IntentRow): Promise<R
     .where('id', '=', intent.id)
     .where('status', '=', 'created')
     .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) return err('changed');
+  if (Number(moved.numUpdatedRows) !== 1) throw new Changed('payment-changed', `payment ${intent.id} was settled meanwhile; look again`);
   tx.emit(PaymentCancelled, intent.order_id, { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency }, { tenant: intent.tenant });
-  return ok({ ...intent, status: 'cancelled', updated_at: now });
+  return { ...intent, status: 'cancelled', updated_at: now };
+}
+
+/**
+ * Applies the wallet provider's verified notification to its intent, at most
+ * once: `replayed` when this notification was applied before. The update is
+ * conditional on the intent still being created, so a second or late
+ * notification for a settled intent changes nothing (`applied: false`), but a
+ * success for a cancelled intent: that money is refunded at once.
+ */
+export async function settleByNotification(
+  tx: PaymentTx,
+  intent: IntentRow,
+  n: WalletNotification,
+): Promise<Result<{ applied: boolean; intent: IntentRow }, 'replayed'>> {
+  const tenant = intent.tenant;
+  const seen = await queries.seen.run(tx.db, { tenant, notificationId: n.notificationId, intentId: intent.id, at: new Date().toISOString() });
+  if (seen !== 1) return err('replayed');
+
+  const to = transition('created', n.outcome === 'success' ? 'capture' : 'fail');
+  if (!to.ok) throw new Error(to.error);
+  const now = new Date().toISOString();
+  const moved = await queries.settle.run(tx.db, { tenant, id: intent.id, status: to.value, at: now });
+  if (moved !== 1) {
+    const settled = await queries.intent.first(tx.db, { tenant, id: intent.id });
+    if (!settled) throw new Error(`payment intent ${intent.id} vanished while being settled`);
+    const givenBack = n.outcome === 'success' ? await refundLateCapture(tx, settled) : undefined;
+    return ok({ applied: false, intent: givenBack ?? settled });
+  }
+  const payment = { intentId: intent.id, orderId: intent.order_id, amount: Number(intent.amount), currency: intent.currency, providerRef: n.providerRef };
+  if (to.value === 'captured') tx.emit(PaymentCaptured, intent.order_id, { ...payment, method: 'wallet', capturedAt: now }, { tenant });
+  else tx.emit(PaymentFailed, intent.order_id, { ...payment, reason: 'the wallet provider declined the payment' }, { tenant });
+  return ok({ applied: true, intent: { ...intent, status: to.value, updated_at: now } });
 }
 
 export interface RefundOrder {
@@ -110,7 +143,7 @@ export async function refundPayment(
   tx: PaymentTx,
   intent: IntentRow,
   order: RefundOrder,
-): Promise<Result<{ refund: RefundRow; intent: IntentRow }, RefundRejection | 'changed' | 'already_refunded'>> {
+): Promise<Result<{ refund: RefundRow; intent: IntentRow }, RefundRejection | 'already_refunded'>> {
   if (order.key !== undefined) {
     const before = await tx.db.selectFrom('refund').select('id').where('tenant', '=', intent.tenant).where('refund_key', '=', order.key).executeTakeFirst();
     if (before) return err('already_refunded');
@@ -118,7 +151,8 @@ export async function refundPayment(
   const plan = planRefund(balanceOf(intent), order.amount);
   if (!plan.ok) return plan;
   const done = await recordRefund(tx, intent, plan.value, order);
-  return done ? ok(done) : err('changed');
+  if (!done) throw new Changed('payment-changed', `payment ${intent.id} was refunded meanwhile; look again and retry`);
+  return ok(done);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayActOnOrder } from '../domain/in-charge.js';
+import { mayActOnOrder } from '../src/rule.js';
 
 describe('which store may act on an order', () => {
   const clerkOf = (store: string) => ({ role: 'clerk', store });

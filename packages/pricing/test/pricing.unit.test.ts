@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Campaign, CouponStatus, Template } from '../domain/coupon.js';
-import { allocate, linePrices, percentOf, priceCart, type CartLine, type OfferedCoupon, type PricedCart } from '../domain/pricing.js';
+import type { Campaign, CouponStatus, Template } from '../src/terms.js';
+import { allocate, linePrices, percentOf, priceCart, type CartLine, type OfferedCoupon, type PricedCart } from '../src/pricing.js';
 
 const NOW = new Date('2025-11-11T04:00:00.000Z');
 

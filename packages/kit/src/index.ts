@@ -35,3 +35,5 @@ export * from './service/server.js';
 export * from './service/runtime.js';
 export * from './rate-limit/index.js';
 export * from './service/openapi.js';
+export * from './metrics/index.js';
+export * from './metrics/http.js';

@@ -5,6 +5,7 @@ import {
   createHttpServer,
   EmbeddedBus,
   installTracing,
+  Metrics,
   NatsBus,
   type Bus,
   type HealthCheck,
@@ -28,6 +29,7 @@ import { storeService } from '@omnishop/store';
 import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
+import { registerMetrics } from './metrics.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
 import { parseUpstreams, registerUpstreams } from './upstreams.js';
 
@@ -137,6 +139,8 @@ export async function startPlatform(
   const listening: { url?: string } = {}; // known once the server listens
   const { served, reachable, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
   const bus = await openBus(config, logger);
+  const metrics = new Metrics();
+  metrics.watchBus(bus);
   const thread = await startThreadFor(config, onThread, logger, opts);
   const runtimes = definitions.map(
     (def) =>
@@ -151,6 +155,7 @@ export async function startPlatform(
         queueLimitMs: config.queueLimitMs,
         retention: retentionOf(config),
         auth,
+        metrics,
       }),
   );
   const app = createHttpServer({
@@ -160,12 +165,14 @@ export async function startPlatform(
     requestTimeoutMs: config.requestTimeoutMs,
     rateLimit: { windowMs: config.rateLimitWindowMs, clientMax: config.rateLimitClientMax, brandMax: config.rateLimitBrandMax },
     admissionLoopDelayMs: config.admissionLoopDelayMs,
+    metrics,
   });
   let closing = false;
   const checks = { bus: () => bus.ping(), ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])), ...(thread ? { thread: () => thread.ready() } : {}) };
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
   const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
   registerIndex(app, served);
+  registerMetrics(app, metrics, thread);
   await registerApiDocs(app, () => platformDocument(reachable));
   for (const runtime of runtimes) {
     await runtime.start();

@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/index.js';
 import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
 import { savepoint, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
@@ -106,7 +107,7 @@ export class Consumer<DB> implements Subscription {
     handlers: EventHandler<DB>[],
     private readonly uow: UnitOfWork<DB>,
     private readonly logger: Logger,
-    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number } = {},
+    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number; metrics?: Metrics } = {},
   ) {
     this.group = service;
     for (const h of handlers) {
@@ -128,7 +129,8 @@ export class Consumer<DB> implements Subscription {
       { service: this.service, requestId: envelope.id, tenant: envelope.tenant, traceparent: span.traceparent, traceId: span.traceId },
       this.opts.timeoutMs ?? 30_000,
     );
-    const record = (status: string, error?: unknown) =>
+    const record = (status: string, error?: unknown) => {
+      this.opts.metrics?.event(this.group, envelope.type, status, (performance.now() - started) / 1000);
       behaviourLog(this.logger, {
         service: this.service,
         kind: 'event',
@@ -140,6 +142,7 @@ export class Consumer<DB> implements Subscription {
         traceId: span.traceId,
         error: error === undefined ? undefined : String(error),
       });
+    };
     return { span, ctx, record };
   }
 

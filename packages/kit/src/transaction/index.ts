@@ -53,6 +53,8 @@ export interface UnitOfWork<DB> {
   run<T>(work: (tx: Tx<DB>) => Promise<T>, opts?: { background?: boolean }): Promise<T>;
   /** A read-only view for GET handlers: no transaction, and emitting is a bug. */
   readOnly(): Tx<DB>;
+  /** SQLite: units waiting for their group commit now, by kind (for metrics). */
+  queued?(): { request: number; background: number };
 }
 
 type Work<DB> = (tx: Tx<DB>) => Promise<unknown>;
@@ -248,6 +250,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         if (!committing) void outsideContext(commitGroups);
       });
     },
+    queued: () => ({ request: requests.length, background: background.length }),
     readOnly() {
       const refuse = () => {
         throw new Error('a read-only handler emitted an event or asked for an effect after commit');

@@ -7,6 +7,7 @@ export * from './context/index.js';
 export * from './config/index.js';
 export * from './log/index.js';
 export * from './trace/index.js';
+export * from './trace/view.js';
 export * from './errors/index.js';
 export * from './result/index.js';
 export * from './schema/index.js';

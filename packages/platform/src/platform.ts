@@ -5,6 +5,7 @@ import {
   createHttpServer,
   EmbeddedBus,
   installTracing,
+  flushTracing,
   Metrics,
   NatsBus,
   type Bus,
@@ -30,6 +31,7 @@ import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js'
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
 import { registerMetrics } from './metrics.js';
+import { registerTraces } from './traces.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
 import { parseUpstreams, registerUpstreams } from './upstreams.js';
 
@@ -133,7 +135,7 @@ export async function startPlatform(
     threadLog?: LogSpec;
   } = {},
 ): Promise<Platform> {
-  installTracing();
+  const recent = installTracing();
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
@@ -173,6 +175,8 @@ export async function startPlatform(
   const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
   registerIndex(app, served);
   registerMetrics(app, metrics, thread);
+  // The service thread's and (distributed) the upstream processes' recent spans join this thread's in a trace.
+  await registerTraces(app, recent, () => [...new Set([...(thread ? [thread.url] : []), ...parseUpstreams(config.upstreams).values()])]);
   await registerApiDocs(app, () => platformDocument(reachable));
   for (const runtime of runtimes) {
     await runtime.start();
@@ -197,6 +201,7 @@ export async function startPlatform(
       for (const r of runtimes) await r.stop(); // jobs stop, outboxes flush, databases close
       await bus.close();
       await thread?.stop(); // the same, on the service thread
+      await flushTracing(); // spans an exporter still holds
     },
   };
 }

@@ -81,6 +81,18 @@ describe('service thread: inventory and payment on a second event loop', () => {
     expect(m.has('nodejs_eventloop_lag_p99_seconds', { thread: 'service' })).toBe(true);
   });
 
+  it("shows one order's trace at the one port with the spans of both threads", async () => {
+    const operator = await t.token('operator');
+    const customer = await t.token('customer', { subject: 'thread-alice' });
+    const orders = await t.api('GET', '/api/orders?status=confirmed', { token: customer });
+    const orderId = orders.body.items[0].id as string;
+    const list = await t.api('GET', `/api/traces?orderId=${orderId}`, { token: operator });
+    const checkout = (list.body.items as { traceId: string; root: string; services: string[] }[]).find((i) => i.root === 'POST /api/orders');
+    expect(checkout?.services, JSON.stringify(list.body)).toEqual(expect.arrayContaining(['order', 'inventory', 'payment']));
+    const trace = await t.api('GET', `/api/traces/${checkout!.traceId}`, { token: operator });
+    expect((trace.body.spans as { service: string; name: string }[]).map((s) => `${s.service}: ${s.name}`)).toEqual(expect.arrayContaining(['order: POST /api/orders', 'inventory: consume OrderPlaced', 'order: consume StockReserved']));
+  });
+
   it('refuses a service it does not know by the setting that names it', async () => {
     await expect(startTestPlatform({ THREAD_SERVICES: 'inventory,bogus' })).rejects.toThrow(/threadServices \(env THREAD_SERVICES\): unknown service bogus/);
   });

@@ -124,6 +124,14 @@ export class Consumer<DB> implements Subscription {
   /** Span, context and behaviour record of handling one event. */
   private consumption(envelope: EventEnvelope) {
     const span = startSpan(`consume ${envelope.type}`, envelope.headers, SpanKind.CONSUMER);
+    span.span.setAttributes({
+      'omnishop.service': this.service,
+      'omnishop.tenant': envelope.tenant,
+      'omnishop.event.type': envelope.type,
+      'omnishop.event.key': envelope.key,
+      'omnishop.event.id': envelope.id,
+      'omnishop.event.source': envelope.source,
+    });
     const started = performance.now();
     const ctx: RequestContext = withDeadline(
       { service: this.service, requestId: envelope.id, tenant: envelope.tenant, traceparent: span.traceparent, traceId: span.traceId },

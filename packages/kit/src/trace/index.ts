@@ -1,6 +1,8 @@
 import { context as otelContext, propagation, trace, type Span, type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { currentContext } from '../context/index.js';
+import { otlpProcessors } from './export.js';
 
 /**
  * OpenTelemetry tracing. W3C `traceparent` travels over HTTP and inside event
@@ -12,7 +14,7 @@ export class RecentSpans implements SpanProcessor {
   /** A ring: the newest `capacity` spans, overwriting the oldest. */
   private readonly spans: (ReadableSpan | undefined)[];
   private next = 0;
-  constructor(private readonly capacity = 2000) {
+  constructor(private readonly capacity = 10_000) {
     this.spans = new Array<ReadableSpan | undefined>(capacity);
   }
   onStart(): void {}
@@ -21,8 +23,12 @@ export class RecentSpans implements SpanProcessor {
     this.next = (this.next + 1) % this.capacity;
   }
   byTrace(traceId: string): ReadableSpan[] {
+    return this.all().filter((s) => s.spanContext().traceId === traceId);
+  }
+  /** Every span kept, oldest first. */
+  all(): ReadableSpan[] {
     const ordered = [...this.spans.slice(this.next), ...this.spans.slice(0, this.next)];
-    return ordered.filter((s): s is ReadableSpan => s?.spanContext().traceId === traceId);
+    return ordered.filter((s): s is ReadableSpan => s !== undefined);
   }
   async forceFlush(): Promise<void> {}
   async shutdown(): Promise<void> {}
@@ -30,10 +36,15 @@ export class RecentSpans implements SpanProcessor {
 
 let installed: { provider: BasicTracerProvider; recent: RecentSpans } | undefined;
 
-export function installTracing(opts: { processors?: SpanProcessor[] } = {}): RecentSpans {
+/**
+ * Once per process (per thread: a worker has its own): the global tracer provider, keeping recent spans
+ * in memory, and exporting them over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (see export.ts).
+ */
+export function installTracing(opts: { processors?: SpanProcessor[]; env?: NodeJS.ProcessEnv } = {}): RecentSpans {
   if (installed) return installed.recent;
   const recent = new RecentSpans();
-  const provider = new BasicTracerProvider({ spanProcessors: [recent, ...(opts.processors ?? [])] });
+  const exported = otlpProcessors(opts.env ?? process.env);
+  const provider = new BasicTracerProvider({ spanProcessors: [recent, ...exported.processors, ...(opts.processors ?? [])], resource: exported.resource });
   trace.setGlobalTracerProvider(provider);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   installed = { provider, recent };
@@ -71,6 +82,32 @@ export function startSpan(name: string, carrier: Record<string, unknown>, kind: 
       span.end();
     },
   };
+}
+
+/** What the console and a trace backend read of a request's span: who answered what, for which brand. */
+export function serverSpanAttributes(service: string, method: string, route: string | undefined, url: string, status: number, tenant: string | undefined, requestId?: string) {
+  return {
+    ...(requestId ? { 'omnishop.request_id': requestId } : {}),
+    'omnishop.service': service,
+    'http.request.method': method,
+    'http.route': route ?? 'unmatched',
+    'url.path': url.split('?')[0]!,
+    'http.response.status_code': status,
+    ...(tenant ? { 'omnishop.tenant': tenant } : {}),
+  };
+}
+
+/**
+ * A span inside the current work (a unit of work, an outbox write, a call out): a child of `parent`,
+ * or of the context's span. None when there is no trace to join: work outside any request or event.
+ */
+export function childSpan(name: string, kind: SpanKind = SpanKind.INTERNAL, parent = currentContext()?.traceparent): ActiveSpan | undefined {
+  return parent ? startSpan(name, { traceparent: parent }, kind) : undefined;
+}
+
+/** Flushes what the exporters hold (at shutdown); recent spans stay. */
+export async function flushTracing(): Promise<void> {
+  await installed?.provider.forceFlush();
 }
 
 export { SpanKind };

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/index.js';
 import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
 import { savepoint, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
-import { SpanKind, startSpan } from '../trace/index.js';
+import { annotate, SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
 import type { LogPositions, Subscription } from './bus.js';
 import type { EventDefinition, EventEnvelope } from './envelope.js';
@@ -124,7 +124,7 @@ export class Consumer<DB> implements Subscription {
   /** Span, context and behaviour record of handling one event. */
   private consumption(envelope: EventEnvelope) {
     const span = startSpan(`consume ${envelope.type}`, envelope.headers, SpanKind.CONSUMER);
-    span.span.setAttributes({
+    annotate(span.span, {
       'omnishop.service': this.service,
       'omnishop.tenant': envelope.tenant,
       'omnishop.event.type': envelope.type,

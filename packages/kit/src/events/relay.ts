@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
-import { SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';
+import { annotate, SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';
 import type { Bus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventTables } from './tables.js';
@@ -73,7 +73,7 @@ export class Relay {
    */
   private publishSpan(envelope: EventEnvelope): ActiveSpan {
     const span = startSpan(`publish ${envelope.type}`, envelope.headers, SpanKind.PRODUCER);
-    span.span.setAttributes({
+    annotate(span.span, {
       'omnishop.service': this.opts.service ?? envelope.source,
       'omnishop.tenant': envelope.tenant,
       'omnishop.event.type': envelope.type,

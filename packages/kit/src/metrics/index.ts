@@ -87,35 +87,24 @@ export class Metrics {
       });
     perService('omnishop_outbox_backlog_events', 'Events committed to the outbox that the relay has not published yet', (s) => s.outboxBacklog());
     perService('omnishop_dead_letters', 'Events a service failed to handle after its retries, waiting for a replay', (s) => s.deadLetters());
-    new Gauge({
-      name: 'omnishop_unit_of_work_queued',
-      help: "Units of work waiting for their group commit on a service's SQLite database, by kind (request, background: consumer batches and jobs)",
-      labelNames: ['service', 'kind'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const s of services) {
-          const q = s.queued?.();
-          if (!q) continue;
-          this.set({ service: s.service, kind: 'request' }, q.request);
-          this.set({ service: s.service, kind: 'background' }, q.background);
-        }
-      },
-    });
-    new Gauge({
-      name: 'omnishop_db_pool_connections',
-      help: "Connections of a service's PostgreSQL pool, by state (total, idle, waiting: callers waiting for one)",
-      labelNames: ['service', 'state'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const s of services) {
-          const p = s.pool?.();
-          if (!p) continue;
-          for (const state of ['total', 'idle', 'waiting'] as const) this.set({ service: s.service, state }, p[state]);
-        }
-      },
-    });
+    const perServiceState = (name: string, help: string, label: string, read: (s: ServiceGauges) => Record<string, number> | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['service', label],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const s of services) for (const [value, n] of Object.entries(read(s) ?? {})) this.set({ service: s.service, [label]: value }, n);
+        },
+      });
+    perServiceState(
+      'omnishop_unit_of_work_queued',
+      "Units of work waiting for their group commit on a service's SQLite database, by kind (request, background: consumer batches and jobs)",
+      'kind',
+      (s) => s.queued?.(),
+    );
+    perServiceState('omnishop_db_pool_connections', "Connections of a service's PostgreSQL pool, by state (total, idle, waiting: callers waiting for one)", 'state', (s) => s.pool?.());
   }
 
   /** One answered request; `route` is the route's template (`/api/orders/:id`), never the raw path. */

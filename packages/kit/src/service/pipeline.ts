@@ -7,7 +7,7 @@ import type { Role, TokenAuthority } from '../auth/index.js';
 import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
 import { roleForbidden, unauthorized } from '../errors/index.js';
 import { behaviourLog } from '../log/index.js';
-import { serverSpanAttributes, startSpan, type ActiveSpan } from '../trace/index.js';
+import { annotate, serverSpanAttributes, startSpan, type ActiveSpan } from '../trace/index.js';
 import { overloaded } from '../transaction/index.js';
 import type { Admission } from './admission.js';
 import { notFoundHandler, problemErrorHandler, RouteMethods } from './problems.js';
@@ -118,7 +118,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
       requestId: request.id,
       traceId: request.span?.traceId,
     });
-    request.span?.span.setAttributes(serverSpanAttributes(config.service ?? 'platform', request.method, request.routeOptions.url, request.url, reply.statusCode, ctx?.tenant, request.id));
+    if (request.span) annotate(request.span.span, serverSpanAttributes(config.service ?? 'platform', request.routeOptions.url, request.url, reply.statusCode, ctx?.tenant, request.id));
     request.span?.end(reply.statusCode >= 500 ? `status ${reply.statusCode}` : undefined);
     done();
   });

@@ -7,7 +7,7 @@ import { savepoint, statement, TenantScopeError, type ServiceDatabase } from '..
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
 import type { Relay } from '../events/relay.js';
-import { childSpan, type ActiveSpan } from '../trace/index.js';
+import { annotate, childSpan, type ActiveSpan } from '../trace/index.js';
 
 /**
  * What a handler, consumer or job gets: the service's database inside one
@@ -143,7 +143,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[], unit?: ActiveSpan): Promise<void> {
     if (!pending.length) return;
     const span = childSpan('outbox write', undefined, unit?.traceparent);
-    span?.span.setAttributes({ 'omnishop.service': service, 'omnishop.events': pending.length, 'omnishop.event.types': [...new Set(pending.map((e) => e.type))].join(',') });
+    if (span) annotate(span.span, { 'omnishop.service': service, 'omnishop.events': pending.length, 'omnishop.event.types': [...new Set(pending.map((e) => e.type))].join(',') });
     const at = new Date().toISOString();
     // A consumer's batch commits events of several brands at once; each event's brand was checked when it was emitted.
     try {
@@ -158,7 +158,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   /** A unit's span, from being asked for to being durable (queue, group and disk flush included); none outside a trace. */
   function unitSpan(): ActiveSpan | undefined {
     const span = childSpan(`unit of work ${service}`);
-    span?.span.setAttribute('omnishop.service', service);
+    if (span) annotate(span.span, { 'omnishop.service': service });
     return span;
   }
 

@@ -1,7 +1,7 @@
 /**
  * Pipeline target: the kit's HTTP server with its whole request pipeline
  * (request id, context, OpenTelemetry span, behaviour log, JWT auth, schema
- * validation, problem+json errors) in front of a route that answers like the
+ * validation, problem+json errors, metrics) in front of a route that answers like the
  * bare one, without a database. The gap between this and bare is what the
  * pipeline costs; the gap between this and order placement is what the
  * database and the outbox cost.
@@ -12,7 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
-import { createHttpServer, createLogger, installTracing, SkuCode, tokenAuthority, type RouteConfig } from '@omnishop/kit';
+import { createHttpServer, createLogger, installTracing, Metrics, SkuCode, tokenAuthority, type RouteConfig } from '@omnishop/kit';
 import { announce, exitOnSignals } from './protocol.js';
 
 async function main(): Promise<void> {
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     level: process.env.BENCH_LOG_LEVEL ?? 'info',
     destination: pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: false }),
   });
-  const app = createHttpServer({ logger, auth: tokenAuthority(secret), bodyLimitBytes: 1_048_576, requestTimeoutMs: 10_000 });
+  const metrics = process.env.AB_NO_METRICS ? undefined : new Metrics();
+  const app = createHttpServer({ logger, auth: tokenAuthority(secret), bodyLimitBytes: 1_048_576, requestTimeoutMs: 10_000, metrics });
   const config: RouteConfig = { service: 'bench', roles: ['customer'] };
   let seq = 0;
   app.post(

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deadlineSignal, httpClient, Problem, runWithContext } from '../src/index.js';
+import { deadlineSignal, httpClient, installTracing, Problem, runWithContext } from '../src/index.js';
 
 describe('http client: context, deadline, retry only when safe, circuit breaker', () => {
   let upstream: FastifyInstance;
@@ -39,11 +39,17 @@ describe('http client: context, deadline, retry only when safe, circuit breaker'
       fn,
     );
 
-  it("passes on the caller's request id and trace context", async () => {
+  it("passes on the caller's request id and trace context, as a client span of the caller's trace", async () => {
+    const recent = installTracing();
     const client = httpClient({ name: 'upstream', baseUrl: base });
     const res = await inContext(() => client.call('GET', '/thing'));
     expect(res).toMatchObject({ status: 200, body: { ok: true } });
-    expect(calls[0]!.headers).toMatchObject({ 'x-request-id': 'req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    expect(calls[0]!.headers).toMatchObject({ 'x-request-id': 'req-42', traceparent: expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/) });
+    const sent = String(calls[0]!.headers.traceparent).split('-')[2];
+    const [span] = recent.byTrace('0af7651916cd43dd8448eb211c80319c');
+    expect(span).toMatchObject({ name: 'GET upstream', parentSpanContext: { spanId: 'b7ad6b7169203331' } });
+    expect(span!.spanContext().spanId).toBe(sent);
+    expect(span!.attributes['http.response.status_code']).toBe(200);
   });
 
   it('retries a GET through a brief outage', async () => {

@@ -5,6 +5,8 @@ import {
   createHttpServer,
   EmbeddedBus,
   installTracing,
+  flushTracing,
+  Metrics,
   NatsBus,
   type Bus,
   type HealthCheck,
@@ -28,6 +30,8 @@ import { storeService } from '@omnishop/store';
 import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
+import { registerMetrics } from './metrics.js';
+import { registerTraces } from './traces.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
 import { parseUpstreams, registerUpstreams, upstreamChecks } from './upstreams.js';
 
@@ -133,12 +137,14 @@ export async function startPlatform(
     threadLog?: LogSpec;
   } = {},
 ): Promise<Platform> {
-  installTracing();
+  const recent = installTracing();
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
   const { served, reachable, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
   const bus = await openBus(config, logger);
+  const metrics = new Metrics();
+  metrics.watchBus(bus);
   const thread = await startThreadFor(config, onThread, logger, opts);
   const runtimes = definitions.map(
     (def) =>
@@ -153,6 +159,7 @@ export async function startPlatform(
         queueLimitMs: config.queueLimitMs,
         retention: retentionOf(config),
         auth,
+        metrics,
       }),
   );
   const app = createHttpServer({
@@ -162,6 +169,7 @@ export async function startPlatform(
     requestTimeoutMs: config.requestTimeoutMs,
     rateLimit: { windowMs: config.rateLimitWindowMs, clientMax: config.rateLimitClientMax, brandMax: config.rateLimitBrandMax },
     admissionLoopDelayMs: config.admissionLoopDelayMs,
+    metrics,
   });
   let closing = false;
   const checks = {
@@ -173,6 +181,9 @@ export async function startPlatform(
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
   const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
   registerIndex(app, served);
+  registerMetrics(app, metrics, thread);
+  // The service thread's and (distributed) the upstream processes' recent spans join this thread's in a trace.
+  await registerTraces(app, recent, () => [...new Set([...(thread ? [thread.url] : []), ...[...parseUpstreams(config.upstreams).values()].flat()])]);
   await registerApiDocs(app, () => platformDocument(reachable));
   for (const runtime of runtimes) {
     await runtime.start();
@@ -199,6 +210,7 @@ export async function startPlatform(
       for (const r of runtimes) await r.stop(); // jobs stop, outboxes flush, databases close
       await bus.close();
       await thread?.stop(); // the same, on the service thread
+      await flushTracing(); // spans an exporter still holds
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, finalOrder, newKey, openStore, startTestPlatform, type TestPlatform } from './harness.js';
+import { parseExposition } from './prometheus.js';
 
 /**
  * The embedded platform with inventory and payment on the service thread (as
@@ -65,6 +66,31 @@ describe('service thread: inventory and payment on a second event loop', () => {
     expect(intents.body.items.map((i: { status: string }) => i.status)).toEqual(['captured']);
     const stock = await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: admin });
     expect(stock.body.locations).toEqual([expect.objectContaining({ location: STORE, onHand: 20, reserved: 20, available: 0 })]);
+  });
+
+  it("serves both threads' metrics at the one port's /metrics, merged into one valid exposition", async () => {
+    const m = parseExposition(await (await fetch(`${t.url}/metrics`)).text());
+    // Inventory and payment count on the service thread; what the main thread forwarded to them counts as the gateway's.
+    expect(m.sum('omnishop_http_requests_total', { service: 'inventory', route: '/api/inventory/movements' })).toBeGreaterThan(0);
+    expect(m.sum('omnishop_http_requests_total', { service: 'gateway', route: '/api/inventory/*' })).toBeGreaterThan(0);
+    expect(m.sum('omnishop_events_handled_total', { group: 'inventory', type: 'OrderPlaced', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(m.sum('omnishop_events_handled_total', { group: 'order', type: 'StockReserved' })).toBeGreaterThan(0);
+    for (const service of ['order', 'inventory', 'payment']) expect(m.has('omnishop_outbox_backlog_events', { service }), service).toBe(true);
+    for (const group of ['order', 'inventory', 'payment']) expect(m.has('omnishop_consumer_lag_events', { group }), group).toBe(true);
+    expect(m.has('nodejs_eventloop_lag_p99_seconds', { thread: 'main' })).toBe(true);
+    expect(m.has('nodejs_eventloop_lag_p99_seconds', { thread: 'service' })).toBe(true);
+  });
+
+  it("shows one order's trace at the one port with the spans of both threads", async () => {
+    const operator = await t.token('operator');
+    const customer = await t.token('customer', { subject: 'thread-alice' });
+    const orders = await t.api('GET', '/api/orders?status=confirmed', { token: customer });
+    const orderId = orders.body.items[0].id as string;
+    const list = await t.api('GET', `/api/traces?orderId=${orderId}`, { token: operator });
+    const checkout = (list.body.items as { traceId: string; root: string; services: string[] }[]).find((i) => i.root === 'POST /api/orders');
+    expect(checkout?.services, JSON.stringify(list.body)).toEqual(expect.arrayContaining(['order', 'inventory', 'payment']));
+    const trace = await t.api('GET', `/api/traces/${checkout!.traceId}`, { token: operator });
+    expect((trace.body.spans as { service: string; name: string }[]).map((s) => `${s.service}: ${s.name}`)).toEqual(expect.arrayContaining(['order: POST /api/orders', 'inventory: consume OrderPlaced', 'order: consume StockReserved']));
   });
 
   it('refuses a service it does not know by the setting that names it', async () => {

@@ -42,6 +42,8 @@ export interface ServiceDatabase<DB> {
   durable(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL: the pool's connections now (for metrics). */
+  poolUse?(): { total: number; idle: number; waiting: number };
 }
 
 export interface DatabaseOptions {
@@ -113,6 +115,7 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
       dialect: 'postgres',
       tenantScope,
       durable: () => Promise.resolve(),
+      poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       ping: async () => void (await sql`select 1`.execute(db)),
       close: () => db.destroy(),
     };

@@ -1,10 +1,11 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/index.js';
 import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
 import { savepoint, statement } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
-import { SpanKind, startSpan } from '../trace/index.js';
+import { annotate, SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
 import type { LogPositions, Subscription } from './bus.js';
 import type { EventDefinition, EventEnvelope } from './envelope.js';
@@ -106,7 +107,7 @@ export class Consumer<DB> implements Subscription {
     handlers: EventHandler<DB>[],
     private readonly uow: UnitOfWork<DB>,
     private readonly logger: Logger,
-    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number } = {},
+    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number; metrics?: Metrics } = {},
   ) {
     this.group = service;
     for (const h of handlers) {
@@ -123,12 +124,21 @@ export class Consumer<DB> implements Subscription {
   /** Span, context and behaviour record of handling one event. */
   private consumption(envelope: EventEnvelope) {
     const span = startSpan(`consume ${envelope.type}`, envelope.headers, SpanKind.CONSUMER);
+    annotate(span.span, {
+      'omnishop.service': this.service,
+      'omnishop.tenant': envelope.tenant,
+      'omnishop.event.type': envelope.type,
+      'omnishop.event.key': envelope.key,
+      'omnishop.event.id': envelope.id,
+      'omnishop.event.source': envelope.source,
+    });
     const started = performance.now();
     const ctx: RequestContext = withDeadline(
       { service: this.service, requestId: envelope.id, tenant: envelope.tenant, traceparent: span.traceparent, traceId: span.traceId },
       this.opts.timeoutMs ?? 30_000,
     );
-    const record = (status: string, error?: unknown) =>
+    const record = (status: string, error?: unknown) => {
+      this.opts.metrics?.event(this.group, envelope.type, status, (performance.now() - started) / 1000);
       behaviourLog(this.logger, {
         service: this.service,
         kind: 'event',
@@ -140,6 +150,7 @@ export class Consumer<DB> implements Subscription {
         traceId: span.traceId,
         error: error === undefined ? undefined : String(error),
       });
+    };
     return { span, ctx, record };
   }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
+import { annotate, SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';
 import type { Bus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventTables } from './tables.js';
@@ -27,6 +28,8 @@ export class Relay {
       intervalMs?: number;
       /** Resolves once what was committed so far is on disk: nothing leaves the service before its own database has it. */
       durable?: () => Promise<void>;
+      /** Whose outbox this is, for the publish spans. */
+      service?: string;
     } = {},
   ) {}
 
@@ -64,6 +67,23 @@ export class Relay {
     await this.flush();
   }
 
+  /**
+   * A span for an event's way from the outbox onto the bus, a child of the work that emitted it; its
+   * consumers' spans become its children, as the event now carries this span's traceparent.
+   */
+  private publishSpan(envelope: EventEnvelope): ActiveSpan {
+    const span = startSpan(`publish ${envelope.type}`, envelope.headers, SpanKind.PRODUCER);
+    annotate(span.span, {
+      'omnishop.service': this.opts.service ?? envelope.source,
+      'omnishop.tenant': envelope.tenant,
+      'omnishop.event.type': envelope.type,
+      'omnishop.event.key': envelope.key,
+      'omnishop.event.id': envelope.id,
+    });
+    envelope.headers = { ...envelope.headers, traceparent: span.traceparent };
+    return span;
+  }
+
   private async drain(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500;
     try {
@@ -72,7 +92,15 @@ export class Relay {
         const last = rows[rows.length - 1];
         if (!last) return;
         await this.opts.durable?.();
-        await this.bus.publish(rows.map((r) => JSON.parse(r.envelope) as EventEnvelope));
+        const envelopes = rows.map((r) => JSON.parse(r.envelope) as EventEnvelope);
+        const spans = envelopes.map((e) => this.publishSpan(e));
+        try {
+          await this.bus.publish(envelopes);
+        } catch (error) {
+          for (const span of spans) span.end(error);
+          throw error;
+        }
+        for (const span of spans) span.end();
         // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
         await this.db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();
         this.failures = 0;

@@ -10,6 +10,7 @@ import {
 } from 'cockatiel';
 import { request, type Dispatcher } from 'undici';
 import { currentContext } from '../context/index.js';
+import { childSpan, SpanKind } from '../trace/index.js';
 import { Problem } from '../errors/index.js';
 
 /**
@@ -75,7 +76,9 @@ export function httpClient(opts: HttpClientOptions): HttpClient {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
     if (ctx?.requestId) headers['x-request-id'] = ctx.requestId;
-    if (ctx?.traceparent) headers.traceparent = ctx.traceparent;
+    const span = childSpan(`${method} ${opts.name}`, SpanKind.CLIENT);
+    span?.span.setAttributes({ 'omnishop.service': ctx?.service ?? 'platform', 'http.request.method': method, 'url.full': new URL(path, opts.baseUrl).toString() });
+    if (span) headers.traceparent = span.traceparent;
     if (call.idempotencyKey) headers['idempotency-key'] = call.idempotencyKey;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     const signal = AbortSignal.any([deadline, AbortSignal.timeout(opts.timeoutMs ?? 5000)]);
@@ -95,9 +98,12 @@ export function httpClient(opts: HttpClientOptions): HttpClient {
       responseHeaders = res.headers;
       text = await res.body.text();
     } catch (error) {
+      span?.end(error);
       if (deadline.aborted) throw deadlineExceeded(opts.name);
       throw new TransientFailure(`${opts.name}: ${(error as Error).message}`);
     }
+    span?.span.setAttribute('http.response.status_code', status);
+    span?.end(status >= 500 ? `status ${status}` : undefined);
     if (status >= 500) throw new TransientFailure(`${opts.name} answered ${status}`, status);
     return { status, headers: responseHeaders, body: parseBody(text) as T };
   }

@@ -10,7 +10,7 @@ import { Problem, roleForbidden, unauthorized } from '../errors/index.js';
 import { claimKey, IDEMPOTENCY_HEADER, requestHash, storeResponse, type IdempotencyTables } from '../idempotency/index.js';
 import { behaviourLog } from '../log/index.js';
 import { installRateLimits, type RateLimitOptions } from '../rate-limit/index.js';
-import { startSpan, type ActiveSpan } from '../trace/index.js';
+import { annotate, serverSpanAttributes, startSpan, type ActiveSpan } from '../trace/index.js';
 import { overloaded, type UnitOfWork } from '../transaction/index.js';
 import type { Admission } from './admission.js';
 import { notFoundHandler, problemErrorHandler, RouteMethods } from './problems.js';
@@ -125,6 +125,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
       requestId: request.id,
       traceId: request.span?.traceId,
     });
+    if (request.span) annotate(request.span.span, serverSpanAttributes(config.service ?? 'platform', request.routeOptions.url, request.url, reply.statusCode, ctx?.tenant, request.id));
     request.span?.end(reply.statusCode >= 500 ? `status ${reply.statusCode}` : undefined);
     done();
   });

@@ -13,6 +13,8 @@ import { Consumer, type EventHandler, type RetryPolicy } from '../events/consume
 import type { EventDefinition } from '../events/envelope.js';
 import { Relay } from '../events/relay.js';
 import { eventMigrations } from '../events/tables.js';
+import type { Metrics } from '../metrics/index.js';
+import { serviceGauges } from '../metrics/service.js';
 import { idempotencyMigrations } from '../idempotency/index.js';
 import { JobScheduler, type JobDefinition } from '../jobs/index.js';
 import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs/retention.js';
@@ -58,6 +60,8 @@ export interface RuntimeOptions {
   queueLimitMs?: number;
   /** How long processed-event, Idempotency-Key and revocation records are kept (see retentionJob); kept forever without. */
   retention?: RetentionPolicy;
+  /** The process's metrics: this service's consumer counts into it, and /metrics reads its backlogs and queue. */
+  metrics?: Metrics;
 }
 
 const OPERATOR: readonly Role[] = ['operator'];
@@ -159,6 +163,7 @@ export class ServiceRuntime<DB> {
   readonly consumer: Consumer<DB>;
   private readonly jobs: JobScheduler<DB>;
   private revocationTimer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
   /** Every route it serves: its own and the admin routes. */
   readonly routes: RouteDefinition<DB>[];
 
@@ -176,11 +181,11 @@ export class ServiceRuntime<DB> {
       sqliteSynchronous: opts.sqliteSynchronous,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
     });
-    this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable() });
+    this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? [], { queueLimitMs: opts.queueLimitMs });
     // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
-    this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry });
+    this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry, metrics: opts.metrics });
     const retention = opts.retention ? [retentionJob<DB>(this.consumer.group, this.sdb.dialect, opts.retention, opts.bus)] : [];
     this.jobs = new JobScheduler(def.name, [...(def.jobs ?? []), ...retention], this.uow, logger);
     this.routes = [...def.routes, ...this.adminRoutes()];
@@ -193,11 +198,13 @@ export class ServiceRuntime<DB> {
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);
     this.jobs.start();
+    this.unwatch = this.opts.metrics?.watchService(serviceGauges(this.name, this.sdb as ServiceDatabase<unknown>, this.uow as UnitOfWork<unknown>));
   }
 
   /** Jobs stop, the outbox is flushed to the bus, the database closes. Call after the bus stopped delivering. */
   async stop(): Promise<void> {
     clearInterval(this.revocationTimer);
+    this.unwatch?.();
     await this.jobs.stop();
     await this.relay.stop();
     await this.sdb.close();

@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenAuthority } from '../auth/index.js';
 import type { RateLimitOptions } from '../rate-limit/index.js';
+import { installHttpMetrics } from '../metrics/http.js';
+import type { Metrics } from '../metrics/index.js';
 import { admission } from './admission.js';
 import { installPipeline, requestId } from './pipeline.js';
 import { clientErrorHandler, problemErrorHandler } from './problems.js';
@@ -15,6 +17,8 @@ export interface HttpServerOptions {
   rateLimit?: RateLimitOptions;
   /** How late the event loop may run before fewer requests are let in (see admission.ts); 0 or left out: all admitted. */
   admissionLoopDelayMs?: number;
+  /** Counts every answer (see installHttpMetrics); none when left out. */
+  metrics?: Metrics;
 }
 
 /** One HTTP server with the pipeline installed; services are registered on it as plugins. */
@@ -35,6 +39,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // Bodies are JSON: text/plain (Fastify reads it as a string by default) is 415 like any other type.
   app.removeContentTypeParser('text/plain');
   installPipeline(app, { ...opts, ...(opts.admissionLoopDelayMs ? { admission: admission({ loopDelayMs: opts.admissionLoopDelayMs }) } : {}) });
+  if (opts.metrics) installHttpMetrics(app, opts.metrics);
   return app;
 }
 

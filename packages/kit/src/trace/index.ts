@@ -1,6 +1,8 @@
 import { context as otelContext, propagation, trace, type Span, type Context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { currentContext } from '../context/index.js';
+import { otlpProcessors } from './export.js';
 
 /**
  * OpenTelemetry tracing. W3C `traceparent` travels over HTTP and inside event
@@ -12,7 +14,7 @@ export class RecentSpans implements SpanProcessor {
   /** A ring: the newest `capacity` spans, overwriting the oldest. */
   private readonly spans: (ReadableSpan | undefined)[];
   private next = 0;
-  constructor(private readonly capacity = 2000) {
+  constructor(private readonly capacity = 10_000) {
     this.spans = new Array<ReadableSpan | undefined>(capacity);
   }
   onStart(): void {}
@@ -21,8 +23,12 @@ export class RecentSpans implements SpanProcessor {
     this.next = (this.next + 1) % this.capacity;
   }
   byTrace(traceId: string): ReadableSpan[] {
+    return this.all().filter((s) => s.spanContext().traceId === traceId);
+  }
+  /** Every span kept, oldest first. */
+  all(): ReadableSpan[] {
     const ordered = [...this.spans.slice(this.next), ...this.spans.slice(0, this.next)];
-    return ordered.filter((s): s is ReadableSpan => s?.spanContext().traceId === traceId);
+    return ordered.filter((s): s is ReadableSpan => s !== undefined);
   }
   async forceFlush(): Promise<void> {}
   async shutdown(): Promise<void> {}
@@ -30,10 +36,15 @@ export class RecentSpans implements SpanProcessor {
 
 let installed: { provider: BasicTracerProvider; recent: RecentSpans } | undefined;
 
-export function installTracing(opts: { processors?: SpanProcessor[] } = {}): RecentSpans {
+/**
+ * Once per process (per thread: a worker has its own): the global tracer provider, keeping recent spans
+ * in memory, and exporting them over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (see export.ts).
+ */
+export function installTracing(opts: { processors?: SpanProcessor[]; env?: NodeJS.ProcessEnv } = {}): RecentSpans {
   if (installed) return installed.recent;
   const recent = new RecentSpans();
-  const provider = new BasicTracerProvider({ spanProcessors: [recent, ...(opts.processors ?? [])] });
+  const exported = otlpProcessors(opts.env ?? process.env);
+  const provider = new BasicTracerProvider({ spanProcessors: [recent, ...exported.processors, ...(opts.processors ?? [])], resource: exported.resource });
   trace.setGlobalTracerProvider(provider);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   installed = { provider, recent };
@@ -71,6 +82,41 @@ export function startSpan(name: string, carrier: Record<string, unknown>, kind: 
       span.end();
     },
   };
+}
+
+/**
+ * Sets attributes of our own making (short strings and numbers, a handful) on a recording SDK span
+ * by writing them into its attributes, skipping the SDK's per-attribute validation: measured, setting
+ * seven that way cost as much as making the span itself. Any other span gets setAttributes.
+ */
+export function annotate(span: Span, attributes: Record<string, string | number>): void {
+  const own = (span as unknown as { attributes?: unknown; ended?: boolean }).attributes;
+  if (own && typeof own === 'object' && !(span as unknown as { ended?: boolean }).ended) Object.assign(own, attributes);
+  else span.setAttributes(attributes);
+}
+
+/** What the console and a trace backend read of a request's span: who answered what, for which brand. */
+export function serverSpanAttributes(service: string, route: string | undefined, url: string, status: number, tenant: string | undefined, requestId?: string) {
+  // The method is in the span's name. Built without spreads: this runs once per request.
+  const attributes: Record<string, string | number> = { 'omnishop.service': service, 'http.route': route ?? 'unmatched', 'http.response.status_code': status };
+  const query = url.indexOf('?');
+  attributes['url.path'] = query < 0 ? url : url.slice(0, query);
+  if (tenant) attributes['omnishop.tenant'] = tenant;
+  if (requestId) attributes['omnishop.request_id'] = requestId;
+  return attributes;
+}
+
+/**
+ * A span inside the current work (a unit of work, an outbox write, a call out): a child of `parent`,
+ * or of the context's span. None when there is no trace to join: work outside any request or event.
+ */
+export function childSpan(name: string, kind: SpanKind = SpanKind.INTERNAL, parent = currentContext()?.traceparent): ActiveSpan | undefined {
+  return parent ? startSpan(name, { traceparent: parent }, kind) : undefined;
+}
+
+/** Flushes what the exporters hold (at shutdown); recent spans stay. */
+export async function flushTracing(): Promise<void> {
+  await installed?.provider.forceFlush();
 }
 
 export { SpanKind };

@@ -7,6 +7,7 @@ import { savepoint, statement, TenantScopeError, type ServiceDatabase } from '..
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
 import type { Relay } from '../events/relay.js';
+import { annotate, childSpan, type ActiveSpan } from '../trace/index.js';
 
 /**
  * What a handler, consumer or job gets: the service's database inside one
@@ -53,6 +54,8 @@ export interface UnitOfWork<DB> {
   run<T>(work: (tx: Tx<DB>) => Promise<T>, opts?: { background?: boolean }): Promise<T>;
   /** A read-only view for GET handlers: no transaction, and emitting is a bug. */
   readOnly(): Tx<DB>;
+  /** SQLite: units waiting for their group commit now, by kind (for metrics). */
+  queued?(): { request: number; background: number };
 }
 
 type Work<DB> = (tx: Tx<DB>) => Promise<unknown>;
@@ -66,6 +69,7 @@ const unitSavepoint = savepoint('unit');
 
 interface Queued<DB> {
   work: Work<DB>;
+  span: ActiveSpan | undefined;
   queuedAt: number;
   ctx: ReturnType<typeof currentContext>;
   resolve(value: unknown): void;
@@ -136,13 +140,37 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     };
   }
 
-  async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[]): Promise<void> {
+  async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[], unit?: ActiveSpan): Promise<void> {
     if (!pending.length) return;
+    const span = childSpan('outbox write', undefined, unit?.traceparent);
+    if (span) annotate(span.span, { 'omnishop.service': service, 'omnishop.events': pending.length, 'omnishop.event.types': [...new Set(pending.map((e) => e.type))].join(',') });
     const at = new Date().toISOString();
     // A consumer's batch commits events of several brands at once; each event's brand was checked when it was emitted.
-    await acrossTenants('one commit may carry events of several brands', async () => {
-      for (const e of pending) await insertOutbox.run(db, { id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), at });
-    });
+    try {
+      await acrossTenants('one commit may carry events of several brands', async () => {
+        for (const e of pending) await insertOutbox.run(db, { id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), at });
+      });
+    } finally {
+      span?.end();
+    }
+  }
+
+  /** A unit's span, from being asked for to being durable (queue, group and disk flush included); none outside a trace. */
+  function unitSpan(): ActiveSpan | undefined {
+    const span = childSpan(`unit of work ${service}`);
+    if (span) annotate(span.span, { 'omnishop.service': service });
+    return span;
+  }
+
+  function traced<T>(span: ActiveSpan | undefined, done: Promise<T>): Promise<T> {
+    if (!span) return done;
+    return done.then(
+      (value) => (span.end(), value),
+      (error: unknown) => {
+        span.end(error);
+        throw error;
+      },
+    );
   }
 
   /** What durable work leaves to do: its effects outside the database, and the relay woken for its events. */
@@ -151,11 +179,11 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     if (pending.events.length) relay.nudge();
   }
 
-  async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>): Promise<T> {
+  async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>, span?: ActiveSpan): Promise<T> {
     const pending = pendingWork();
     const result = await sdb.db.transaction().execute(async (trx) => {
       const value = await work(txOn(trx, pending));
-      await writeOutbox(trx, pending.events);
+      await writeOutbox(trx, pending.events, span);
       return value;
     });
     await sdb.durable();
@@ -184,7 +212,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: Pending) {
     const own = pendingWork();
     try {
-      const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own.events), value));
+      const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own.events, item.span), value));
       const value = await unitSavepoint.run(trx, () => (item.ctx ? runWithContext(item.ctx, run) : run()));
       pending.events.push(...own.events);
       pending.effects.push(...own.effects);
@@ -240,14 +268,22 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
 
   return {
     run<T>(work: (tx: Tx<DB>) => Promise<T>, runOpts?: { background?: boolean }): Promise<T> {
-      if (sdb.dialect !== 'sqlite') return runAlone(work);
+      if (sdb.dialect !== 'sqlite') {
+        const span = unitSpan();
+        return traced(span, runAlone(work, span));
+      }
       const outer = insideUnit.getStore();
       if (outer) return Promise.reject(new Error(`a unit of work of ${outer} started another; use the tx it was given`));
-      return new Promise<T>((resolve, reject) => {
-        (runOpts?.background ? background : requests).push({ work, queuedAt: performance.now(), ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
-        if (!committing) void outsideContext(commitGroups);
-      });
+      const span = unitSpan();
+      return traced(
+        span,
+        new Promise<T>((resolve, reject) => {
+          (runOpts?.background ? background : requests).push({ work, span, queuedAt: performance.now(), ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
+          if (!committing) void outsideContext(commitGroups);
+        }),
+      );
     },
+    queued: () => ({ request: requests.length, background: background.length }),
     readOnly() {
       const refuse = () => {
         throw new Error('a read-only handler emitted an event or asked for an effect after commit');

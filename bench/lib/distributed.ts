@@ -107,8 +107,10 @@ export interface Cluster {
   byService: Record<string, Target[]>;
   gateway: Target;
   nats: NatsServer;
-  database: { name: string };
+  database: { name: string; url: string };
   stream: string;
+  /** The key every process signs and verifies tokens with. */
+  secret: string;
   /** A customer token of the bench brand, valid 6 h. */
   customerToken: string;
   stop: () => Promise<void>;
@@ -121,6 +123,10 @@ export interface ClusterOptions {
   logLevel: string;
   logFile: string;
   natsBinary?: string;
+  /** Set up the bench brand (default true); false leaves the platform empty for a caller's own brand. */
+  prepare?: boolean;
+  /** More environment for every process (e.g. PAYMENT_FAILURE_RATE). */
+  env?: Record<string, string>;
 }
 
 
@@ -150,6 +156,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     // One customer places every order: the per-client limit would measure itself, not placement.
     RATE_LIMIT_CLIENT_MAX: '0',
     RATE_LIMIT_BRAND_MAX: '0',
+    ...opts.env,
   };
   const processes: Target[] = [];
   const byService: Record<string, Target[]> = {};
@@ -177,17 +184,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const auth = tokenAuthority(secret);
     const admin = await auth.mint({ subject: 'bench-admin', tenant: TENANT, role: 'brand_admin' }, 3600);
     const customerToken = await auth.mint({ subject: 'bench-customer', tenant: TENANT, role: 'customer' }, 6 * 3600);
-    await prepareBrand(
-      {
+    if (opts.prepare !== false) {
+      const urls = {
         catalog: byService.catalog![0]!.ready.url,
         store: byService.store![0]!.ready.url,
         inventory: byService.inventory![0]!.ready.url,
         orders: byService.order!.map((t) => t.ready.url),
-      },
-      admin,
-      customerToken,
-    );
-    return { processes, byService, gateway, nats, database: { name: database.name }, stream, customerToken, stop };
+      };
+      await prepareBrand(urls, admin, customerToken);
+    }
+    return { processes, byService, gateway, nats, database: { name: database.name, url: database.url }, stream, secret, customerToken, stop };
   } catch (error) {
     await stop();
     throw error;

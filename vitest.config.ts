@@ -12,14 +12,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.unit.test.ts', 'services/*/test/**/*.unit.test.ts'],
+          include: ['packages/*/test/**/*.unit.test.ts', 'services/*/test/**/*.unit.test.ts', 'bench/double11/test/*.unit.test.ts'],
         },
       },
       {
         // The real API over real HTTP, on SQLite and the embedded bus.
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts', 'bench/peers/test/*.int.test.ts'],
+          include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts', 'bench/peers/test/*.int.test.ts', 'bench/double11/test/*.int.test.ts'],
           exclude: ['packages/platform/test/distributed.int.test.ts'],
           ...integration,
         },

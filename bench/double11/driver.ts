@@ -72,7 +72,6 @@ export class Driver {
   private readonly staff: Map<string, StoreStaff>;
   private inFlight = 0;
   private idle: (() => void) | undefined;
-  private serverErrors = 0;
 
   constructor(
     private readonly plan: DriverPlan,
@@ -179,8 +178,8 @@ export class Driver {
       } catch {
         parsed = text;
       }
-      if (res.statusCode >= 500) this.serverError(kind, method, path, res.statusCode, parsed);
       const retryAfter = res.headers['retry-after'];
+      if (res.statusCode >= 500 && !(res.statusCode === 503 && retryAfter !== undefined)) this.serverError(kind, method, path, res.statusCode, parsed);
       const retryAfterMs = retryAfter === undefined ? null : Math.min(2000, Math.max(50, Number(retryAfter) * 1000 || 200));
       return { status: res.statusCode, body: parsed, retryAfterMs };
     } catch (error) {
@@ -196,7 +195,8 @@ export class Driver {
   }
 
   private serverError(kind: string, method: string, path: string, status: number, body: unknown): void {
-    if (this.serverErrors++ >= SERVER_ERRORS_KEPT) return;
+    this.record.serverErrorCount++;
+    if (this.record.serverErrors.length >= SERVER_ERRORS_KEPT) return;
     const detail = typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body)?.slice(0, 300);
     this.record.serverErrors.push({ kind, method, path, status, at: new Date().toISOString(), detail });
   }

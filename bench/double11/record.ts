@@ -33,16 +33,20 @@ export interface ServerError {
 export interface ClientRecord {
   orders: OrderAsk[];
   claims: ClaimAnswer[];
+  /** The first few 5xx (and requests left without an answer), named. */
   serverErrors: ServerError[];
+  /** How many there were in all. A 503 with Retry-After (refused for load, asked again) is not one. */
+  serverErrorCount: number;
 }
 
-export const emptyRecord = (): ClientRecord => ({ orders: [], claims: [], serverErrors: [] });
+export const emptyRecord = (): ClientRecord => ({ orders: [], claims: [], serverErrors: [], serverErrorCount: 0 });
 
 export function mergeRecords(records: ClientRecord[]): ClientRecord {
   return {
     orders: records.flatMap((r) => r.orders),
     claims: records.flatMap((r) => r.claims),
     serverErrors: records.flatMap((r) => r.serverErrors),
+    serverErrorCount: records.reduce((a, r) => a + r.serverErrorCount, 0),
   };
 }
 

@@ -396,8 +396,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const direct = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
-if (direct) {
+/**
+ * The command as a whole, from `npm run double11` or the CLI's `double11`:
+ * a Ctrl-C stops what was started (the platform, a cluster, their data), as
+ * does the end of the run.
+ */
+export async function command(argv: string[]): Promise<number> {
   let stopping = false;
   const interrupt = () => {
     if (stopping) return;
@@ -407,14 +411,19 @@ if (direct) {
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
-  main(process.argv.slice(2)).then(
-    async (code) => {
-      await cleanUp();
-      process.exit(code);
-    },
-    async (error: unknown) => {
+  try {
+    return await main(argv);
+  } finally {
+    await cleanUp();
+  }
+}
+
+const direct = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
+if (direct) {
+  command(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
       console.error('double11 failed:', error);
-      await cleanUp();
       process.exit(1);
     },
   );

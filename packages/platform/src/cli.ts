@@ -8,6 +8,7 @@ const HELP = `omnishop CLI
 Usage:
   npm run -s cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
   npm run -s token -- --role ROLE ...   (shortcut for the above)
+  npm run -s cli -- double11 [options]   (a Singles' Day midnight rehearsal: npm run double11 -- --help)
   npm run -s cli -- help
 
 The token alone goes to stdout, anything else to stderr; -s keeps npm's own lines out of stdout, so
@@ -36,6 +37,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') {
     console.log(HELP);
     return 0;
+  }
+  if (command === 'double11') {
+    // The rehearsal lives with the bench (it starts platforms as the bench does); loaded only when asked for.
+    const { command: rehearse } = await import('../../../bench/double11/main.js');
+    return rehearse(rest);
   }
   if (command !== 'token') {
     console.error(`unknown command "${command}"\n\n${HELP}`);

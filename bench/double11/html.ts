@@ -34,6 +34,10 @@ export function renderHtml(report: Report): string {
     ['orders', `${report.orders.accepted.toLocaleString('en-US')} accepted: ${Object.entries(report.orders.byStatus).map(([k, n]) => `${k} ${n}`).join(', ')}`],
     ['drain', report.drainS === null ? `not drained within ${report.settings.drainTimeoutS} s` : `${report.drainS} s after the load stopped`],
     ['answers by status', Object.entries(report.byStatus).map(([k, n]) => `${k}: ${n}`).join(', ')],
+    ...Object.entries(report.byPhase).map(([phase, f]): [string, string] => [
+      `phase: ${phase}`,
+      `${f.seconds} s, ${f.answeredPerS}/s answered of ${f.targetPerS}/s offered, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.refused} refused for load, ${f.skipped} skipped by the client`,
+    ]),
   ];
   const rows = report.reconciliation
     .map(
@@ -74,6 +78,7 @@ export function renderHtml(report: Report): string {
   <div class="chart"><h3>Refusals and errors (per second)</h3><div id="chart-errors"></div></div>
   <div class="chart"><h3>Orders by state</h3><div id="chart-orders"></div></div>
   <div class="chart"><h3>Outbox backlog and consumer lag (events)</h3><div id="chart-events"></div></div>
+  <div class="chart"><h3>CPU (% of one core; the machine is shared)</h3><div id="chart-cpu"></div></div>
 </div>
 <h2>Reconciliation</h2>
 <table id="reconciliation"><thead><tr><th></th><th>check</th><th>items</th><th>compared</th><th>failures</th></tr></thead><tbody>
@@ -120,6 +125,11 @@ chart('chart-events', gx, [
   { label: 'outbox backlog', values: g.map((s) => Object.values(s.outbox).reduce((a, n) => a + n, 0)) },
   { label: 'consumer lag', values: g.map((s) => (s.lag ? Object.values(s.lag).reduce((a, n) => a + n, 0) : null)) },
 ], 'events');
+chart('chart-cpu', gx, [
+  { label: 'platform', values: g.map((s) => (s.cpu ? s.cpu.platformPct : null)) },
+  { label: 'load generator', values: g.map((s) => (s.cpu ? s.cpu.loadGeneratorPct : null)) },
+  { label: 'whole machine', values: g.map((s) => (s.cpu ? s.cpu.machinePct : null)) },
+], '% of one core');
 document.body.dataset.charts = String(document.querySelectorAll('.uplot').length);
 </script>
 </body>

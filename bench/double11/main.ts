@@ -98,6 +98,8 @@ interface Target {
   bus: BusSpec;
   stop: () => Promise<void>;
   describe: string;
+  /** The platform's processes, when started here (their CPU is sampled). */
+  pids: number[];
 }
 
 async function startOwnTarget(o: { mode: string; postgres: string; failureRate: string; platformData?: string; outDir: string }): Promise<Target> {
@@ -115,6 +117,7 @@ async function startOwnTarget(o: { mode: string; postgres: string; failureRate: 
       bus: { natsUrl: cluster.nats.url, stream: cluster.stream },
       stop: cluster.stop,
       describe: `distributed: ${cluster.processes.length} processes behind the gateway at ${cluster.gateway.ready.url}`,
+      pids: cluster.processes.map((p) => p.proc.pid).filter((pid): pid is number => pid !== undefined),
     };
   }
   const dataDir = o.platformData ? resolve(o.platformData) : mkdtempSync(join(tmpdir(), 'omnishop-double11-'));
@@ -142,6 +145,7 @@ async function startOwnTarget(o: { mode: string; postgres: string; failureRate: 
       if (!o.platformData) rmSync(dataDir, { recursive: true, force: true });
     },
     describe: `embedded at ${target.ready.url}, data in ${dataDir}`,
+    pids: target.proc.pid === undefined ? [] : [target.proc.pid],
   };
 }
 
@@ -155,6 +159,7 @@ function externalTarget(o: { target: string; data?: string; database?: string; n
     bus: o.database ? { natsUrl: o.nats, stream: o.stream } : { dataDir: o.data },
     stop: async () => undefined,
     describe: `${o.target} (${o.database ? 'distributed' : 'embedded'})`,
+    pids: [],
   };
 }
 
@@ -250,7 +255,7 @@ async function run(argv: string[]): Promise<number> {
       say,
     });
     let startAtMs = Date.now() + 1000;
-    probe = await Probe.open(target.source, tenant, target.bus, () => startAtMs);
+    probe = await Probe.open(target.source, tenant, target.bus, () => startAtMs, target.pids);
     await settle(probe);
     say(`  set up in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s: ${world.skus.length} SKUs, ${world.stores.length} locations, ${world.customers.length} customers, ${world.customers.length * 2} coupons`);
 
@@ -354,6 +359,7 @@ function summaryOf(r: Report): string {
     `  peak ${r.peakRps}/s, sustained ${r.sustainedRps}/s on the plateau, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
     `  orders ${r.orders.accepted.toLocaleString('en-US')} accepted: ${Object.entries(r.orders.byStatus).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `  drain ${r.drainS === null ? 'timed out' : `${r.drainS} s`}`,
+    ...Object.entries(r.byPhase).map(([phase, f]) => `  ${phase.padEnd(8)} ${f.seconds} s: ${f.answeredPerS}/s answered of ${f.targetPerS}/s offered, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, refused ${f.refused}, skipped ${f.skipped}`),
   ].join('\n');
 }
 

@@ -7,12 +7,15 @@
  * these over HTTP, so they are read where they live, read-only.
  */
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { loadPlatformConfig } from '../../packages/platform/src/config.js';
 import { serviceDefinitions } from '../../packages/platform/src/platform.js';
+import { machineCpuMs } from '../lib/load.js';
+import { cpuSecondsOf } from '../lib/procs.js';
 import type { DataSource } from './source.js';
 
 export const SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'gateway'] as const;
@@ -25,6 +28,12 @@ export interface Gauge {
   outbox: Record<string, number>;
   /** Unhandled events per consumer group; absent when the bus cannot be read. */
   lag?: Record<string, number>;
+  /**
+   * CPU since the previous sample, in % of one core: the platform's processes (when they were started here), this
+   * process (the load generator and its workers), the whole machine; and its 1-minute load average. The machine is
+   * shared: what is neither platform nor load generator is someone else's.
+   */
+  cpu?: { platformPct: number | null; loadGeneratorPct: number; machinePct: number; cores: number; loadAvg1: number };
 }
 
 export interface BusSpec {
@@ -90,11 +99,35 @@ export class Probe {
     private readonly tenant: string,
     private readonly bus: LagReader | undefined,
     private readonly startedAt: () => number,
+    private readonly pids: number[],
   ) {}
 
-  static async open(source: DataSource, tenant: string, bus: BusSpec, startedAt: () => number): Promise<Probe> {
+  static async open(source: DataSource, tenant: string, bus: BusSpec, startedAt: () => number, platformPids: number[] = []): Promise<Probe> {
     const reader = bus.natsUrl && bus.stream ? await jetstreamLag(bus.natsUrl, bus.stream) : bus.dataDir ? embeddedLag(bus.dataDir) : undefined;
-    return new Probe(source, tenant, reader, startedAt);
+    return new Probe(source, tenant, reader, startedAt, platformPids);
+  }
+
+  private last: { wall: number; platform: number | undefined; self: NodeJS.CpuUsage; machine: number } | undefined;
+
+  private cpu(): Gauge['cpu'] {
+    const platformOf = () => {
+      const each = this.pids.map(cpuSecondsOf);
+      return this.pids.length && each.every((x) => x !== undefined) ? each.reduce<number>((a, x) => a + x!, 0) : undefined;
+    };
+    const now = { wall: performance.now(), platform: platformOf(), self: process.cpuUsage(), machine: machineCpuMs() };
+    const before = this.last;
+    this.last = now;
+    if (!before) return undefined;
+    const wallS = (now.wall - before.wall) / 1000;
+    const pct = (seconds: number) => Math.round((seconds / wallS) * 1000) / 10;
+    const self = (now.self.user - before.self.user + now.self.system - before.self.system) / 1e6;
+    return {
+      platformPct: now.platform === undefined || before.platform === undefined ? null : pct(now.platform - before.platform),
+      loadGeneratorPct: pct(self),
+      machinePct: pct((now.machine - before.machine) / 1000),
+      cores: cpus().length,
+      loadAvg1: Math.round(loadavg()[0]! * 100) / 100,
+    };
   }
 
   get readsLag(): boolean {
@@ -108,11 +141,13 @@ export class Probe {
       Promise.all(SERVICES.map(async (s) => [s, Number((await this.source.query<{ n: number }>(s, 'select count(*) as n from outbox'))[0]?.n ?? 0)] as const)),
       this.bus?.lag(),
     ]);
+    const cpu = this.cpu();
     return {
       t,
       ordersByStatus: Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)])),
       outbox: Object.fromEntries(outboxes),
       ...(lag ? { lag } : {}),
+      ...(cpu ? { cpu } : {}),
     };
   }
 

@@ -11,8 +11,8 @@ import { renderHtml } from './html.js';
 import type { Gauge } from './probe.js';
 import type { Check } from './reconcile.js';
 import type { ClientRecord } from './record.js';
-import { phases, type Shape } from './shape.js';
-import { meanRate, peakRate, quantile, totals, type Second } from './stats.js';
+import { phaseAt, phases, type Shape } from './shape.js';
+import { merge, meanRate, peakRate, quantile, totals, type Histogram, type Second } from './stats.js';
 
 export interface Settings {
   profile: string;
@@ -57,11 +57,45 @@ export interface Report {
   p50Ms: number | null;
   p99Ms: number | null;
   drainS: number | null;
+  /** Each phase of the night: how long, the rate offered and answered, latency, refusals and requests the client skipped. */
+  byPhase: Record<string, PhaseFigures>;
   orders: { accepted: number; byStatus: Record<string, number> };
   reconciliation: Check[];
   sources: Record<string, string>;
   timeline: TimelinePoint[];
   gauges: Gauge[];
+}
+
+export interface PhaseFigures {
+  seconds: number;
+  targetPerS: number;
+  answeredPerS: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  skipped: number;
+  refused: number;
+}
+
+/** The figures of each phase (baseline, spike, plateau, tail), from the seconds of the load. */
+export function phaseFigures(shape: Shape, seconds: Second[]): Record<string, PhaseFigures> {
+  const out: Record<string, PhaseFigures & { latency: Histogram }> = {};
+  for (const s of seconds) {
+    if (s.second >= shape.durationS) continue;
+    const phase = phaseAt(shape, s.second + 0.5);
+    const f = (out[phase] ??= { seconds: 0, targetPerS: 0, answeredPerS: 0, p50Ms: null, p99Ms: null, skipped: 0, refused: 0, latency: {} });
+    f.seconds++;
+    f.targetPerS += s.target;
+    f.answeredPerS += s.answered;
+    f.skipped += s.skipped;
+    f.refused += (s.byStatus['503'] ?? 0) + (s.byStatus['429'] ?? 0);
+    merge(f.latency, s.latency);
+  }
+  const result: Record<string, PhaseFigures> = {};
+  for (const [phase, { latency, ...f }] of Object.entries(out)) {
+    const per = (n: number) => Math.round((n / Math.max(1, f.seconds)) * 10) / 10;
+    result[phase] = { ...f, targetPerS: per(f.targetPerS), answeredPerS: per(f.answeredPerS), p50Ms: quantile(latency, 0.5), p99Ms: quantile(latency, 0.99) };
+  }
+  return result;
 }
 
 export function timelineOf(seconds: Second[]): TimelinePoint[] {
@@ -114,6 +148,7 @@ export function buildReport(input: {
     p50Ms: quantile(all.latency, 0.5),
     p99Ms: quantile(all.latency, 0.99),
     drainS: input.drainS,
+    byPhase: phaseFigures(input.settings.shape, input.seconds),
     orders: { accepted: input.accepted, byStatus: input.ordersByStatus },
     reconciliation: input.checks,
     sources: input.sources,

@@ -132,8 +132,8 @@ describe('npm run double11 --profile smoke', () => {
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(pathToFileURL(join(out, 'report.html')).href);
-      await page.waitForFunction("document.body.dataset.charts === '5'");
-      for (const id of ['throughput', 'latency', 'errors', 'orders', 'events']) {
+      await page.waitForFunction("document.body.dataset.charts === '6'");
+      for (const id of ['throughput', 'latency', 'errors', 'orders', 'events', 'cpu']) {
         const canvas = page.locator(`#chart-${id} canvas`);
         await expect(canvas.count()).resolves.toBe(1);
         const box = await canvas.boundingBox();

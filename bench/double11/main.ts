@@ -16,7 +16,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tokenAuthority, type Role } from '@omnishop/kit';
 import { loadPlatformConfig, signingKeys } from '../../packages/platform/src/config.js';
-import { startCluster } from '../lib/distributed.js';
+import { platformEnv, startCluster } from '../lib/distributed.js';
 import { BENCH_DIR, cleanUp, say, startTarget, stopTarget } from '../lib/procs.js';
 import { runCrowd } from './crowd.js';
 import { DEFAULT_MIX } from './mix.js';
@@ -123,14 +123,9 @@ async function startOwnTarget(o: { mode: string; postgres: string; failureRate: 
   const dataDir = o.platformData ? resolve(o.platformData) : mkdtempSync(join(tmpdir(), 'omnishop-double11-'));
   say(`starting the embedded platform on ${dataDir}...`);
   const target = await startTarget('platform', 'service.ts', {
-    ...env,
+    ...platformEnv(secret, env.LOG_LEVEL, join(o.outDir, 'platform.log')),
+    PAYMENT_FAILURE_RATE: env.PAYMENT_FAILURE_RATE,
     DATA_DIR: dataDir,
-    PORT: '0',
-    SEED: 'false',
-    APP_ENV: 'development',
-    JWT_SECRET: secret,
-    JWT_KEYS: '',
-    BENCH_LOG_DEST: join(o.outDir, 'platform.log'),
     // Thousands of customers and clerks of one brand: the brand's limit would measure itself.
     RATE_LIMIT_BRAND_MAX: '0',
   });

@@ -139,7 +139,7 @@ export function buildReport(input: {
     startedAt: input.startedAt,
     finishedAt: new Date().toISOString(),
     settings: input.settings,
-    requests: all.requests,
+    requests: all.sent,
     skipped: all.skipped,
     byStatus: all.byStatus,
     byKind: all.byKind,

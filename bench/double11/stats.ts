@@ -96,19 +96,9 @@ export class Timeline {
   }
 }
 
-export interface Totals {
-  requests: number;
-  answered: number;
-  failed: number;
-  skipped: number;
-  byStatus: Record<string, number>;
-  byKind: Record<string, number>;
-  latency: Histogram;
-}
-
-export function totals(seconds: Second[]): Totals {
-  const all = seconds.reduce((acc, s) => mergeSecond(acc, s), emptySecond(-1));
-  return { requests: all.sent, answered: all.answered, failed: all.failed, skipped: all.skipped, byStatus: all.byStatus, byKind: all.byKind, latency: all.latency };
+/** The whole run as one second: everything sent and answered, merged. */
+export function totals(seconds: Second[]): Second {
+  return seconds.reduce((acc, s) => mergeSecond(acc, s), emptySecond(-1));
 }
 
 /**

@@ -130,6 +130,11 @@ export interface ClusterOptions {
 }
 
 
+/** What every platform process the bench starts is told besides its own part: any port, no seed, the run's key, where to log. */
+export function platformEnv(secret: string, logLevel: string, logFile: string): Record<string, string> {
+  return { PORT: '0', SEED: 'false', APP_ENV: 'development', JWT_SECRET: secret, JWT_KEYS: '', LOG_LEVEL: logLevel, BENCH_LOG_DEST: logFile };
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const nats = await startNats(opts.dataParent, opts.natsBinary);
   say(`  nats-server (JetStream) at ${nats.url}`);
@@ -146,13 +151,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     BUS_URL: nats.url,
     BUS_STREAM: stream,
     DATA_DIR: dataDir,
-    PORT: '0',
-    SEED: 'false',
-    APP_ENV: 'development',
-    JWT_SECRET: secret,
-    JWT_KEYS: '',
-    LOG_LEVEL: opts.logLevel,
-    BENCH_LOG_DEST: opts.logFile,
+    ...platformEnv(secret, opts.logLevel, opts.logFile),
     // One customer places every order: the per-client limit would measure itself, not placement.
     RATE_LIMIT_CLIENT_MAX: '0',
     RATE_LIMIT_BRAND_MAX: '0',

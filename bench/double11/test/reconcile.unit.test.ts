@@ -120,6 +120,17 @@ describe('the reconciliation', () => {
     });
   }
 
+  it('leaves an order still in its saga to the first check: its coupon, redeemed but not yet applied, is no coupon failure', () => {
+    const n = night();
+    n.s.orders[2]!.status = 'pending';
+    n.s.orders[2]!.coupons.push({ code: 'CPN2', discount: null });
+    Object.assign(n.s.coupons[1]!, { status: 'redeemed', redeemedOrder: 'C', discount: 2000 });
+    n.s.reservations[2]!.status = 'held';
+    n.s.campaigns[0] = { code: 'K', budget: 5000, spent: 4000 };
+    const failed = failing(reconcile(n.s, n.r, byStatus)).map((c) => c.check);
+    expect(failed).toEqual(['every accepted order is final']);
+  });
+
   it('names at most 25 items, then how many more', () => {
     const n = night();
     for (let i = 0; i < 40; i++) n.r.serverErrors.push({ kind: 'browse', method: 'GET', path: `/x/${i}`, status: 502, at: 'now' });

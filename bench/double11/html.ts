@@ -30,9 +30,14 @@ export function renderHtml(report: Report): string {
     ['requests', `${report.requests.toLocaleString('en-US')} (${report.skipped} skipped by the client)`],
     ['peak rate', `${report.peakRps} answers/s (best 3 s)`],
     ['sustained rate', `${report.sustainedRps} answers/s (the plateau)`],
-    ['latency', `p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms`],
+    ['latency', `p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms (from when each request was due to its answer, waiting for one of the client's connections included)`],
     ['orders', `${report.orders.accepted.toLocaleString('en-US')} accepted: ${Object.entries(report.orders.byStatus).map(([k, n]) => `${k} ${n}`).join(', ')}`],
-    ['drain', report.drainS === null ? `not drained within ${report.settings.drainTimeoutS} s` : `${report.drainS} s after the load stopped`],
+    [
+      'drain',
+      report.drainS === null
+        ? `not drained within ${report.settings.drainTimeoutS} s: orders were still in their saga, so the checks that follow their events (stock, points) fail beside the first`
+        : `${report.drainS} s after the load stopped`,
+    ],
     ['answers by status', Object.entries(report.byStatus).map(([k, n]) => `${k}: ${n}`).join(', ')],
     ...Object.entries(report.byPhase).map(([phase, f]): [string, string] => [
       `phase: ${phase}`,

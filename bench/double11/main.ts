@@ -351,9 +351,9 @@ function summaryOf(r: Report): string {
   return [
     `double11 ${r.settings.profile} against ${r.settings.mode}: ${r.ok ? 'PASSED' : 'FAILED'}`,
     `  requests ${r.requests.toLocaleString('en-US')} (${byStatus}); skipped by the client ${r.skipped}`,
-    `  peak ${r.peakRps}/s, sustained ${r.sustainedRps}/s on the plateau, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+    `  peak ${r.peakRps}/s, sustained ${r.sustainedRps}/s on the plateau, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (from when each request was due)`,
     `  orders ${r.orders.accepted.toLocaleString('en-US')} accepted: ${Object.entries(r.orders.byStatus).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `  drain ${r.drainS === null ? 'timed out' : `${r.drainS} s`}`,
+    `  drain ${r.drainS === null ? `not within ${r.settings.drainTimeoutS} s: orders still in their saga also fail the checks that follow their events` : `${r.drainS} s after the load stopped`}`,
     ...Object.entries(r.byPhase).map(([phase, f]) => `  ${phase.padEnd(8)} ${f.seconds} s: ${f.answeredPerS}/s answered of ${f.targetPerS}/s offered, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, refused ${f.refused}, skipped ${f.skipped}`),
   ].join('\n');
 }

@@ -45,7 +45,9 @@ const POLL_FIRST_MS = 800;
 const POLL_MAX_MS = 5000;
 /** Give up following an order after this many looks (it is then left to the drain and the reconciliation). */
 const POLL_LIMIT = 12;
-const MAX_RETRIES_503 = 3;
+/** A client asks again this often, with the same Idempotency-Key, after a refusal for load or no answer. */
+const MAX_RETRIES = 3;
+const NO_ANSWER_RETRY_MS = 500;
 const SERVER_ERRORS_KEPT = 200;
 
 interface Task {
@@ -187,7 +189,7 @@ export class Driver {
       at.failed++;
       at.byStatus.error = (at.byStatus.error ?? 0) + 1;
       this.serverError(kind, method, path, 0, String(error));
-      return undefined;
+      return { status: 0, body: null, retryAfterMs: null };
     } finally {
       this.inFlight--;
       if (this.inFlight === 0) this.idle?.();
@@ -266,14 +268,18 @@ export class Driver {
     });
   }
 
-  /** POSTs an order; a refusal for load (503/429 with Retry-After) is asked again with the same key, as a client should. */
+  /**
+   * POSTs an order; a refusal for load (503/429 with Retry-After) is asked again with the same key, as a client
+   * should, and so is a request that got no answer (the order may have been taken: the same key must find it).
+   */
   private place(ask: OrderAsk, path: string, token: string, body: unknown, attempt: number, then: (id: string) => void): void {
     void this.call(ask.channel === 'online' ? 'order' : 'till', 'POST', path, token, body, ask.key).then((res) => {
       if (!res) return;
       const id = (res.body as { id?: string } | null)?.id;
       ask.answers.push({ status: res.status, ...(id && res.status < 300 ? { id } : {}) });
-      if ((res.status === 503 || res.status === 429) && res.retryAfterMs !== null && attempt < MAX_RETRIES_503) {
-        this.later(res.retryAfterMs, () => this.place(ask, path, token, body, attempt + 1, then));
+      const again = res.status === 0 ? NO_ANSWER_RETRY_MS : (res.status === 503 || res.status === 429) && res.retryAfterMs !== null ? res.retryAfterMs : null;
+      if (again !== null && attempt < MAX_RETRIES) {
+        this.later(again, () => this.place(ask, path, token, body, attempt + 1, then));
         return;
       }
       if (id && res.status === 201 && ask.answers.filter((a) => a.id).length === 1) then(id);
@@ -333,7 +339,7 @@ export class Driver {
     const chain = (steps: (() => Promise<Answer | undefined>)[], done: () => void) => {
       const [next, ...rest] = steps;
       if (!next) return done();
-      this.later(100 + this.rnd() * 400, () => void next().then((res) => res && res.status < 300 && chain(rest, done)));
+      this.later(100 + this.rnd() * 400, () => void next().then((res) => res && res.status >= 200 && res.status < 300 && chain(rest, done)));
     };
     const returning = this.rnd() < this.plan.mix.returns;
     const afterwards = () => {

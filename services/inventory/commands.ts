@@ -66,3 +66,27 @@ export async function settleReservation(
   }
   return true;
 }
+
+/** How often a reservation is read again when another handler changed its status between the read and the settling. */
+export const SETTLE_ATTEMPTS = 3;
+
+/**
+ * Settles a reservation whose status is one of `from`. Replicas may handle two events of one order at once
+ * (OrderConfirmed committing it while OrderCompleted sells it): `settle` is conditional on the status read, so the
+ * later writer settles nothing; then it reads again and settles from the status it finds, instead of leaving the
+ * stock held for good. True if it settled; false if there is nothing (left) to settle; throws, so that the event is
+ * retried, when the status kept changing.
+ */
+export async function settleFrom<R extends { status: ReservationStatus }>(
+  from: readonly ReservationStatus[],
+  read: () => Promise<R | undefined>,
+  settle: (reservation: R) => Promise<boolean>,
+  what: string,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const reservation = await read();
+    if (!reservation || !from.includes(reservation.status)) return false;
+    if (await settle(reservation)) return true;
+    if (attempt >= SETTLE_ATTEMPTS) throw new Error(`${what}: the reservation kept changing meanwhile; the event is tried again`);
+  }
+}

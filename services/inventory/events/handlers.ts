@@ -3,7 +3,7 @@ import type { Tx } from '@omnishop/kit';
 import { SkuCreated } from '@omnishop/catalog/contract';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned } from '@omnishop/order/contract';
 import { allocate, receive, reserve, type ReservationStatus } from '../domain/stock.js';
-import { recordMovement, settleReservation } from '../commands.js';
+import { recordMovement, settleFrom, settleReservation } from '../commands.js';
 import { on, queries, type InventoryTables } from '../db.js';
 import { StockRejected, StockReserved } from '../contract.js';
 
@@ -65,9 +65,9 @@ export const onOrderConfirmed = on(OrderConfirmed, async (event, tx) => {
   await queries.commit.run(tx.db, { tenant: event.tenant, orderId: event.data.orderId });
 });
 
+/** Settles an order's reservation if its status is one of `from`, reading again when another handler changed it meanwhile. */
 const settleOnOrder = (from: ReservationStatus[], outcome: 'released' | 'sold') => async (tenant: string, orderId: string, tx: Tx<T>) => {
-  const reservation = await reservationOf(tx, tenant, orderId);
-  if (reservation && from.includes(reservation.status)) await settleReservation(tx, reservation, outcome);
+  await settleFrom(from, () => reservationOf(tx, tenant, orderId), (reservation) => settleReservation(tx, reservation, outcome), `order ${orderId}'s stock ${outcome}`);
 };
 
 const releaseForOrder = settleOnOrder(['held', 'committed'], 'released');

@@ -20,7 +20,7 @@ import { platformEnv, startCluster } from '../lib/distributed.js';
 import { BENCH_DIR, cleanUp, say, startTarget, stopTarget } from '../lib/procs.js';
 import { runCrowd } from './crowd.js';
 import { DEFAULT_MIX } from './mix.js';
-import { drained, Probe, type BusSpec, type Gauge } from './probe.js';
+import { drained, Probe, type Gauge } from './probe.js';
 import { LiveView } from './progress.js';
 import { reconcile } from './reconcile.js';
 import { acceptedIds, type ClientRecord } from './record.js';
@@ -81,8 +81,10 @@ Options:
                         gateway); then the reconciliation reads its data from:
   --data <dir>          the embedded platform's DATA_DIR (SQLite, read-only), or
   --database <url>      the distributed platform's PostgreSQL database
-  --nats <url>, --stream <name>
-                        distributed --target: JetStream, for consumer lag
+  --metrics <urls>      --target: the platform's processes whose GET /metrics
+                        tell consumer lag and outbox backlog, comma-separated
+                        (default: the target's; in distributed mode name each
+                        service's process, the gateway tells only its own)
   --jwt-secret <key>    --target: the signing key to mint tokens with (default:
                         the configuration's, as npm run token uses)
   -h, --help            this text
@@ -95,7 +97,8 @@ interface Target {
   mode: 'embedded' | 'distributed';
   mint: (claims: { subject: string; tenant: string; role: Role; store?: string }) => Promise<string>;
   source: DataSource;
-  bus: BusSpec;
+  /** Base URLs of the platform's processes, each serving /metrics (lag and backlog). */
+  metricsUrls: string[];
   stop: () => Promise<void>;
   describe: string;
   /** The platform's processes, when started here (their CPU is sampled). */
@@ -114,7 +117,7 @@ async function startOwnTarget(o: { mode: string; postgres: string; failureRate: 
       mode: 'distributed',
       mint: mint(tokenAuthority(cluster.secret)),
       source: openSource({ databaseUrl: cluster.database.url }),
-      bus: { natsUrl: cluster.nats.url, stream: cluster.stream },
+      metricsUrls: cluster.processes.map((p) => p.ready.url),
       stop: cluster.stop,
       describe: `distributed: ${cluster.processes.length} processes behind the gateway at ${cluster.gateway.ready.url}`,
       pids: cluster.processes.map((p) => p.proc.pid).filter((pid): pid is number => pid !== undefined),
@@ -134,7 +137,7 @@ async function startOwnTarget(o: { mode: string; postgres: string; failureRate: 
     mode: 'embedded',
     mint: mint(tokenAuthority(secret)),
     source: openSource({ dataDir }),
-    bus: { dataDir },
+    metricsUrls: [target.ready.url],
     stop: async () => {
       await stopTarget(target);
       if (!o.platformData) rmSync(dataDir, { recursive: true, force: true });
@@ -144,14 +147,14 @@ async function startOwnTarget(o: { mode: string; postgres: string; failureRate: 
   };
 }
 
-function externalTarget(o: { target: string; data?: string; database?: string; nats?: string; stream?: string; jwtSecret?: string }): Target {
+function externalTarget(o: { target: string; data?: string; database?: string; metrics?: string; jwtSecret?: string }): Target {
   const authority = tokenAuthority(o.jwtSecret ?? signingKeys(loadPlatformConfig()));
   return {
     base: o.target.replace(/\/$/, ''),
     mode: o.database ? 'distributed' : 'embedded',
     mint: (c) => authority.mint(c, 6 * 3600),
     source: openSource({ dataDir: o.data, databaseUrl: o.database }),
-    bus: o.database ? { natsUrl: o.nats, stream: o.stream } : { dataDir: o.data },
+    metricsUrls: o.metrics ? o.metrics.split(',').map((u) => u.trim().replace(/\/$/, '')) : [o.target.replace(/\/$/, '')],
     stop: async () => undefined,
     describe: `${o.target} (${o.database ? 'distributed' : 'embedded'})`,
     pids: [],
@@ -201,8 +204,7 @@ async function run(argv: string[]): Promise<number> {
       target: { type: 'string' },
       data: { type: 'string' },
       database: { type: 'string' },
-      nats: { type: 'string' },
-      stream: { type: 'string' },
+      metrics: { type: 'string' },
       'jwt-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -234,7 +236,7 @@ async function run(argv: string[]): Promise<number> {
 
   const startedAt = new Date().toISOString();
   const target = values.target
-    ? externalTarget({ target: values.target, data: values.data, database: values.database, nats: values.nats, stream: values.stream, jwtSecret: values['jwt-secret'] })
+    ? externalTarget({ target: values.target, data: values.data, database: values.database, metrics: values.metrics, jwtSecret: values['jwt-secret'] })
     : await startOwnTarget({ mode: values.mode, postgres: values.postgres, failureRate: values['payment-failure-rate'], platformData: values['platform-data'], outDir });
   let probe: Probe | undefined;
   try {
@@ -250,7 +252,7 @@ async function run(argv: string[]): Promise<number> {
       say,
     });
     let startAtMs = Date.now() + 1000;
-    probe = await Probe.open(target.source, tenant, target.bus, () => startAtMs, target.pids);
+    probe = new Probe(target.source, tenant, target.metricsUrls, () => startAtMs, target.pids);
     await settle(probe);
     say(`  set up in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s: ${world.skus.length} SKUs, ${world.stores.length} locations, ${world.customers.length} customers, ${world.customers.length * 2} coupons`);
 
@@ -332,7 +334,7 @@ async function run(argv: string[]): Promise<number> {
       drainS,
       accepted: acceptedIds(record).size,
       ordersByStatus,
-      sources: { load: 'the load generator: every answer it got', liveOrders: `order database (${target.source.where})`, ...snapshot.sources },
+      sources: { load: 'the load generator: every answer it got', liveOrders: `order database (${target.source.where})`, liveEvents: `outbox backlog and consumer lag: GET /metrics of ${target.metricsUrls.join(', ')}`, ...snapshot.sources },
     });
     const files = writeReport(outDir, report, record);
     console.log(summaryOf(report));
@@ -340,7 +342,6 @@ async function run(argv: string[]): Promise<number> {
     console.log(`report: ${relative(process.cwd(), files.html)} and report.json`);
     return report.ok ? 0 : 1;
   } finally {
-    await probe?.close();
     await target.source.close();
     await target.stop();
   }

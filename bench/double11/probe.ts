@@ -1,32 +1,25 @@
 /**
- * The platform's side of the live view, sampled every couple of seconds:
- * the brand's orders by status (the order database), each service's outbox
- * backlog (events committed, not yet on the bus), and each consumer group's
- * lag (events on the bus it has not handled): from the embedded bus's log
- * file, or from JetStream's consumer info. The platform exposes none of
- * these over HTTP, so they are read where they live, read-only.
+ * The platform's side of the live view, sampled every second or so: the
+ * brand's orders by status (the order database, read-only), and each
+ * service's outbox backlog and each consumer group's lag from the platform's
+ * own Prometheus metrics (GET /metrics of each process: one for the embedded
+ * platform, both threads; one per service process in distributed mode, where
+ * replicas of a service report the same group and outbox, so the largest
+ * figure of a label is taken). And the CPU of the machine, the platform's
+ * processes and this one.
  */
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { loadPlatformConfig } from '../../packages/platform/src/config.js';
-import { serviceDefinitions } from '../../packages/platform/src/platform.js';
 import { machineCpuMs } from '../lib/load.js';
 import { cpuSecondsOf } from '../lib/procs.js';
 import type { DataSource } from './source.js';
-
-export const SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'gateway'] as const;
 
 export interface Gauge {
   /** Seconds since the load started. */
   t: number;
   ordersByStatus: Record<string, number>;
-  /** Outbox rows per service (every brand's: the backlog is the platform's). */
+  /** Outbox rows per service (every brand's: the backlog is the platform's); absent when no /metrics answered. */
   outbox: Record<string, number>;
-  /** Unhandled events per consumer group; absent when the bus cannot be read. */
+  /** Unhandled events per consumer group; absent when no /metrics answered. */
   lag?: Record<string, number>;
   /**
    * CPU since the previous sample, in % of one core: the platform's processes (when they were started here), this
@@ -36,75 +29,48 @@ export interface Gauge {
   cpu?: { platformPct: number | null; loadGeneratorPct: number; machinePct: number; cores: number; loadAvg1: number };
 }
 
-export interface BusSpec {
-  /** Embedded: the data folder holding bus.db. */
-  dataDir?: string;
-  /** JetStream: the server and stream. */
-  natsUrl?: string;
-  stream?: string;
+/** The values of one metric in Prometheus text, by the value of one label; the largest where a label repeats. */
+export function metricByLabel(text: string, metric: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const line = new RegExp(`^${metric}\\{([^}]*)\\}\\s+(\\S+)`, 'gm');
+  for (const m of text.matchAll(line)) {
+    const value = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(m[1]!)?.[1];
+    const n = Number(m[2]);
+    if (value !== undefined && Number.isFinite(n)) out[value] = Math.max(out[value] ?? 0, n);
+  }
+  return out;
 }
 
-interface LagReader {
-  lag(): Promise<Record<string, number>>;
-  close(): Promise<void>;
-}
-
-/** The event types each service's consumer group handles, from the services' own definitions. */
-function groupTypes(): { group: string; types: string[] }[] {
-  const defs = serviceDefinitions(loadPlatformConfig({}, '/nonexistent'));
-  return defs.map((d) => ({ group: d.name, types: [...new Set([...(d.handlers ?? []).map((h) => h.event.type), 'AccessRevoked'])] }));
-}
-
-function embeddedLag(dataDir: string): LagReader | undefined {
-  const file = join(dataDir, 'bus.db');
-  if (!existsSync(file)) return undefined;
-  const db = new SQLite(file, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  const groups = groupTypes();
-  const cursor = db.prepare('select seq from bus_cursor where grp = ?');
-  const counts = groups.map((g) => ({ group: g.group, stmt: db.prepare(`select count(*) as n from bus_log where seq > ? and type in (${g.types.map(() => '?').join(', ')})`), types: g.types }));
-  return {
-    async lag() {
-      const out: Record<string, number> = {};
-      for (const c of counts) {
-        const at = (cursor.get(c.group) as { seq: number } | undefined)?.seq ?? 0;
-        out[c.group] = (c.stmt.get(at, ...c.types) as { n: number }).n;
-      }
-      return out;
-    },
-    async close() {
-      db.close();
-    },
-  };
-}
-
-async function jetstreamLag(url: string, stream: string): Promise<LagReader> {
-  const nc: NatsConnection = await connect({ servers: url, name: 'double11-probe' });
-  const jsm: JetStreamManager = await jetstreamManager(nc);
-  return {
-    async lag() {
-      const out: Record<string, number> = {};
-      for await (const info of jsm.consumers.list(stream)) out[info.name] = (out[info.name] ?? 0) + info.num_pending + info.num_ack_pending;
-      return out;
-    },
-    async close() {
-      await nc.close();
-    },
-  };
-}
+const mergeMax = (into: Record<string, number>, from: Record<string, number>) => {
+  for (const [k, n] of Object.entries(from)) into[k] = Math.max(into[k] ?? 0, n);
+  return into;
+};
 
 export class Probe {
-  private constructor(
+  constructor(
     private readonly source: DataSource,
     private readonly tenant: string,
-    private readonly bus: LagReader | undefined,
+    /** Base URLs of the platform's processes, each serving /metrics. */
+    private readonly metricsUrls: string[],
     private readonly startedAt: () => number,
-    private readonly pids: number[],
+    private readonly pids: number[] = [],
   ) {}
 
-  static async open(source: DataSource, tenant: string, bus: BusSpec, startedAt: () => number, platformPids: number[] = []): Promise<Probe> {
-    const reader = bus.natsUrl && bus.stream ? await jetstreamLag(bus.natsUrl, bus.stream) : bus.dataDir ? embeddedLag(bus.dataDir) : undefined;
-    return new Probe(source, tenant, reader, startedAt, platformPids);
+  /** Lag and backlog from every process's /metrics (the largest figure of each group and service). */
+  private async events(): Promise<{ outbox: Record<string, number>; lag: Record<string, number> } | undefined> {
+    const texts = await Promise.all(
+      this.metricsUrls.map((u) =>
+        fetch(`${u}/metrics`, { signal: AbortSignal.timeout(5000) })
+          .then((r) => (r.ok ? r.text() : undefined))
+          .catch(() => undefined),
+      ),
+    );
+    const read = texts.filter((t): t is string => t !== undefined);
+    if (!read.length) return undefined;
+    return {
+      outbox: read.reduce((acc, t) => mergeMax(acc, metricByLabel(t, 'omnishop_outbox_backlog_events', 'service')), {}),
+      lag: read.reduce((acc, t) => mergeMax(acc, metricByLabel(t, 'omnishop_consumer_lag_events', 'group')), {}),
+    };
   }
 
   private last: { wall: number; platform: number | undefined; self: NodeJS.CpuUsage; machine: number } | undefined;
@@ -130,30 +96,22 @@ export class Probe {
     };
   }
 
-  get readsLag(): boolean {
-    return this.bus !== undefined;
-  }
-
   async sample(): Promise<Gauge> {
     const t = Math.round(((Date.now() - this.startedAt()) / 1000) * 10) / 10;
-    const [statuses, outboxes, lag] = await Promise.all([
+    const [statuses, events] = await Promise.all([
       this.source.query<{ status: string; n: number }>('order', 'select status, count(*) as n from orders where tenant = ? group by status', [this.tenant]),
-      Promise.all(SERVICES.map(async (s) => [s, Number((await this.source.query<{ n: number }>(s, 'select count(*) as n from outbox'))[0]?.n ?? 0)] as const)),
-      this.bus?.lag(),
+      this.events(),
     ]);
     const cpu = this.cpu();
     return {
       t,
       ordersByStatus: Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)])),
-      outbox: Object.fromEntries(outboxes),
-      ...(lag ? { lag } : {}),
+      outbox: events?.outbox ?? {},
+      ...(events ? { lag: events.lag } : {}),
       ...(cpu ? { cpu } : {}),
     };
   }
 
-  async close(): Promise<void> {
-    await this.bus?.close();
-  }
 }
 
 /** Nothing left to do: no order pending or awaiting payment, every outbox empty, no consumer behind. */

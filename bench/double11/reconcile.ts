@@ -4,8 +4,7 @@
  * platform holds) and the client record (what clients were told), says what
  * it compared and how many items, and names every item that disagrees.
  */
-import { pointsKept } from '../../services/customer/domain/points.js';
-import { WALK_IN_CUSTOMER } from '../../services/order/events/index.js';
+import { WALK_IN_CUSTOMER } from '@omnishop/order/contract';
 import { acceptedIds, type ClientRecord } from './record.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -257,6 +256,16 @@ export function moneyGivenBack(s: Snapshot): Check {
     compared,
     failures,
   );
+}
+
+/**
+ * The points an order keeps, by the rule as the README states it (not the customer service's code, so a slip there
+ * shows): 1 per yuan (100 fen) paid, less floor(earned x refunded / paid) of what was refunded.
+ */
+export function pointsKept(paid: number, refunded: number): number {
+  const earned = paid > 0 ? Math.floor(paid / 100) : 0;
+  if (earned === 0) return 0;
+  return earned - Math.floor((earned * Math.min(Math.max(refunded, 0), paid)) / paid);
 }
 
 /** Loyalty points: each member's balance is what their completed orders earned, less the refunded share. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseArrival, DEFAULT_MIX } from '../mix.js';
+import { drained, metricByLabel } from '../probe.js';
 import { phaseAt, phases, PROFILES, rateAt, requestsBetween } from '../shape.js';
 import { countOf, emptySecond, meanRate, peakRate, quantile, record, Timeline, type Histogram } from '../stats.js';
 import { random } from '../world.js';
@@ -82,5 +83,29 @@ describe('the mix', () => {
     }
     const total = Object.values(DEFAULT_MIX.arrivals).reduce((a, w) => a + w, 0);
     for (const [k, w] of Object.entries(DEFAULT_MIX.arrivals)) expect(counts[k]! / n).toBeCloseTo(w / total, 1);
+  });
+});
+
+describe('the platform\'s gauges', () => {
+  it('reads lag and backlog from Prometheus text, the largest figure where replicas repeat a label', () => {
+    const text = [
+      '# HELP omnishop_consumer_lag_events Events ...',
+      '# TYPE omnishop_consumer_lag_events gauge',
+      'omnishop_consumer_lag_events{group="order"} 12',
+      'omnishop_consumer_lag_events{group="inventory"} 0',
+      'omnishop_consumer_lag_events{group="order"} 7',
+      'omnishop_outbox_backlog_events{service="order",thread="main"} 3',
+    ].join('\n');
+    expect(metricByLabel(text, 'omnishop_consumer_lag_events', 'group')).toEqual({ order: 12, inventory: 0 });
+    expect(metricByLabel(text, 'omnishop_outbox_backlog_events', 'service')).toEqual({ order: 3 });
+    expect(metricByLabel(text, 'omnishop_dead_letters', 'service')).toEqual({});
+  });
+
+  it('calls the platform drained when no order is in its saga, no outbox holds events and no group is behind', () => {
+    const g = { t: 1, ordersByStatus: { completed: 5, confirmed: 2 }, outbox: { order: 0 }, lag: { order: 0 } };
+    expect(drained(g)).toBe(true);
+    expect(drained({ ...g, ordersByStatus: { ...g.ordersByStatus, awaiting_payment: 1 } })).toBe(false);
+    expect(drained({ ...g, outbox: { order: 2 } })).toBe(false);
+    expect(drained({ ...g, lag: { payment: 1 } })).toBe(false);
   });
 });

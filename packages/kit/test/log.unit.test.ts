@@ -41,13 +41,14 @@ describe('log', () => {
     expect(logged.job.users[0]!.credentials.password).toBe('deep-secret');
   });
 
-  it('writes one behaviour record with who, what, status and latency; failures at error level', () => {
+  it('writes one behaviour record with who, what, status and latency; failures at error level, a refusal (503) a warning', () => {
     const { logger, lines } = capture();
     const base = { service: 'order', kind: 'request' as const, action: 'POST /api/orders', tenant: 'acme', principal: 'alice', role: 'customer', latencyMs: 3, requestId: 'r1', traceId: 't1' };
     behaviourLog(logger, { ...base, status: 201 });
     behaviourLog(logger, { ...base, status: 500 });
     behaviourLog(logger, { ...base, kind: 'event', action: 'OrderPlaced', status: 'dead-letter' });
-    expect(lines.map((l) => l.level)).toEqual([30, 50, 50]);
+    behaviourLog(logger, { ...base, action: 'GET /health/ready', status: 503 });
+    expect(lines.map((l) => l.level)).toEqual([30, 50, 50, 40]);
     expect(lines[0]).toMatchObject({ behaviour: { ...base, status: 201 } });
   });
 });

@@ -116,7 +116,9 @@ export interface BehaviourRecord {
 
 export function behaviourLog(logger: Logger, record: BehaviourRecord): void {
   const failed = typeof record.status === 'number' ? record.status >= 500 : record.status === 'dead-letter' || record.status === 'failed';
+  // A 503 is said on purpose (not ready yet, load, the database away): a warning, not an error.
+  const refused = record.status === 503;
   // Routine job runs come every few seconds; at info they would drown the requests.
-  const level = failed ? 'error' : record.kind === 'job' ? 'debug' : 'info';
+  const level = refused ? 'warn' : failed ? 'error' : record.kind === 'job' ? 'debug' : 'info';
   logger[level]({ behaviour: record }, 'behaviour');
 }

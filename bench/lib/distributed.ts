@@ -177,7 +177,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await start('catalog', 1);
     await Promise.all(SERVICES.filter((s) => s !== 'catalog').map((s) => start(s, 1)));
     await Promise.all(REPLICATED.flatMap((s) => Array.from({ length: opts.replicas - 1 }, (_, i) => start(s, i + 2))));
-    const upstreams = SERVICES.map((s) => `${s}=${byService[s]![0]!.ready.url}`).join(',');
+    // Every replica: the gateway takes them in turn.
+    const upstreams = SERVICES.flatMap((s) => byService[s]!.map((p) => `${s}=${p.ready.url}`)).join(',');
     const gateway = await start('gateway', 1, { UPSTREAMS: upstreams });
 
     const auth = tokenAuthority(secret);

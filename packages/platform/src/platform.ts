@@ -107,8 +107,9 @@ async function startThreadFor(config: PlatformConfig, onThread: string[], logger
   return startServiceThread({ config: threadConfig, log: opts.threadLog ?? { level: config.logLevel }, retry: opts.retry }, logger);
 }
 
-const upstreamsWith = (upstreams: string, thread: ServiceThread | undefined, onThread: string[]) =>
-  [upstreams, ...(thread ? onThread.map((name) => `${name}=${thread.url}`) : [])].filter(Boolean).join(',');
+/** Where this process forwards each service it does not run itself: UPSTREAMS, and the service thread's. */
+const forwardingOf = (upstreams: Map<string, string[]>, thread: ServiceThread | undefined, onThread: string[]) =>
+  new Map([...upstreams, ...(thread ? onThread.map((name): [string, string[]] => [name, [thread.url]]) : [])]);
 
 const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
 
@@ -142,6 +143,7 @@ export async function startPlatform(
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
   const { served, reachable, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
+  const upstreams = parseUpstreams(config.upstreams);
   const bus = await openBus(config, logger);
   const metrics = new Metrics();
   metrics.watchBus(bus);
@@ -176,20 +178,19 @@ export async function startPlatform(
     bus: () => bus.ping(),
     ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])),
     ...(thread ? { thread: () => thread.ready() } : {}),
-    ...upstreamChecks(config.upstreams),
+    ...upstreamChecks(upstreams),
   };
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
-  const services = served.map((d) => ({ name: d.name, prefix: d.prefix, description: d.description }));
   registerIndex(app, served);
   registerMetrics(app, metrics, thread);
   // The service thread's and (distributed) the upstream processes' recent spans join this thread's in a trace.
-  await registerTraces(app, recent, () => [...new Set([...(thread ? [thread.url] : []), ...[...parseUpstreams(config.upstreams).values()].flat()])]);
+  await registerTraces(app, recent, () => [...new Set([...(thread ? [thread.url] : []), ...[...upstreams.values()].flat()])]);
   await registerApiDocs(app, () => platformDocument(reachable));
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });
   }
-  await registerUpstreams(app, { upstreams: upstreamsWith(config.upstreams, thread, onThread), auth, prefixes, local: runtimes.map((r) => r.name) });
+  await registerUpstreams(app, { upstreams: forwardingOf(upstreams, thread, onThread), auth, prefixes, local: runtimes.map((r) => r.name) });
   await bus.start();
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
@@ -201,7 +202,7 @@ export async function startPlatform(
     auth,
     bus,
     runtimes,
-    services,
+    services: served,
     threadHeaps: async () => (thread ? [await thread.heap()] : []),
     async stop() {
       closing = true;

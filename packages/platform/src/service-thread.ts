@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { request } from 'undici';
 import type { Logger, RetryPolicy } from '@omnishop/kit';
 import type { PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
+import { answersReady } from './upstreams.js';
 
 /** What the service thread starts with: plain data, copied to it. */
 export interface ServiceThreadData {
@@ -59,9 +59,7 @@ export function startServiceThread(data: ServiceThreadData, logger: Logger): Pro
       resolve({
         url: message.url,
         async ready() {
-          const res = await request(`${message.url}/health/ready`);
-          await res.body.dump();
-          if (res.statusCode !== 200) throw new Error(`the service thread (${data.config.services}) is not ready`);
+          if (!(await answersReady(message.url))) throw new Error(`the service thread (${data.config.services}) is not ready`);
         },
         async heap() {
           const h = await worker.getHeapStatistics();

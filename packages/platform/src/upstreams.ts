@@ -1,7 +1,7 @@
 import proxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { request as httpRequest } from 'undici';
-import { ConfigError, Problem, unauthorized, type HealthCheck, type TokenAuthority } from '@omnishop/kit';
+import { ConfigError, Problem, unauthorized, unavailable, type HealthCheck, type TokenAuthority } from '@omnishop/kit';
 
 /**
  * `order=http://127.0.0.1:9001,order=http://127.0.0.1:9002,catalog=...` → service name → the base
@@ -28,7 +28,7 @@ const UNREACHED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'UND_ER
  * connection (until DOWN_FOR_MS has passed), so a replica that died costs at
  * most one refused request, not every other one.
  */
-export class Replicas {
+class Replicas {
   private next = 0;
   private readonly downUntil = new Map<string, number>();
   constructor(readonly urls: string[]) {}
@@ -46,18 +46,20 @@ export class Replicas {
   }
 }
 
+/** Whether the platform process (or service thread) at `url` says it is ready. */
+export async function answersReady(url: string): Promise<boolean> {
+  const res = await httpRequest(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 });
+  await res.body.dump();
+  return res.statusCode === 200;
+}
+
 /** Readiness of the services this process forwards to: each needs a replica whose /health/ready answers 200. */
-export function upstreamChecks(upstreams: string): Record<string, HealthCheck> {
-  const ready = async (url: string) => {
-    const res = await httpRequest(`${url}/health/ready`, { headersTimeout: 2000, bodyTimeout: 2000 });
-    await res.body.dump();
-    return res.statusCode === 200;
-  };
+export function upstreamChecks(upstreams: Map<string, string[]>): Record<string, HealthCheck> {
   return Object.fromEntries(
-    [...parseUpstreams(upstreams)].map(([service, urls]) => [
+    [...upstreams].map(([service, urls]) => [
       `upstream ${service}`,
       async () => {
-        const answers = await Promise.all(urls.map((url) => ready(url).catch(() => false)));
+        const answers = await Promise.all(urls.map((url) => answersReady(url).catch(() => false)));
         if (!answers.includes(true)) throw new Error(`no replica of ${service} is ready (${urls.join(', ')})`);
       },
     ]),
@@ -88,9 +90,9 @@ async function verifyBearer(request: FastifyRequest, auth: TokenAuthority): Prom
  */
 export async function registerUpstreams(
   app: FastifyInstance,
-  opts: { upstreams: string; auth: TokenAuthority; prefixes: Map<string, string>; local: string[] },
+  opts: { upstreams: Map<string, string[]>; auth: TokenAuthority; prefixes: Map<string, string>; local: string[] },
 ): Promise<void> {
-  for (const [service, urls] of parseUpstreams(opts.upstreams)) {
+  for (const [service, urls] of opts.upstreams) {
     const prefix = opts.prefixes.get(service);
     if (!prefix) throw new ConfigError([`upstreams (env UPSTREAMS): unknown service ${service}; known: ${[...opts.prefixes.keys()].join(', ')}`]);
     if (opts.local.includes(service)) throw new ConfigError([`upstreams (env UPSTREAMS): ${service} runs in this process; it cannot be forwarded too`]);
@@ -122,7 +124,7 @@ export async function registerUpstreams(
           const unreached = UNREACHED.has(code);
           if (unreached && url) replicas.down(url);
           const problem = unreached
-            ? new Problem(503, 'unavailable', 'Temporarily unavailable', { detail: `a replica of ${service} could not be reached; retry shortly`, headers: { 'retry-after': '1' } })
+            ? unavailable(`a replica of ${service} could not be reached; retry shortly`)
             : new Problem(502, 'bad-gateway', 'Bad gateway', { detail: `service ${service} did not answer` });
           reply.request.log.warn({ err: error, service, upstream: url }, unreached ? 'upstream replica unreachable' : 'upstream failed');
           void reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody(reply.request.url));

@@ -96,6 +96,9 @@ export const notFound = (what: string, id: string) =>
 
 export const conflict = (slug: string, detail: string) => new Problem(409, slug, 'Conflict', { detail });
 
+/** Something the work needs (a database, another service) cannot be reached right now: try again shortly. */
+export const unavailable = (detail: string) => new Problem(503, 'unavailable', 'Temporarily unavailable', { detail, headers: { 'retry-after': '1' } });
+
 /**
  * "Changed since you read it": another writer got between this work's read
  * and its write (a conditional update matched nothing, a constraint refused

@@ -111,7 +111,7 @@ const SHARED: Record<string, ProblemResponse> = {
   UnsupportedMediaType: { description: 'The body is not JSON: send `Content-Type: application/json`' },
   IdempotencyKeyReused: { description: 'The `Idempotency-Key` was used before for another request (type `idempotency-key-reused`)' },
   RateLimited: { description: 'Over the rate limit of this client or brand (type `rate-limited`); nothing was done', headers: RETRY_AFTER },
-  Overloaded: { description: 'Refused for load (type `overloaded`); nothing was done', headers: RETRY_AFTER },
+  Overloaded: { description: 'Refused for load (type `overloaded`; nothing was done), or a database or service it needs out of reach (type `unavailable`): retry after Retry-After', headers: RETRY_AFTER },
   UnexpectedError: { description: 'An unexpected error (500, logged, nothing leaked), or a service the gateway could not reach in distributed mode (502)' },
 };
 const shared = (name: keyof typeof SHARED): ProblemResponse => SHARED[name] as ProblemResponse;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { Changed, conflict, Problem, type FieldError } from '../errors/index.js';
+import { Changed, conflict, Problem, unavailable, type FieldError } from '../errors/index.js';
 
 interface AjvError {
   instancePath: string;
@@ -62,9 +62,7 @@ export function toProblem(error: unknown): Problem {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new Problem(fe.statusCode, 'bad-request', 'Bad request', { detail: fe.message });
   }
-  if (isDatabaseUnavailable(error)) {
-    return new Problem(503, 'unavailable', 'Temporarily unavailable', { detail: 'a database or service this needs cannot be reached right now; retry shortly', headers: { 'retry-after': '1' } });
-  }
+  if (isDatabaseUnavailable(error)) return unavailable('a database or service this needs cannot be reached right now; retry shortly');
   return new Problem(500, 'internal', 'Internal error', { detail: 'an unexpected error occurred; it has been logged' });
 }
 

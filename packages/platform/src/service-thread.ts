@@ -48,7 +48,7 @@ export function startServiceThread(data: ServiceThreadData, logger: Logger): Pro
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => {
-      if (!stopping) logger.error({ code, services: data.config.services }, 'the service thread stopped; its services answer 502 and /health/ready 503');
+      if (!stopping) logger.error({ code, services: data.config.services }, 'the service thread stopped; its routes answer 503 and /health/ready 503');
       reject(new Error(`the service thread (${data.config.services}) exited with code ${code} while starting`));
     });
     worker.on('message', (message: ServiceThreadMessage) => {

@@ -52,7 +52,16 @@ describe('createEnvelope', () => {
   it('gives every envelope its own id, even for the same data', () => {
     const made = Array.from({ length: 50 }, () => createEnvelope(OrderPlaced, fields).id);
     expect(new Set(made).size).toBe(50);
-    expect([...made].sort(), 'ids made one after another sort one after another').toEqual(made);
+  });
+
+  it('gives ids that sort by the millisecond they were made in', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(createEnvelope(OrderPlaced, fields).id);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect([...made].sort()).toEqual(made);
+    expect(parseInt(made[0]!.replace('-', '').slice(0, 12), 16)).toBeLessThanOrEqual(Date.now());
   });
 
   it('carries the traceparent in the headers when one is given', () => {

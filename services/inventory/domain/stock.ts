@@ -99,5 +99,37 @@ export function allocate(
 
 export type ReservationStatus = 'held' | 'committed' | 'released' | 'expired' | 'sold';
 
-export const isExpired = (r: { status: ReservationStatus; expiresAt: string }, now: Date): boolean =>
-  r.status === 'held' && new Date(r.expiresAt).getTime() <= now.getTime();
+/** Why an order's stock cannot be held: an SKU the brand does not sell, or one short of stock. */
+export interface HoldRefusal {
+  reason: 'unknown_sku' | 'insufficient_stock';
+  sku: string;
+}
+
+/** A line held at a location, and the movement that promises it there. */
+export interface HeldLine extends Allocation {
+  movement: Movement;
+}
+
+/**
+ * Holds an order's lines, all or nothing: each line at one location (see
+ * allocate), reserved there. `stockOf` is the stock each SKU may be taken
+ * from, or undefined for an SKU the brand does not sell; the first such SKU
+ * of the lines refuses the hold before any stock is weighed.
+ */
+export function hold(
+  lines: { sku: string; qty: number }[],
+  stockOf: (sku: string) => { location: string; balance: Balance }[] | undefined,
+): Result<HeldLine[], HoldRefusal> {
+  const unknown = lines.find((l) => !stockOf(l.sku));
+  if (unknown) return err({ reason: 'unknown_sku', sku: unknown.sku });
+  const stock = (sku: string) => stockOf(sku) ?? [];
+  const allocation = allocate(lines, stock);
+  if (!allocation.ok) return err({ reason: 'insufficient_stock', sku: allocation.error.sku });
+  return ok(
+    allocation.value.map((a) => {
+      const movement = reserve(stock(a.sku).find((s) => s.location === a.location)?.balance ?? EMPTY, a.qty);
+      if (!movement.ok) throw new Error(`allocation chose ${a.location} for ${a.sku} without stock`);
+      return { ...a, movement: movement.value };
+    }),
+  );
+}

@@ -7,14 +7,13 @@ import {
   available,
   balanceOf,
   EMPTY,
-  isExpired,
+  hold,
   receive,
   release,
   reserve,
   sellReserved,
   type Balance,
   type Movement,
-  type ReservationStatus,
 } from '../domain/stock.js';
 
 /** Unwraps an accepted movement, failing the test with the rejection otherwise. */
@@ -208,24 +207,47 @@ describe('allocate', () => {
   });
 });
 
-describe('isExpired', () => {
-  const expiresAt = '2025-03-01T12:00:00.000Z';
-  const at = (iso: string) => new Date(iso);
+describe('hold', () => {
+  type Stock = { location: string; balance: Balance }[];
+  const sold = (bySku: Record<string, Stock>) => (sku: string) => bySku[sku];
 
-  it('a held reservation is not expired before its deadline', () => {
-    expect(isExpired({ status: 'held', expiresAt }, at('2025-03-01T11:59:59.999Z'))).toBe(false);
+  it('reserves each line at the location allocate chooses, from the balance read there', () => {
+    const stockOf = sold({
+      A: [
+        { location: 'S01', balance: balance(9, 1) },
+        { location: 'S02', balance: balance(2, 0) },
+      ],
+      B: [{ location: 'S02', balance: balance(4, 0) }],
+    });
+    expect(hold([{ sku: 'A', qty: 2 }, { sku: 'B', qty: 3 }], stockOf)).toEqual({
+      ok: true,
+      value: [
+        { sku: 'A', location: 'S01', qty: 2, movement: { kind: 'reserve', qty: 2, onHandDelta: 0, reservedDelta: 2 } },
+        { sku: 'B', location: 'S02', qty: 3, movement: { kind: 'reserve', qty: 3, onHandDelta: 0, reservedDelta: 3 } },
+      ],
+    });
   });
 
-  it('a held reservation expires at exactly its deadline', () => {
-    expect(isExpired({ status: 'held', expiresAt }, at(expiresAt))).toBe(true);
+  it('holds two lines of one SKU at one location when it has enough for both', () => {
+    const held = hold([{ sku: 'A', qty: 2 }, { sku: 'A', qty: 3 }], sold({ A: [{ location: 'S01', balance: balance(5, 0) }] }));
+    expect(held.ok && held.value.map((l) => [l.location, l.movement.reservedDelta])).toEqual([['S01', 2], ['S01', 3]]);
   });
 
-  it('a held reservation is expired after its deadline', () => {
-    expect(isExpired({ status: 'held', expiresAt }, at('2025-03-02T00:00:00.000Z'))).toBe(true);
+  it('refuses the first SKU the brand does not sell, before weighing any stock', () => {
+    const stockOf = sold({ A: [] });
+    expect(hold([{ sku: 'A', qty: 1 }, { sku: 'NOPE', qty: 1 }, { sku: 'GONE', qty: 1 }], stockOf)).toEqual({ ok: false, error: { reason: 'unknown_sku', sku: 'NOPE' } });
   });
 
-  it.each<ReservationStatus>(['committed', 'released', 'expired', 'sold'])('a %s reservation never expires (again)', (status) => {
-    expect(isExpired({ status, expiresAt }, at('2030-01-01T00:00:00.000Z'))).toBe(false);
+  it('refuses, all or nothing, when a line has no location with enough available stock', () => {
+    const stockOf = sold({
+      A: [{ location: 'S01', balance: balance(9, 0) }],
+      B: [{ location: 'S01', balance: balance(5, 4) }],
+    });
+    expect(hold([{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }], stockOf)).toEqual({ ok: false, error: { reason: 'insufficient_stock', sku: 'B' } });
+  });
+
+  it('refuses an SKU the brand sells but holds nowhere as short of stock', () => {
+    expect(hold([{ sku: 'A', qty: 1 }], sold({ A: [] }))).toEqual({ ok: false, error: { reason: 'insufficient_stock', sku: 'A' } });
   });
 });
 

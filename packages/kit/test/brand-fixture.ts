@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { acrossTenants, deadlineSignal, migrate, openDatabase, runWithContext, sql, type Dialect, type Migrations, type ServiceDatabase } from '../src/index.js';
+import { acrossTenants, migrate, openDatabase, runWithContext, sql, type Dialect, type Migrations, type ServiceDatabase } from '../src/index.js';
 
 /** Tables of two brands side by side, for the data layer's brand-isolation tests; `note` has no tenant. */
 export interface BrandTables {
@@ -42,7 +42,7 @@ const migrations: Migrations = {
 
 /** Runs `fn` as work for one brand. */
 export const as = <T>(tenant: string, fn: () => Promise<T>) =>
-  runWithContext({ service: 'brand-fixture', requestId: randomUUID(), tenant, signal: deadlineSignal(10_000) }, fn);
+  runWithContext({ service: 'brand-fixture', requestId: randomUUID(), tenant, signal: AbortSignal.timeout(10_000) }, fn);
 export const everyBrand = <T>(fn: () => Promise<T>) => acrossTenants('the test looks at every brand', fn);
 
 const postgres = process.env.OMNISHOP_TEST_POSTGRES;

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deadlineSignal, httpClient, installTracing, Problem, runWithContext } from '../src/index.js';
+import { httpClient, installTracing, Problem, runWithContext } from '../src/index.js';
 
 describe('http client: context, deadline, retry only when safe, circuit breaker', () => {
   let upstream: FastifyInstance;
@@ -35,7 +35,7 @@ describe('http client: context, deadline, retry only when safe, circuit breaker'
 
   const inContext = <T>(fn: () => Promise<T>, ms = 5000) =>
     runWithContext(
-      { service: 'test', requestId: 'req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', signal: deadlineSignal(ms) },
+      { service: 'test', requestId: 'req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', signal: AbortSignal.timeout(ms) },
       fn,
     );
 

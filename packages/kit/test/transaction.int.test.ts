@@ -13,7 +13,6 @@ import {
   openDatabase,
   Relay,
   runWithContext,
-  deadlineSignal,
   unitOfWork,
   type EventTables,
   type ServiceDatabase,
@@ -49,7 +48,7 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     const uow = unitOfWork('items', sdb, relay, [Added]);
     const outcomes = await Promise.allSettled(
       Array.from({ length: 40 }, (_, id) =>
-        runWithContext({ service: 'items', requestId: `r${id}`, tenant: 'acme', signal: deadlineSignal(5000) }, () =>
+        runWithContext({ service: 'items', requestId: `r${id}`, tenant: 'acme', signal: AbortSignal.timeout(5000) }, () =>
           uow.run(async (tx) => {
             await tx.db.insertInto('item').values({ id }).execute();
             tx.emit(Added, String(id), { id });
@@ -64,7 +63,7 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toContain('Error: unit 3 fails after writing');
     const rows = (await sdb.db.selectFrom('item').select('id').orderBy('id').execute()).map((r) => r.id);
     expect(rows).toEqual(succeeded);
-    const outbox = await runWithContext({ service: 'items', requestId: 'check', tenant: 'acme', signal: deadlineSignal(5000) }, () =>
+    const outbox = await runWithContext({ service: 'items', requestId: 'check', tenant: 'acme', signal: AbortSignal.timeout(5000) }, () =>
       (sdb.db as unknown as Kysely<EventTables>).selectFrom('outbox').select('key').orderBy('seq').execute(),
     );
     expect(outbox.map((o) => Number(o.key))).toEqual(succeeded);

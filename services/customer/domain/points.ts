@@ -53,10 +53,6 @@ export function tierFor(lifetime: number): Tier {
 
 export const balanceOf = (entries: readonly PointsEntry[]): number => entries.reduce((sum, e) => sum + e.delta, 0);
 
-/** What orders earned, less what was reversed: the tier follows purchases, not goodwill adjustments. */
-export const lifetimeOf = (entries: readonly PointsEntry[]): number =>
-  entries.reduce((sum, e) => (e.reason === 'adjusted' ? sum : sum + e.delta), 0);
-
 /** Where a member stands with one order: the balance, what the order earned (if anything), and what it holds now. */
 export interface Standing {
   balance: number;

@@ -4,7 +4,6 @@ import {
   adjustment,
   balanceOf,
   earning,
-  lifetimeOf,
   pointsFor,
   pointsKept,
   reversal,
@@ -138,7 +137,6 @@ describe('the ledger', () => {
     expect(standingOf(entries, 'a')).toEqual({ balance: 57, earned: 100, held: 0 });
     expect(standingOf(entries, 'b')).toEqual({ balance: 57, earned: 50, held: 50 });
     expect(standingOf(entries, 'c')).toEqual({ balance: 57, earned: undefined, held: 0 });
-    expect(lifetimeOf(entries)).toBe(50);
   });
 
   const ORDERS = 5;

@@ -53,6 +53,26 @@ export function transition(from: FulfilmentStatus, action: FulfilmentAction): Re
   return err(`an order that is ${from} cannot ${action.replace('_', ' ')}${first ? `: ${DOING[first]} first` : ''}`);
 }
 
+/** Why a store may not claim an order: another store claimed it first or it is past being offered, or it was not offered to this store. */
+export type ClaimRefusal = { kind: 'taken'; reason: string } | { kind: 'not_offered' };
+
+/**
+ * A store's claim of an order: the first claim of an order offered to it wins ('claim'); the winner asking
+ * again (a retry after a lost answer) is told it holds the order, as the first time ('held').
+ */
+export function claimBy(
+  f: { status: FulfilmentStatus; claimedBy: string | null },
+  store: string,
+  offeredToStore: boolean,
+): Result<'claim' | 'held', ClaimRefusal> {
+  if (f.status === 'claimed' && f.claimedBy === store) return ok('held');
+  if (f.status !== 'offered') return err({ kind: 'taken', reason: `is ${f.status}${f.claimedBy ? ` by ${f.claimedBy}` : ''}` });
+  return offeredToStore ? ok('claim') : err({ kind: 'not_offered' });
+}
+
+/** Whether a store may take the steps of an order: unless another store holds it. */
+export const mayWorkOn = (claimedBy: string | null, store: string): boolean => claimedBy === null || claimedBy === store;
+
 export type LocationType = 'store' | 'warehouse';
 
 /** A place an order can be offered to: from the store register (StoreOpened), or known only from a reservation. */
@@ -95,6 +115,9 @@ export function offereesFor(round: Round, orderLocations: readonly Location[], k
 
 /** The round after this one, or undefined when the last round has been reached. */
 export const nextRound = (round: number): Round | undefined => (round < LAST_ROUND ? ((round + 1) as Round) : undefined);
+
+/** The round a given-back order is offered in: the next, or the last again. */
+export const roundAfterGiveBack = (round: number): Round => nextRound(round) ?? LAST_ROUND;
 
 /** Whether an offer made at `offeredAt` has gone unclaimed for `timeoutSeconds` by `now`. */
 export function isDue(offeredAt: string | Date, now: Date, timeoutSeconds: number): boolean {

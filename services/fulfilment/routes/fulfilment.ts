@@ -1,18 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { choice, conflict, forbidden, notFound, type Principal, type Role, type Tx } from '@omnishop/kit';
-import { move, recordOffer } from '../commands.js';
+import { book, claim, confirmReceipt, giveBack, takeStep, type StoreStep } from '../commands.js';
 import { route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
-import { LAST_ROUND, nextRound, type FulfilmentAction } from '../domain/fulfilment.js';
-import {
-  OrderClaimed,
-  OrderCollected,
-  OrderGivenBack,
-  OrderReadyForPickup,
-  OrderReceived,
-  OrderReoffered,
-  OrderShipped,
-  ShipmentBooked,
-} from '../contract.js';
+import { mayWorkOn } from '../domain/fulfilment.js';
 
 type T = FulfilmentTables;
 
@@ -139,21 +129,11 @@ export const claimOrder = route({
   handler: async ({ params, principal }, tx) => {
     const store = storeOf(principal);
     const f = await visible(tx, principal, params.orderId);
-    // The winner asking again (a retry after a lost answer) is told it holds the order, as the first time.
-    if (f.status === 'claimed' && f.claimed_by === store) return { status: 200, body: await view(tx, f) };
-    if (f.status !== 'offered') throw conflict('already-claimed', `order ${f.order_id} is ${f.status}${f.claimed_by ? ` by ${f.claimed_by}` : ''}`);
-    const offered = await tx.db
-      .selectFrom('offer')
-      .select('location')
-      .where('tenant', '=', f.tenant)
-      .where('order_id', '=', f.order_id)
-      .where('round', '=', f.round)
-      .where('location', '=', store)
-      .executeTakeFirst();
-    if (!offered) throw forbidden(`order ${f.order_id} is not offered to ${store}`);
-    const claimed = await move(tx, f, 'claim', { claimed_by: store });
-    tx.emit(OrderClaimed, f.order_id, { orderId: f.order_id, store });
-    return { status: 200, body: await view(tx, claimed) };
+    const claimed = await claim(tx, f, store);
+    if (!claimed.ok) {
+      throw claimed.error.kind === 'taken' ? conflict('already-claimed', `order ${f.order_id} ${claimed.error.reason}`) : forbidden(`order ${f.order_id} is not offered to ${store}`);
+    }
+    return { status: 200, body: await view(tx, claimed.value) };
   },
 });
 
@@ -161,7 +141,7 @@ export const claimOrder = route({
 async function claimedByCaller(tx: Tx<T>, principal: Principal, orderId: string): Promise<{ f: FulfilmentRow; store: string }> {
   const store = storeOf(principal);
   const f = await visible(tx, principal, orderId);
-  if (f.claimed_by !== null && f.claimed_by !== store) throw forbidden(`order ${f.order_id} is held by ${f.claimed_by}, not ${store}`);
+  if (!mayWorkOn(f.claimed_by, store)) throw forbidden(`order ${f.order_id} is held by ${f.claimed_by}, not ${store}`);
   return { f, store };
 }
 
@@ -175,13 +155,7 @@ export const giveBack = route({
   errors: STEP_ERRORS,
   handler: async ({ params, principal }, tx) => {
     const { f, store } = await claimedByCaller(tx, principal, params.orderId);
-    const round = nextRound(f.round) ?? LAST_ROUND;
-    const now = new Date().toISOString();
-    const back = await move(tx, f, 'give_back', { claimed_by: null, mode: null, round, offered_at: now });
-    const locations = await recordOffer(tx, f.tenant, f.order_id, round);
-    tx.emit(OrderGivenBack, f.order_id, { orderId: f.order_id, store });
-    tx.emit(OrderReoffered, f.order_id, { orderId: f.order_id, round, locations, reason: 'given_back' });
-    return { status: 200, body: await view(tx, back) };
+    return { status: 200, body: await view(tx, await giveBack(tx, f, store)) };
   },
 });
 
@@ -202,14 +176,12 @@ export const bookShipment = route({
   errors: STEP_ERRORS,
   handler: async ({ params, principal, body }, tx) => {
     const { f, store } = await claimedByCaller(tx, principal, params.orderId);
-    const booked = await move(tx, f, 'book', { carrier: body.carrier, tracking: body.tracking });
-    tx.emit(ShipmentBooked, f.order_id, { orderId: f.order_id, store, carrier: body.carrier, tracking: body.tracking });
-    return { status: 200, body: await view(tx, booked) };
+    return { status: 200, body: await view(tx, await book(tx, f, store, { carrier: body.carrier, tracking: body.tracking })) };
   },
 });
 
-/** A step the claiming store takes, with nothing to say but that it happened; `announce` emits what it means. */
-const storeStep = (action: FulfilmentAction, url: string, summary: string, announce: (tx: Tx<T>, f: FulfilmentRow, store: string) => void) =>
+/** A step the claiming store takes, with nothing to say but that it happened. */
+const storeStep = (step: StoreStep, url: string, summary: string) =>
   route({
     method: 'POST',
     url,
@@ -220,23 +192,15 @@ const storeStep = (action: FulfilmentAction, url: string, summary: string, annou
     errors: STEP_ERRORS,
     handler: async ({ params, principal }, tx) => {
       const { f, store } = await claimedByCaller(tx, principal, params.orderId);
-      const moved = await move(tx, f, action);
-      announce(tx, f, store);
-      return { status: 200, body: await view(tx, moved) };
+      return { status: 200, body: await view(tx, await takeStep(tx, f, store, step)) };
     },
   });
 
-export const markShipped = storeStep('ship', '/orders/:orderId/ship', 'The claiming store hands a booked order to the courier', (tx, f, store) =>
-  tx.emit(OrderShipped, f.order_id, { orderId: f.order_id, store, tracking: f.tracking ?? '' }),
-);
+export const markShipped = storeStep('ship', '/orders/:orderId/ship', 'The claiming store hands a booked order to the courier');
 
-export const markReady = storeStep('ready', '/orders/:orderId/ready', 'Click & collect: the claiming store has the order ready for the customer', (tx, f, store) =>
-  tx.emit(OrderReadyForPickup, f.order_id, { orderId: f.order_id, store }),
-);
+export const markReady = storeStep('ready', '/orders/:orderId/ready', 'Click & collect: the claiming store has the order ready for the customer');
 
-export const markCollected = storeStep('collect', '/orders/:orderId/collected', 'Click & collect: the customer collected the order at the claiming store', (tx, f, store) =>
-  tx.emit(OrderCollected, f.order_id, { orderId: f.order_id, store }),
-);
+export const markCollected = storeStep('collect', '/orders/:orderId/collected', 'Click & collect: the customer collected the order at the claiming store');
 
 export const confirmReceived = route({
   method: 'POST',
@@ -248,9 +212,7 @@ export const confirmReceived = route({
   errors: { 404: "no fulfilment of this order, or not the caller's", 409: 'the order is not shipped yet, or changed meanwhile' },
   handler: async ({ params, principal }, tx) => {
     const f = await visible(tx, principal, params.orderId);
-    const received = await move(tx, f, 'receive');
-    tx.emit(OrderReceived, f.order_id, { orderId: f.order_id, customerId: principal.subject });
-    return { status: 200, body: await view(tx, received) };
+    return { status: 200, body: await view(tx, await confirmReceipt(tx, f, principal.subject)) };
   },
 });
 

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { isDue, MODE_OF, nextRound, offereesFor, transition, unregistered, type FulfilmentAction, type FulfilmentStatus } from '../domain/fulfilment.js';
+import {
+  claimBy,
+  isDue,
+  mayWorkOn,
+  MODE_OF,
+  nextRound,
+  offereesFor,
+  roundAfterGiveBack,
+  transition,
+  unregistered,
+  type FulfilmentAction,
+  type FulfilmentStatus,
+} from '../domain/fulfilment.js';
 
 const ACTIONS: FulfilmentAction[] = ['claim', 'give_back', 'book', 'ship', 'receive', 'ready', 'collect'];
 const STATUSES: FulfilmentStatus[] = ['offered', 'claimed', 'booked', 'shipped', 'received', 'ready', 'collected'];
@@ -73,6 +85,39 @@ describe('offer rounds', () => {
     expect(nextRound(1)).toBe(2);
     expect(nextRound(2)).toBe(3);
     expect(nextRound(3)).toBeUndefined();
+  });
+
+  it('offers a given-back order in the next round, or in the last one again', () => {
+    expect(roundAfterGiveBack(1)).toBe(2);
+    expect(roundAfterGiveBack(2)).toBe(3);
+    expect(roundAfterGiveBack(3)).toBe(3);
+  });
+});
+
+describe('claiming an order', () => {
+  const offered = { status: 'offered' as const, claimedBy: null };
+
+  it('the first claim of a store it is offered to wins', () => {
+    expect(claimBy(offered, 'ST_SH_001', true)).toEqual({ ok: true, value: 'claim' });
+  });
+
+  it('a store it is not offered to may not claim it', () => {
+    expect(claimBy(offered, 'ST_BJ_001', false)).toEqual({ ok: false, error: { kind: 'not_offered' } });
+  });
+
+  it("the winner's repeat is told it holds the order, whether or not it is still among those offered", () => {
+    expect(claimBy({ status: 'claimed', claimedBy: 'ST_SH_001' }, 'ST_SH_001', false)).toEqual({ ok: true, value: 'held' });
+  });
+
+  it('a later claim is told who got there first, or how far the order is', () => {
+    expect(claimBy({ status: 'claimed', claimedBy: 'ST_SH_001' }, 'ST_BJ_001', true)).toEqual({ ok: false, error: { kind: 'taken', reason: 'is claimed by ST_SH_001' } });
+    expect(claimBy({ status: 'cancelled', claimedBy: null }, 'ST_BJ_001', true)).toEqual({ ok: false, error: { kind: 'taken', reason: 'is cancelled' } });
+  });
+
+  it('only the claiming store works on a claimed order; an unclaimed one waits for any', () => {
+    expect(mayWorkOn('ST_SH_001', 'ST_SH_001')).toBe(true);
+    expect(mayWorkOn('ST_SH_001', 'ST_BJ_001')).toBe(false);
+    expect(mayWorkOn(null, 'ST_BJ_001')).toBe(true);
   });
 });
 

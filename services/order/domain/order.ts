@@ -64,8 +64,6 @@ export interface SagaStep {
 }
 
 
-export const isFinal = (status: OrderStatus): boolean => ['rejected', 'cancelled', 'completed', 'returned'].includes(status);
-
 /** What the customer owes: the subtotal less coupons. */
 export const amountDue = (s: Pick<SagaState, 'subtotal' | 'discount'>): number => Math.max(0, s.subtotal - s.discount);
 

@@ -45,18 +45,3 @@ export function validateHours(hours: Record<string, DayHours | undefined>): Resu
   }
   return ok(valid);
 }
-
-/** `Date#getUTCDay` numbering: 0 is Sunday. */
-const DAY_NUMBERS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/**
- * Whether a store is open at an instant. Hours are local time, so the caller
- * says how far the store's clock is from UTC (China: +480 minutes, all year).
- */
-export function isOpenAt(hours: OpeningHours, at: Date, utcOffsetMinutes: number): boolean {
-  const local = new Date(at.getTime() + utcOffsetMinutes * 60_000);
-  const today = hours[DAY_NUMBERS[local.getUTCDay()]!];
-  if (!today) return false;
-  const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
-  return minute >= minutesOf(today.open) && minute < minutesOf(today.close);
-}

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isOpenAt, minutesOf, validateHours, type OpeningHours } from '../domain/hours.js';
+import { minutesOf, validateHours } from '../domain/hours.js';
 
 const TEN_TO_TEN = { open: '10:00', close: '22:00' };
-/** China Standard Time, UTC+8 all year. */
-const CST = 8 * 60;
 
 describe('validateHours', () => {
   it('accepts a week of days that close after they open, and days left out (closed)', () => {
@@ -55,37 +53,5 @@ describe('minutesOf', () => {
     ['24:00', 1440],
   ])('%s is %i minutes after midnight', (time, minutes) => {
     expect(minutesOf(time)).toBe(minutes);
-  });
-});
-
-describe('isOpenAt', () => {
-  // 2025-03-03 is a Monday.
-  const hours: OpeningHours = { mon: TEN_TO_TEN, tue: { open: '00:00', close: '24:00' } };
-  const at = (iso: string) => new Date(iso);
-
-  it('is open from the opening minute to just before the closing minute, in local time', () => {
-    expect(isOpenAt(hours, at('2025-03-03T09:59:00+08:00'), CST)).toBe(false);
-    expect(isOpenAt(hours, at('2025-03-03T10:00:00+08:00'), CST)).toBe(true);
-    expect(isOpenAt(hours, at('2025-03-03T21:59:59+08:00'), CST)).toBe(true);
-    expect(isOpenAt(hours, at('2025-03-03T22:00:00+08:00'), CST)).toBe(false);
-  });
-
-  it('reads the weekday in local time, not UTC: Monday 23:30 UTC is Tuesday morning in Shanghai', () => {
-    expect(isOpenAt(hours, at('2025-03-03T23:30:00Z'), 0)).toBe(false); // Monday, after closing
-    expect(isOpenAt(hours, at('2025-03-03T23:30:00Z'), CST)).toBe(true); // Tuesday 07:30, open all day
-  });
-
-  it('applies a negative offset', () => {
-    // 14:00 UTC on Monday is 10:00 in UTC-4.
-    expect(isOpenAt(hours, at('2025-03-03T14:00:00Z'), -240)).toBe(true);
-    expect(isOpenAt(hours, at('2025-03-03T13:59:00Z'), -240)).toBe(false);
-  });
-
-  it('a day open until 24:00 is open in its last minute', () => {
-    expect(isOpenAt(hours, at('2025-03-04T23:59:30+08:00'), CST)).toBe(true);
-  });
-
-  it('a day left out is closed all day', () => {
-    expect(isOpenAt(hours, at('2025-03-05T12:00:00+08:00'), CST)).toBe(false); // Wednesday
   });
 });

@@ -93,9 +93,3 @@ export function acrossTenants<T>(reason: string, fn: () => T): T {
   const across = Object.create(outer, { tenant: { value: undefined, writable: true, enumerable: true }, acrossTenants: { value: reason, writable: true, enumerable: true } }) as RequestContext;
   return storage.run(across, fn);
 }
-
-/** A signal that fires after `ms`, or earlier when `parent` fires. */
-export function deadlineSignal(ms: number, parent?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return parent ? AbortSignal.any([parent, timeout]) : timeout;
-}

@@ -1,8 +1,8 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
-import { handlerFor, notFound, routeFor, statement } from '@omnishop/kit';
+import { handlerFor, notFound, routeFor, statement, type KitTables } from '@omnishop/kit';
 import type { Paid, PointsReason, Standing, Tier } from './domain/points.js';
 
-export interface CustomerTables {
+export interface CustomerTables extends KitTables {
   /** A customer of the brand; `id` is their token subject. The name is unknown until they give it. */
   member: { tenant: string; id: string; name: string | null; tier: Tier; joined_at: string };
   points_entry: {

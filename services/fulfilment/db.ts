@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
-import { handlerFor, routeFor, statement } from '@omnishop/kit';
+import { handlerFor, routeFor, statement, type KitTables } from '@omnishop/kit';
 import type { StoreRegisterTables } from '@omnishop/store-register';
 import type { FulfilmentMode, FulfilmentStatus } from './domain/fulfilment.js';
 
-export interface FulfilmentTables extends StoreRegisterTables {
+export interface FulfilmentTables extends KitTables, StoreRegisterTables {
   fulfilment: {
     tenant: string;
     order_id: string;

@@ -1,10 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
-import { notFound, routeFor, type Role } from '@omnishop/kit';
+import { notFound, routeFor, type Role, type KitTables } from '@omnishop/kit';
 import type { StoreRegisterTables } from '@omnishop/store-register';
 
 export type UserStatus = 'active' | 'disabled';
 
-export interface GatewayTables extends StoreRegisterTables {
+export interface GatewayTables extends KitTables, StoreRegisterTables {
   /** A person who signs in: staff of a brand, a customer, or an operator of the platform. */
   app_user: {
     id: string;

@@ -1,9 +1,9 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
-import { handlerFor, routeFor, statement } from '@omnishop/kit';
+import { handlerFor, routeFor, statement, type KitTables } from '@omnishop/kit';
 import type { Balance, MovementKind, ReservationStatus } from './domain/stock.js';
 import type { StoreRegisterTables } from '@omnishop/store-register';
 
-export interface InventoryTables extends StoreRegisterTables {
+export interface InventoryTables extends KitTables, StoreRegisterTables {
   sku: { tenant: string; sku: string };
   balance: { tenant: string; sku: string; location: string; on_hand: number; reserved: number };
   movement: {

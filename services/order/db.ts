@@ -1,9 +1,10 @@
+import type { InChargeTables } from '@omnishop/in-charge';
 import type { Generated, Insertable } from 'kysely';
-import { handlerFor, routeFor, statement } from '@omnishop/kit';
+import { handlerFor, routeFor, statement, type KitTables } from '@omnishop/kit';
 import type { OrderStatus, PaymentMethod } from './domain/order.js';
 import type { StoreRegisterTables } from '@omnishop/store-register';
 
-export interface OrderTables extends StoreRegisterTables {
+export interface OrderTables extends KitTables, StoreRegisterTables, InChargeTables {
   sku_price: { tenant: string; sku: string; price: number; currency: string };
   orders: {
     seq: Generated<number>;

@@ -1,8 +1,9 @@
+import type { InChargeTables } from '@omnishop/in-charge';
 import type { Selectable } from 'kysely';
-import { handlerFor, routeFor, statement } from '@omnishop/kit';
+import { handlerFor, routeFor, statement, type KitTables } from '@omnishop/kit';
 import type { IntentStatus, PaymentMethod } from './domain/intent.js';
 
-export interface PaymentTables {
+export interface PaymentTables extends KitTables, InChargeTables {
   payment_intent: {
     id: string;
     tenant: string;

@@ -1,8 +1,8 @@
 import type { Generated, Kysely } from 'kysely';
-import { handlerFor, routeFor } from '@omnishop/kit';
+import { handlerFor, routeFor, type KitTables } from '@omnishop/kit';
 import type { CouponKind, CouponStatus, OfferedCoupon } from '@omnishop/pricing';
 
-export interface PromotionTables {
+export interface PromotionTables extends KitTables {
   campaign: { tenant: string; code: string; name: string; starts_at: string; ends_at: string; budget: number; spent: number; created_at: string };
   coupon_template: {
     tenant: string;

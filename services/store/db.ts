@@ -1,5 +1,5 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
-import { json, notFound, routeFor } from '@omnishop/kit';
+import { json, notFound, routeFor, type KitTables } from '@omnishop/kit';
 import type { OpeningHours } from './domain/hours.js';
 import type { StoreStatus, StoreType } from './contract.js';
 
@@ -7,7 +7,7 @@ export type TerminalStatus = 'active' | 'retired';
 export type StaffRole = 'clerk' | 'store_manager';
 export type StaffStatus = 'active' | 'inactive';
 
-export interface StoreTables {
+export interface StoreTables extends KitTables {
   store: {
     tenant: string;
     code: string;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { forbidden, onEvent, type EventHandler, type Migrations, type Principal } from '@omnishop/kit';
+import { forbidden, onEvent, tablesOf, type EventHandler, type Migrations, type Principal } from '@omnishop/kit';
 import { isStoreStaff, mayActOnOrder } from './rule.js';
 import { OrderClaimed, OrderGivenBack } from '@omnishop/fulfilment/contract';
 
@@ -27,10 +27,10 @@ export const inChargeMigrations: Migrations = {
   },
 };
 
-const replica = <DB>(db: Kysely<DB>) => db as unknown as Kysely<InChargeTables>;
+const replica = tablesOf<InChargeTables>();
 
 /** Records `store` in charge of an order: the claiming store, or a till sale's store. */
-export async function putInCharge<DB>(db: Kysely<DB>, tenant: string, orderId: string, store: string): Promise<void> {
+export async function putInCharge<DB extends InChargeTables>(db: Kysely<DB>, tenant: string, orderId: string, store: string): Promise<void> {
   await replica(db)
     .insertInto('order_in_charge')
     .values({ tenant, order_id: orderId, store })
@@ -39,7 +39,7 @@ export async function putInCharge<DB>(db: Kysely<DB>, tenant: string, orderId: s
 }
 
 /** A claim puts the store in charge; giving the order back ends that store's charge (a later claim by another store stays). */
-export const inChargeHandlers = <DB>(): EventHandler<DB>[] => [
+export const inChargeHandlers = <DB extends InChargeTables>(): EventHandler<DB>[] => [
   onEvent<DB, typeof OrderClaimed.schema>(OrderClaimed, async (event, tx) => {
     await putInCharge(tx.db, event.tenant, event.data.orderId, event.data.store);
   }),
@@ -48,13 +48,13 @@ export const inChargeHandlers = <DB>(): EventHandler<DB>[] => [
   }),
 ];
 
-export async function storeInCharge<DB>(db: Kysely<DB>, tenant: string, orderId: string): Promise<string | undefined> {
+export async function storeInCharge<DB extends InChargeTables>(db: Kysely<DB>, tenant: string, orderId: string): Promise<string | undefined> {
   const row = await replica(db).selectFrom('order_in_charge').select('store').where('tenant', '=', tenant).where('order_id', '=', orderId).executeTakeFirst();
   return row?.store;
 }
 
 /** 403 saying why, when the caller is store staff of a store not in charge of the order. `tillStore`: a till sale's store, known to the caller. */
-export async function refuseUnlessInCharge<DB>(db: Kysely<DB>, principal: Principal, orderId: string, tillStore?: string | null): Promise<void> {
+export async function refuseUnlessInCharge<DB extends InChargeTables>(db: Kysely<DB>, principal: Principal, orderId: string, tillStore?: string | null): Promise<void> {
   if (!isStoreStaff(principal.role)) return; // spares the look-up
   const inCharge = tillStore ?? (await storeInCharge(db, principal.tenant, orderId));
   const may = mayActOnOrder(principal, { id: orderId, inCharge });

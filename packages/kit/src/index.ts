@@ -34,6 +34,7 @@ export * from './service/pipeline.js';
 export * from './service/problems.js';
 export * from './service/server.js';
 export * from './service/runtime.js';
+export * from './service/tables.js';
 export * from './rate-limit/index.js';
 export * from './service/openapi.js';
 export * from './metrics/index.js';

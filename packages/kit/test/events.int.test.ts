@@ -18,12 +18,11 @@ import {
   routeFor,
   ServiceRuntime,
   tokenAuthority,
-  type EventTables,
+  type KitTables,
 } from '../src/index.js';
-import type { Kysely } from 'kysely';
 
 /** A small service built from the kit alone: it records what it handled, and fails on request. */
-interface ProbeTables {
+interface ProbeTables extends KitTables {
   handled: { seq: number; event_id: string; key: string; n: number };
 }
 
@@ -111,7 +110,7 @@ const post = async (url: string, path: string, token: string, body?: unknown) =>
 
 const handled = (rt: ServiceRuntime<ProbeTables>) => rt.sdb.db.selectFrom('handled').selectAll().orderBy('seq').execute();
 const kitTable = (rt: ServiceRuntime<ProbeTables>, table: 'outbox' | 'processed_event') =>
-  acrossTenants('the test reads what the kit keeps', () => (rt.sdb.db as unknown as Kysely<EventTables>).selectFrom(table).selectAll().execute());
+  acrossTenants('the test reads what the kit keeps', () => rt.sdb.db.selectFrom(table).selectAll().execute());
 
 async function until(check: () => Promise<boolean>) {
   const deadline = Date.now() + 10_000;

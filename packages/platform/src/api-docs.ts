@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { documentedRoutes, openApiDocument, registerHealth, type DocumentedRoute, type OpenApiDocument, type ServiceDefinition } from '@omnishop/kit';
+import { documentedRoutes, openApiDocument, registerHealth, type DocumentedRoute, type OpenApiDocument, type KitTables, type ServiceDefinition } from '@omnishop/kit';
 
 /** Where the platform serves its one API document, and the page that browses it. */
 export const API_DOCUMENT = '/api/openapi.json';
@@ -10,7 +10,7 @@ export const API_PAGE = '/docs';
 
 import { TRACES_SERVICE } from './traces.js';
 
-type Described = Pick<ServiceDefinition<unknown>, 'name' | 'prefix' | 'description'>;
+type Described = Pick<ServiceDefinition<KitTables>, 'name' | 'prefix' | 'description'>;
 type Documented = Described & { routes: readonly DocumentedRoute[] };
 
 const ServiceIndex = Type.Object(

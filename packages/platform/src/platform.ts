@@ -18,6 +18,7 @@ import {
   type Logger,
   type RetryPolicy,
   type TokenAuthority,
+  type KitTables,
 } from '@omnishop/kit';
 import { catalogService } from '@omnishop/catalog';
 import { customerService } from '@omnishop/customer';
@@ -42,7 +43,7 @@ export interface Platform {
   auth: TokenAuthority;
   bus: Bus;
   /** The services running on this thread. */
-  runtimes: ServiceRuntime<unknown>[];
+  runtimes: ServiceRuntime<KitTables>[];
   /** Every service this process serves, on this thread or the service thread. */
   services: { name: string; prefix: string; description?: string }[];
   /** The heap of each other thread of this process (the service thread), beside process.memoryUsage()'s of this one. */
@@ -154,7 +155,8 @@ export async function startPlatform(
   const thread = await startThreadFor(config, onThread, logger, opts);
   const runtimes = definitions.map(
     (def) =>
-      new ServiceRuntime<unknown>(def as never, {
+      // Each service has a database type of its own; the platform knows them all as what they share, the kit's tables.
+      new ServiceRuntime<KitTables>(def as never, {
         dataDir: config.dataDir,
         databaseUrl: config.databaseUrl,
         databasePoolMax: config.databasePoolMax,

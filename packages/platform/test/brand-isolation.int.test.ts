@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_TENANT, ROLES, type EventEnvelope, type Role, type RouteDefinition } from '@omnishop/kit';
+import { PLATFORM_TENANT, ROLES, type EventEnvelope, type KitTables, type Role, type RouteDefinition } from '@omnishop/kit';
 import { OrderCompleted } from '@omnishop/order/contract';
 import { eventually, finalOrder, newKey, publishedEvents, settled, startTestPlatform, stockedSku, type ApiResponse, type TestPlatform } from './harness.js';
 
@@ -134,7 +134,7 @@ describe('brand isolation: brand B probes every route with brand A ids and finds
   afterAll(() => t?.stop());
 
   /** Each route of each running service, its dead-letter admin routes included. */
-  function everyRoute(): { service: string; prefix: string; route: RouteDefinition<unknown> }[] {
+  function everyRoute(): { service: string; prefix: string; route: RouteDefinition<KitTables> }[] {
     return t.platform.runtimes.flatMap((r) => [...r.def.routes, ...r.adminRoutes()].map((route) => ({ service: r.name, prefix: r.def.prefix, route })));
   }
 
@@ -170,7 +170,7 @@ describe('brand isolation: brand B probes every route with brand A ids and finds
     }
   }
 
-  async function probe(token: string, role: Role, service: string, prefix: string, route: RouteDefinition<unknown>, path: string): Promise<void> {
+  async function probe(token: string, role: Role, service: string, prefix: string, route: RouteDefinition<KitTables>, path: string): Promise<void> {
     const body = sample(route.body);
     const res: ApiResponse<unknown> = await t.api(route.method, prefix + path, {
       token,

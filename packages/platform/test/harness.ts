@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
-import { acrossTenants, createLogger, type EventEnvelope, type EventTables, type Role } from '@omnishop/kit';
+import { acrossTenants, createLogger, type EventEnvelope, type Role } from '@omnishop/kit';
 import { platformDocument } from '../src/api-docs.js';
 import { eventually } from '../src/client.js';
 import { loadPlatformConfig, type PlatformConfig } from '../src/config.js';
@@ -193,7 +192,7 @@ export async function settled(t: Pick<TestPlatform, 'platform'>, timeoutMs = 30_
     for (const r of t.platform.runtimes) await r.relay.flush();
     const outboxes = await acrossTenants('the test waits for every brand\'s events', () =>
       Promise.all(
-        t.platform.runtimes.map((r) => (r.sdb.db as never as Kysely<EventTables>).selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
+        t.platform.runtimes.map((r) => r.sdb.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
       ),
     );
     const idle = outboxes.every((o) => Number(o.n) === 0) && Object.values(await t.platform.bus.lag()).every((n) => n === 0);

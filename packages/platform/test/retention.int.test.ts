@@ -2,10 +2,8 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acrossTenants, type EventTables, type IdempotencyTables, type RevocationTables } from '@omnishop/kit';
+import { acrossTenants, type KitTables } from '@omnishop/kit';
 import { eventually, finalOrder, newKey, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
-
-type KitTables = EventTables & IdempotencyTables & RevocationTables;
 
 const DAY_MS = 86_400_000;
 const eightDaysAgo = () => new Date(Date.now() - 8 * DAY_MS).toISOString();
@@ -20,7 +18,7 @@ describe('retention: old bookkeeping is pruned, recent kept, effects stay exactl
   let t: TestPlatform;
   let sku: string;
   const customer = () => t.token('customer', { subject: 'alice' });
-  const kit = (service: string) => t.platform.runtimes.find((r) => r.name === service)!.sdb.db as unknown as Kysely<KitTables>;
+  const kit = (service: string) => t.platform.runtimes.find((r) => r.name === service)!.sdb.db;
   const everywhere = <T>(fn: (db: Kysely<KitTables>) => Promise<T>) =>
     acrossTenants('the test reads and backdates every brand\'s bookkeeping', () => Promise.all(t.platform.runtimes.map((r) => fn(kit(r.name)))));
   const busLog = <T>(fn: (db: SQLite.Database) => T): T => {

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from '@omnishop/kit';
+import type { SkuView } from '../views.js';
 
 export interface Colour {
   code: string;
@@ -16,16 +17,6 @@ export interface StyleDraft {
   sizes: string[];
 }
 
-export interface Sku {
-  sku: string;
-  style: string;
-  colour: string;
-  colourName: string;
-  size: string;
-  price: number;
-  currency: string;
-}
-
 export type StyleRejection = { field: string; message: string };
 
 /** A SKU code names its style, colour and size: `TS1001-BLK-M`. */
@@ -37,7 +28,7 @@ function firstDuplicate(values: string[]): number {
 }
 
 /** A style is sold as every colour in every size. */
-export function skusOf(style: StyleDraft): Result<Sku[], StyleRejection> {
+export function skusOf(style: StyleDraft): Result<SkuView[], StyleRejection> {
   const dupColour = firstDuplicate(style.colours.map((c) => c.code));
   if (dupColour >= 0) return err({ field: `body.colours.${dupColour}.code`, message: 'repeats another colour' });
   const dupSize = firstDuplicate(style.sizes);

@@ -2,36 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { Code, conflict, Currency, decodeCursor, Money, Name, notFound, PageOf, PageQuery, ROLES, SkuCode, toPage, badRequest } from '@omnishop/kit';
 import { SkuCreated, SkuPriceChanged } from '../contract.js';
 import { skusOf } from '../domain/style.js';
-import { route, type CatalogTables } from '../db.js';
-
-const SkuView = Type.Object({
-  sku: Type.String(),
-  style: Type.String(),
-  colour: Type.String(),
-  colourName: Type.String(),
-  size: Type.String(),
-  price: Type.Integer(),
-  currency: Type.String(),
-}, { title: 'Sku', description: 'A SKU: one colour in one size of a style, with its price' });
-
-const StyleView = Type.Object({
-  code: Type.String(),
-  name: Type.String(),
-  category: Type.String(),
-  season: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  skus: Type.Array(SkuView),
-}, { title: 'Style', description: 'A style with every SKU it is sold as' });
-
-const skuView = (r: CatalogTables['sku']) => ({
-  sku: r.sku,
-  style: r.style,
-  colour: r.colour,
-  colourName: r.colour_name,
-  size: r.size,
-  price: r.price,
-  currency: r.currency,
-});
+import { route } from '../db.js';
+import { SkuView, StyleSummary, StyleView, skuView, styleSummary, styleView } from '../views.js';
 
 export const createStyle = route({
   method: 'POST',
@@ -61,11 +33,8 @@ export const createStyle = route({
     const tenant = principal.tenant;
     const exists = await tx.db.selectFrom('style').select('code').where('tenant', '=', tenant).where('code', '=', body.code).executeTakeFirst();
     if (exists) throw conflict('style-exists', `style ${body.code} already exists`);
-    const createdAt = new Date().toISOString();
-    await tx.db
-      .insertInto('style')
-      .values({ tenant, code: body.code, name: body.name, category: body.category, season: body.season ?? null, created_at: createdAt })
-      .execute();
+    const style = { tenant, code: body.code, name: body.name, category: body.category, season: body.season ?? null, created_at: new Date().toISOString() };
+    await tx.db.insertInto('style').values(style).execute();
     const rows = skus.value.map((s) => ({
       tenant,
       sku: s.sku,
@@ -80,8 +49,7 @@ export const createStyle = route({
     for (const s of skus.value) {
       tx.emit(SkuCreated, s.sku, { sku: s.sku, style: s.style, name: body.name, colour: s.colour, size: s.size, price: s.price, currency: s.currency });
     }
-    const view = { code: body.code, name: body.name, category: body.category, season: body.season ?? null, createdAt, skus: rows.map(skuView) };
-    return { status: 201, body: view, headers: { location: `/api/catalog/styles/${body.code}` } };
+    return { status: 201, body: styleView(style, rows), headers: { location: `/api/catalog/styles/${body.code}` } };
   },
 });
 
@@ -91,7 +59,7 @@ export const listStyles = route({
   summary: 'Styles of the brand, by code',
   roles: ROLES,
   query: Type.Object({ ...PageQuery, category: Type.Optional(Name) }),
-  response: { 200: PageOf(Type.Omit(StyleView, ['skus'], { title: 'StyleSummary', description: 'A style without its SKUs' })) },
+  response: { 200: PageOf(StyleSummary) },
   handler: async ({ query, principal }, tx) => {
     const after = decodeCursor<string>(query.cursor, 'string');
     let q = tx.db.selectFrom('style').selectAll().where('tenant', '=', principal.tenant).orderBy('code').limit(query.limit + 1);
@@ -102,7 +70,7 @@ export const listStyles = route({
     return {
       status: 200,
       body: {
-        items: page.items.map((r) => ({ code: r.code, name: r.name, category: r.category, season: r.season, createdAt: r.created_at })),
+        items: page.items.map(styleSummary),
         nextCursor: page.nextCursor,
       },
     };
@@ -121,10 +89,7 @@ export const getStyle = route({
     const style = await tx.db.selectFrom('style').selectAll().where('tenant', '=', principal.tenant).where('code', '=', params.code).executeTakeFirst();
     if (!style) throw notFound('style', params.code);
     const skus = await tx.db.selectFrom('sku').selectAll().where('tenant', '=', principal.tenant).where('style', '=', params.code).orderBy('sku').execute();
-    return {
-      status: 200,
-      body: { code: style.code, name: style.name, category: style.category, season: style.season, createdAt: style.created_at, skus: skus.map(skuView) },
-    };
+    return { status: 200, body: styleView(style, skus) };
   },
 });
 

@@ -145,7 +145,7 @@ async function claimedByCaller(tx: Tx<T>, principal: Principal, orderId: string)
   return { f, store };
 }
 
-export const giveBack = route({
+export const giveBackOrder = route({
   method: 'POST',
   url: '/orders/:orderId/give-back',
   summary: 'The claiming store gives an order back; it is offered again in the next round',
@@ -216,4 +216,4 @@ export const confirmReceived = route({
   },
 });
 
-export const fulfilmentRoutes = [listOffers, getFulfilment, claimOrder, giveBack, bookShipment, markShipped, markReady, markCollected, confirmReceived];
+export const fulfilmentRoutes = [listOffers, getFulfilment, claimOrder, giveBackOrder, bookShipment, markShipped, markReady, markCollected, confirmReceived];

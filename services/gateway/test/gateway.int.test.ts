@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import type { Kysely } from 'kysely';
-import { acrossTenants, createLogger, DEFAULT_KID, ISSUER, type ProblemBody, type RevocationTables } from '@omnishop/kit';
+import { acrossTenants, createLogger, DEFAULT_KID, ISSUER, type ProblemBody } from '@omnishop/kit';
 import { DEMO_JWT_SECRET, loadPlatformConfig } from '../../../packages/platform/src/config.js';
 import { startPlatform, type Platform } from '../../../packages/platform/src/platform.js';
 import { eventually, freshPostgresDatabase, newKey, openStores, request, type ApiOptions, type ApiResponse } from '../../../packages/platform/test/harness.js';
@@ -142,7 +141,7 @@ describe('gateway: sign-in, refresh, sign-out, revocation', () => {
     const order = t.platform.runtimes.find((r) => r.name === 'order')!;
     await eventually(async () => {
       const rows = await acrossTenants('the test reads what the service stored', () =>
-        (order.sdb.db as never as Kysely<RevocationTables>).selectFrom('access_revocation').select('subject').execute(),
+        order.sdb.db.selectFrom('access_revocation').select('subject').execute(),
       );
       return rows.some((r) => r.subject === fay.id) ? true : undefined;
     }, 'the order service to record the revocation');

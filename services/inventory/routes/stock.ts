@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { audit, choice, Code, decodeCursor, forbidden, notFound, PageQuery, ROLES, SkuCode, toPage, unprocessable } from '@omnishop/kit';
-import { adjust, available, receive, type StockRejection } from '../domain/stock.js';
+import { adjust, available, receive, type Balance, type StockRejection } from '../domain/stock.js';
 import { requireOpenLocation } from '@omnishop/store-register';
 import { recordMovement } from '../commands.js';
 import { balanceAt, route, type MovementRow } from '../db.js';
@@ -11,6 +11,9 @@ const BalanceView = Type.Object(
 );
 
 const Totals = Type.Object({ onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }, { title: 'StockTotals', description: 'Stock summed over locations or movements' });
+
+/** A balance as it is answered: with what of it may still be promised. */
+const totals = (b: Balance) => ({ onHand: b.onHand, reserved: b.reserved, available: available(b) });
 
 const MovementView = Type.Object({
   seq: Type.Integer(),
@@ -81,7 +84,7 @@ export const recordStockMovement = route({
     await audit(tx.db, { action: `stock.${body.kind}`, target: `${body.sku} at ${body.location}: ${body.qty}` });
     return {
       status: 201,
-      body: { movement: movementView(recorded.movement), balance: { location: body.location, ...recorded.balance, available: available(recorded.balance) } },
+      body: { movement: movementView(recorded.movement), balance: { location: body.location, ...totals(recorded.balance) } },
     };
   },
 });
@@ -104,10 +107,9 @@ export const getStock = route({
       const known = await tx.db.selectFrom('sku').select('sku').where('tenant', '=', principal.tenant).where('sku', '=', query.sku).executeTakeFirst();
       if (!known) throw notFound('SKU', query.sku);
     }
-    const locations = rows.map((r) => ({ location: r.location, onHand: r.on_hand, reserved: r.reserved, available: r.on_hand - r.reserved }));
-    const onHand = locations.reduce((s, l) => s + l.onHand, 0);
-    const reserved = locations.reduce((s, l) => s + l.reserved, 0);
-    return { status: 200, body: { sku: query.sku, locations, total: { onHand, reserved, available: onHand - reserved } } };
+    const balances = rows.map((r) => ({ location: r.location, onHand: r.on_hand, reserved: r.reserved }));
+    const total = { onHand: balances.reduce((s, l) => s + l.onHand, 0), reserved: balances.reduce((s, l) => s + l.reserved, 0) };
+    return { status: 200, body: { sku: query.sku, locations: balances.map((b) => ({ location: b.location, ...totals(b) })), total: totals(total) } };
   },
 });
 
@@ -134,7 +136,7 @@ export const getLedger = route({
       .executeTakeFirst();
     const balance = { onHand: Number(sums?.on_hand ?? 0), reserved: Number(sums?.reserved ?? 0) };
     const page = toPage(rows, query.limit, (r) => r.seq);
-    return { status: 200, body: { items: page.items.map(movementView), nextCursor: page.nextCursor, balance: { ...balance, available: available(balance) } } };
+    return { status: 200, body: { items: page.items.map(movementView), nextCursor: page.nextCursor, balance: totals(balance) } };
   },
 });
 

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { err, ok, type Result } from '@omnishop/kit';
+import { Type, type Static } from '@sinclair/typebox';
+import { choice, err, ok, type Result } from '@omnishop/kit';
 
 /**
  * What the wallet provider tells us about a payment, asynchronously. It is
@@ -7,24 +8,26 @@ import { err, ok, type Result } from '@omnishop/kit';
  * canonical string of every field in a fixed order, so nothing in it can be
  * changed, and carries its own id and time, so it cannot be replayed.
  */
-export interface WalletNotification {
-  /** Unique per notification; a second one with the same id is a replay. */
-  notificationId: string;
-  /** The brand the intent belongs to: a callback carries no token, so this is the tenant, once verified. */
-  tenant: string;
-  intentId: string;
-  providerRef: string;
-  outcome: 'success' | 'failure';
-  amount: number;
-  currency: string;
-  /** ISO instant the provider sent it. */
-  timestamp: string;
-}
-
-export interface SignedNotification extends WalletNotification {
-  /** Lowercase hex HMAC-SHA256 of canonicalNotification(). */
-  signature: string;
-}
+export const SignedNotification = Type.Object(
+  {
+    // Unique per notification; a second one with the same id is a replay.
+    notificationId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w.:-]+$' }),
+    // The brand the intent belongs to: a callback carries no token, so this is the tenant, once verified.
+    tenant: Type.String({ minLength: 1, maxLength: 100 }),
+    intentId: Type.String({ minLength: 1, maxLength: 100 }),
+    providerRef: Type.String({ minLength: 1, maxLength: 100 }),
+    outcome: choice(['success', 'failure']),
+    amount: Type.Integer({ minimum: 0 }),
+    currency: Type.String({ minLength: 1, maxLength: 10 }),
+    // ISO instant the provider sent it.
+    timestamp: Type.String({ minLength: 1, maxLength: 40 }),
+    // Lowercase hex HMAC-SHA256 of canonicalNotification().
+    signature: Type.String({ minLength: 1, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+export type SignedNotification = Static<typeof SignedNotification>;
+export type WalletNotification = Omit<SignedNotification, 'signature'>;
 
 /** The exact string signed: a JSON array in a fixed order, so no field can bleed into another. */
 export function canonicalNotification(n: WalletNotification): string {

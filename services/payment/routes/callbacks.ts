@@ -1,8 +1,8 @@
 import { actForTenant, notFound, Problem, unprocessable } from '@omnishop/kit';
-import { verifyNotification, type NotificationRejection } from '../domain/notification.js';
+import { SignedNotification, verifyNotification, type NotificationRejection } from '../domain/notification.js';
 import { queries, route } from '../db.js';
 import { settleByNotification } from '../commands.js';
-import { IntentView, intentView, intentViewOf, SignedNotificationBody } from './schemas.js';
+import { IntentView, intentView, intentViewOf } from './schemas.js';
 import { Type } from '@sinclair/typebox';
 
 const REJECTIONS: Record<NotificationRejection, () => Problem> = {
@@ -27,7 +27,7 @@ export const walletCallback = (opts: { secret: string; windowMs: number }) =>
     roles: 'public',
     // Its order already waits on it: refusing it for load would only hold that order back.
     alwaysAdmitted: true,
-    body: SignedNotificationBody,
+    body: SignedNotification,
     response: {
       200: Type.Object(
         { applied: Type.Boolean({ description: 'false: the intent was settled before, and nothing changed' }), intent: IntentView },

@@ -57,21 +57,6 @@ export const intentView = (r: IntentRow, refunds: RefundRow[]) => ({
   updatedAt: r.updated_at,
 });
 
-export const SignedNotificationBody = Type.Object(
-  {
-    notificationId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w.:-]+$' }),
-    tenant: Type.String({ minLength: 1, maxLength: 100 }),
-    intentId: Type.String({ minLength: 1, maxLength: 100 }),
-    providerRef: Type.String({ minLength: 1, maxLength: 100 }),
-    outcome: choice(['success', 'failure']),
-    amount: Type.Integer({ minimum: 0 }),
-    currency: Type.String({ minLength: 1, maxLength: 10 }),
-    timestamp: Type.String({ minLength: 1, maxLength: 40 }),
-    signature: Type.String({ minLength: 1, maxLength: 256 }),
-  },
-  { additionalProperties: false },
-);
-
 /** Intents as readers see them: each with its refunds, read in one query. */
 export async function intentViews(tx: Tx<PaymentTables>, intents: IntentRow[]) {
   const ids = intents.map((i) => i.id);

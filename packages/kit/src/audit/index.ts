@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Generated, Kysely } from 'kysely';
 import type { Principal } from '../auth/index.js';
 import { currentContext } from '../context/index.js';
-import { withSequence, type Migrations } from '../db/index.js';
+import { tablesOf, withSequence, type Migrations } from '../db/index.js';
 import { decodeCursor, toPage, type Page } from '../db/pagination.js';
 import { choice } from '../schema/index.js';
 
@@ -40,6 +40,8 @@ export interface AuditEntry {
   tenant?: string;
 }
 
+const auditLog = tablesOf<AuditTables>();
+
 export const auditMigrations: Migrations = {
   '0000-kit-audit': async (db, dialect) => {
     await withSequence(db.schema.createTable('audit_log'), 'seq', dialect)
@@ -57,12 +59,12 @@ export const auditMigrations: Migrations = {
 };
 
 /** Records one action in the database (transaction) given: pass the handler's `tx.db`. */
-export async function audit<DB>(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
+export async function audit<DB extends AuditTables>(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
   const ctx = currentContext();
   const actor = entry.actor ?? ctx?.principal;
   const tenant = entry.tenant ?? actor?.tenant ?? ctx?.tenant;
   if (!tenant) throw new Error(`audit ${entry.action}: no tenant; pass entry.tenant`);
-  await (db as unknown as Kysely<AuditTables>)
+  await auditLog(db)
     .insertInto('audit_log')
     .values({
       tenant,
@@ -88,9 +90,9 @@ export const AuditRecordView = Type.Object({
 }, { title: 'AuditRecord', description: 'Who did what to which target, when, with what outcome' });
 
 /** A page of the audit log, oldest first; of one tenant unless `tenant` is undefined (an operator's view). */
-export async function auditPage<DB>(db: Kysely<DB>, filter: { tenant?: string; limit: number; cursor?: string }): Promise<Page<unknown>> {
+export async function auditPage<DB extends AuditTables>(db: Kysely<DB>, filter: { tenant?: string; limit: number; cursor?: string }): Promise<Page<unknown>> {
   const after = decodeCursor<number>(filter.cursor, 'number');
-  let q = (db as unknown as Kysely<AuditTables>).selectFrom('audit_log').selectAll().orderBy('seq').limit(filter.limit + 1);
+  let q = auditLog(db).selectFrom('audit_log').selectAll().orderBy('seq').limit(filter.limit + 1);
   if (filter.tenant !== undefined) q = q.where('tenant', '=', filter.tenant);
   if (after !== undefined) q = q.where('seq', '>', after);
   const page = toPage(await q.execute(), filter.limit, (r) => Number(r.seq));

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import type { Migrations } from '../db/index.js';
+import { tablesOf, type Migrations } from '../db/index.js';
 import { choice } from '../schema/index.js';
 import { defineEvent } from '../events/envelope.js';
 import { onEvent, type EventHandler } from '../events/consumer.js';
@@ -26,6 +26,8 @@ export interface RevocationTables {
   access_revocation: { tenant: string; subject: string; revoked_before: string };
 }
 
+const revocations = tablesOf<RevocationTables>();
+
 export const revocationMigrations: Migrations = {
   '0000-kit-revocation': async (db) => {
     await db.schema
@@ -39,9 +41,9 @@ export const revocationMigrations: Migrations = {
 };
 
 /** Records an AccessRevoked in the service's database and applies it to the authority at once. */
-export function revocationHandler<DB>(auth: TokenAuthority): EventHandler<DB> {
+export function revocationHandler<DB extends RevocationTables>(auth: TokenAuthority): EventHandler<DB> {
   return onEvent<DB, typeof AccessRevoked.schema>(AccessRevoked, async (event, tx) => {
-    const db = tx.db as unknown as Kysely<RevocationTables>;
+    const db = revocations(tx.db);
     const row = { tenant: event.tenant, subject: event.data.subject, revoked_before: event.data.before };
     // ISO instants of one format order as text: the later revocation wins.
     await db
@@ -54,7 +56,7 @@ export function revocationHandler<DB>(auth: TokenAuthority): EventHandler<DB> {
 }
 
 /** Applies every recorded revocation to the authority: at start, and now and then for what replicas recorded. */
-export async function loadRevocations(db: Kysely<RevocationTables>, auth: TokenAuthority): Promise<void> {
-  const rows = await db.selectFrom('access_revocation').selectAll().execute();
+export async function loadRevocations<DB extends RevocationTables>(db: Kysely<DB>, auth: TokenAuthority): Promise<void> {
+  const rows = await revocations(db).selectFrom('access_revocation').selectAll().execute();
   for (const r of rows) auth.revoke({ tenant: r.tenant, subject: r.subject, before: new Date(r.revoked_before) });
 }

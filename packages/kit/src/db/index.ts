@@ -144,6 +144,18 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against the schema as it was then, not as typed now
 export type AnyDb = Kysely<any>;
+
+/**
+ * A service's database seen as the part of its tables some code knows: `tablesOf<EventTables>()(tx.db)` for the
+ * kit's outbox, a shared package's replica. The service's type has those tables (its database type extends
+ * KitTables and the packages' tables it composes); the compiler still needs telling, once, here, because
+ * Kysely<DB> is invariant in DB (its callbacks take a Transaction<DB> back), so a database of more tables is not
+ * one of fewer to it.
+ */
+export const tablesOf =
+  <Part>() =>
+  <DB extends Part>(db: Kysely<DB>): Kysely<Part> =>
+    db as unknown as Kysely<Part>;
 export type MigrationStep = (db: AnyDb, dialect: Dialect) => Promise<void>;
 /** Named migration steps; they run in name order, each once. */
 export type Migrations = Record<string, MigrationStep>;
@@ -155,13 +167,13 @@ export type Migrations = Record<string, MigrationStep>;
 export function migrate<DB>(sdb: ServiceDatabase<DB>, service: string, migrations: Migrations): Promise<string[]> {
   return acrossTenants('schema migrations span every brand', async () => {
     const applied = await applyMigrations(sdb, service, migrations);
-    await sdb.tenantScope.learn(sdb.db as unknown as AnyDb, sdb.dialect);
+    await sdb.tenantScope.learn(sdb.db as AnyDb, sdb.dialect);
     return applied;
   });
 }
 
 async function applyMigrations<DB>(sdb: ServiceDatabase<DB>, service: string, migrations: Migrations): Promise<string[]> {
-  const db = sdb.db as unknown as AnyDb;
+  const db: AnyDb = sdb.db;
   if (sdb.dialect === 'postgres') await sql`create schema if not exists ${sql.id(service)}`.execute(db);
   const all: Record<string, Migration> = {};
   for (const [name, step] of Object.entries(migrations)) all[name] = { up: (target) => step(target, sdb.dialect) };

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/index.js';
 import { runWithContext, withDeadline, type RequestContext } from '../context/index.js';
-import { savepoint, statement } from '../db/index.js';
+import { savepoint, statement, tablesOf } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { annotate, SpanKind, startSpan } from '../trace/index.js';
 import type { Tx, UnitOfWork } from '../transaction/index.js';
@@ -50,6 +50,8 @@ export interface DeadLetter {
   envelope: EventEnvelope;
 }
 
+const kitTables = tablesOf<EventTables>();
+
 const markProcessed = statement<EventTables, { consumer: string; eventId: string; at: string }>()((db, p) =>
   db
     .insertInto('processed_event')
@@ -95,7 +97,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * exponential backoff, then parked in the dead-letter table to be replayed.
  * Events are handled one at a time in bus order, which keeps per-key order.
  */
-export class Consumer<DB> implements Subscription {
+export class Consumer<DB extends EventTables> implements Subscription {
   readonly group: string;
   readonly types: string[];
   private readonly handlers = new Map<string, EventHandler<DB>>();
@@ -118,7 +120,7 @@ export class Consumer<DB> implements Subscription {
   }
 
   private get kitDb(): Kysely<EventTables> {
-    return this.uow.readOnly().db as unknown as Kysely<EventTables>;
+    return kitTables(this.uow.readOnly().db);
   }
 
   /** Span, context and behaviour record of handling one event. */
@@ -372,7 +374,7 @@ export class Consumer<DB> implements Subscription {
   }
 
   private async deadLetter(envelope: EventEnvelope, error: string, attempts: number, place: Place | undefined): Promise<void> {
-    await this.inUnit(place, (tx) => this.parked(tx.db as unknown as Kysely<EventTables>, envelope, error, attempts));
+    await this.inUnit(place, (tx) => this.parked(kitTables(tx.db), envelope, error, attempts));
   }
 
   private async parked(db: Kysely<EventTables>, envelope: EventEnvelope, error: string, attempts: number): Promise<void> {

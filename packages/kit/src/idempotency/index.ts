@@ -68,7 +68,7 @@ const store = statement<IdempotencyTables, { key: string; status: number; respon
 );
 
 /** Returns the stored response of an earlier request with this key, or undefined when this request is the first. The brand is the context's. */
-export async function claimKey(db: Kysely<IdempotencyTables>, request: { key: string; hash: string }): Promise<StoredResponse | undefined> {
+export async function claimKey<DB extends IdempotencyTables>(db: Kysely<DB>, request: { key: string; hash: string }): Promise<StoredResponse | undefined> {
   if ((await claim.run(db, { key: request.key, hash: request.hash, at: new Date().toISOString() })) > 0) return undefined;
   const earlier = await earlierClaim.first(db, { key: request.key });
   if (!earlier) throw new Error(`idempotency key ${request.key} neither inserted nor found`);
@@ -85,6 +85,6 @@ export async function claimKey(db: Kysely<IdempotencyTables>, request: { key: st
   };
 }
 
-export async function storeResponse(db: Kysely<IdempotencyTables>, request: { key: string }, response: StoredResponse): Promise<void> {
+export async function storeResponse<DB extends IdempotencyTables>(db: Kysely<DB>, request: { key: string }, response: StoredResponse): Promise<void> {
   await store.run(db, { key: request.key, status: response.status, response: JSON.stringify(response.body), headers: response.headers ? JSON.stringify(response.headers) : null });
 }

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect, Migrations } from '../db/index.js';
+import { tablesOf, type Dialect, type Migrations } from '../db/index.js';
 import type { Bus } from '../events/bus.js';
 import type { JobDefinition } from './index.js';
+import type { KitTables } from '../service/tables.js';
 
 /** How long the kit's bookkeeping rows are kept, and how often the old ones are pruned. */
 export interface RetentionPolicy {
@@ -36,9 +37,6 @@ export function forgettableBefore(retentionCutoff: Date, oldestUnacknowledged: D
   return horizon < retentionCutoff ? horizon : retentionCutoff;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the kit's own tables, in any service's database
-type AnyDb = Kysely<any>;
-
 /** Time-ordered scans without an index on the hot tables: SQLite's rowid follows insertion; PostgreSQL gets BRIN indexes, which cost an insert next to nothing. */
 export const retentionMigrations: Migrations = {
   '0001-kit-retention': async (db, dialect) => {
@@ -53,7 +51,7 @@ export const retentionMigrations: Migrations = {
  * when the row is inserted) is before `before`. On SQLite it walks rowids from
  * the oldest and stops at the first recent row, so it reads about what it deletes.
  */
-async function pruneOldest(db: AnyDb, dialect: Dialect, table: string, column: string, before: Date): Promise<void> {
+async function pruneOldest(db: Kysely<KitTables>, dialect: Dialect, table: string, column: string, before: Date): Promise<void> {
   const t = sql.id(table);
   const c = sql.id(column);
   const at = before.toISOString();
@@ -73,13 +71,13 @@ async function pruneOldest(db: AnyDb, dialect: Dialect, table: string, column: s
  * minutes, the CLI refuses longer), and processed-event records that no
  * redelivery can need any more (see forgettableBefore).
  */
-export function retentionJob<DB>(group: string, dialect: Dialect, policy: RetentionPolicy, bus: Pick<Bus, 'oldestUnacknowledged'>): JobDefinition<DB> {
+export function retentionJob<DB extends KitTables>(group: string, dialect: Dialect, policy: RetentionPolicy, bus: Pick<Bus, 'oldestUnacknowledged'>): JobDefinition<DB> {
   return {
     name: 'prune-kit-tables',
     everyMs: policy.everyMs,
     acrossTenants: "the kit's bookkeeping of every brand ages on the same clock",
     async run(tx) {
-      const db = tx.db as unknown as AnyDb;
+      const db = tablesOf<KitTables>()(tx.db);
       const cutoff = new Date(Date.now() - policy.seconds * 1000);
       await pruneOldest(db, dialect, 'idempotency_key', 'created_at', cutoff);
       await db.deleteFrom('access_revocation').where('revoked_before', '<', cutoff.toISOString()).execute();

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Role, TokenAuthority } from '../auth/index.js';
 import { currentContext, runWithContext, withDeadline, type RequestContext } from '../context/index.js';
@@ -167,7 +166,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
  * (status, body and headers) and a failure leaves no claim. Reads, and the
  * rare route that opens its own transactions, run outside one.
  */
-export function routeHandler<DB>(uow: UnitOfWork<DB>, route: RouteDefinition<DB>) {
+export function routeHandler<DB extends IdempotencyTables>(uow: UnitOfWork<DB>, route: RouteDefinition<DB>) {
   const isPublic = route.roles === 'public';
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = currentContext()?.principal;
@@ -179,19 +178,18 @@ export function routeHandler<DB>(uow: UnitOfWork<DB>, route: RouteDefinition<DB>
         ? await route.handler(input, uow.readOnly())
         : await uow.run(async (tx) => {
             if (!route.idempotent || !principal) return route.handler(input, tx);
-            const db = tx.db as unknown as Kysely<IdempotencyTables>;
             const claim = {
               tenant: principal.tenant,
               key: String(request.headers[IDEMPOTENCY_HEADER]),
               hash: requestHash([route.method, request.url, principal.subject, request.body]),
             };
-            const earlier = await claimKey(db, claim);
+            const earlier = await claimKey(tx.db, claim);
             if (earlier) {
               replayed = true;
               return earlier;
             }
             const fresh = await route.handler(input, tx);
-            await storeResponse(db, claim, fresh);
+            await storeResponse(tx.db, claim, fresh);
             return fresh;
           });
     reply.code(result.status);

@@ -3,16 +3,16 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { audit, auditMigrations, auditPage, AuditRecordView } from '../audit/index.js';
 import type { Principal, Role, TokenAuthority } from '../auth/index.js';
-import { loadRevocations, revocationHandler, revocationMigrations, type RevocationTables } from '../auth/revocation.js';
+import { loadRevocations, revocationHandler, revocationMigrations } from '../auth/revocation.js';
 import { acrossTenants, PLATFORM_TENANT } from '../context/index.js';
-import { migrate, openDatabase, type Migrations, type ServiceDatabase } from '../db/index.js';
+import { migrate, openDatabase, tablesOf, type Migrations, type ServiceDatabase } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 import { PageOf, PageQuery } from '../schema/index.js';
 import type { Bus } from '../events/bus.js';
 import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
 import type { EventDefinition } from '../events/envelope.js';
 import { Relay } from '../events/relay.js';
-import { eventMigrations } from '../events/tables.js';
+import { eventMigrations, type EventTables } from '../events/tables.js';
 import type { Metrics } from '../metrics/index.js';
 import { serviceGauges } from '../metrics/service.js';
 import { idempotencyMigrations } from '../idempotency/index.js';
@@ -22,10 +22,10 @@ import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
 import { openApiDocument, routeSchema, type DocumentedRoute, type OpenApiDocument } from './openapi.js';
 import { routeHandler, type RouteConfig } from './pipeline.js';
 import { routeFor, type RouteDefinition } from './route.js';
-import type { Kysely } from 'kysely';
+import type { KitTables } from './tables.js';
 
 /** Everything that makes a service: what is special about it, and nothing else. */
-export interface ServiceDefinition<DB> {
+export interface ServiceDefinition<DB extends KitTables> {
   name: string;
   /** Where its API is mounted, e.g. `/api/orders`. */
   prefix: string;
@@ -38,7 +38,7 @@ export interface ServiceDefinition<DB> {
   jobs?: JobDefinition<DB>[];
 }
 
-export function defineService<DB>(def: ServiceDefinition<DB>): ServiceDefinition<DB> {
+export function defineService<DB extends KitTables>(def: ServiceDefinition<DB>): ServiceDefinition<DB> {
   return def;
 }
 
@@ -155,7 +155,7 @@ function asOperator<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
  * document and its dead-letter admin routes. The same runtime serves the
  * embedded platform (all services, one process) and a distributed process.
  */
-export class ServiceRuntime<DB> {
+export class ServiceRuntime<DB extends KitTables> {
   readonly name: string;
   readonly sdb: ServiceDatabase<DB>;
   readonly relay: Relay;
@@ -181,7 +181,7 @@ export class ServiceRuntime<DB> {
       sqliteSynchronous: opts.sqliteSynchronous,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
     });
-    this.relay = new Relay(this.sdb.db as never, opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name });
+    this.relay = new Relay(tablesOf<EventTables>()(this.sdb.db), opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? [], { queueLimitMs: opts.queueLimitMs });
     // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
@@ -198,7 +198,7 @@ export class ServiceRuntime<DB> {
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);
     this.jobs.start();
-    this.unwatch = this.opts.metrics?.watchService(serviceGauges(this.name, this.sdb as ServiceDatabase<unknown>, this.uow as UnitOfWork<unknown>));
+    this.unwatch = this.opts.metrics?.watchService(serviceGauges(this.name, this.sdb, this.uow));
   }
 
   /** Jobs stop, the outbox is flushed to the bus, the database closes. Call after the bus stopped delivering. */
@@ -217,8 +217,7 @@ export class ServiceRuntime<DB> {
   private async keepRevocationsInStep(): Promise<void> {
     const auth = this.opts.auth;
     if (!auth) return;
-    const db = this.sdb.db as unknown as Kysely<RevocationTables>;
-    const load = () => acrossTenants('every brand\'s revocations apply to the tokens this process verifies', () => loadRevocations(db, auth));
+    const load = () => acrossTenants('every brand\'s revocations apply to the tokens this process verifies', () => loadRevocations(this.sdb.db, auth));
     await load();
     this.revocationTimer = setInterval(() => void load().catch((error: unknown) => this.opts.logger.warn({ err: error, service: this.name }, 'revocations not re-read; trying again shortly')), this.opts.revocationRefreshMs ?? 5000);
     this.revocationTimer.unref();

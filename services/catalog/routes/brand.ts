@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Name, notFound, nowIso, ROLES } from '@omnishop/kit';
+import { Name, notFound, ROLES } from '@omnishop/kit';
+import { setBrand } from '../commands.js';
 import { route } from '../db.js';
 
 const Brand = Type.Object({ code: Type.String({ description: 'the brand (tenant)' }), name: Type.String(), updatedAt: Type.String() }, { title: 'Brand', description: "The brand's profile" });
@@ -12,12 +13,7 @@ export const putBrand = route({
   body: Type.Object({ name: Name }, { additionalProperties: false }),
   response: { 200: Brand },
   handler: async ({ body, principal }, tx) => {
-    const updatedAt = nowIso();
-    await tx.db
-      .insertInto('brand')
-      .values({ tenant: principal.tenant, name: body.name, updated_at: updatedAt })
-      .onConflict((oc) => oc.column('tenant').doUpdateSet({ name: body.name, updated_at: updatedAt }))
-      .execute();
+    const updatedAt = await setBrand(tx, principal.tenant, body.name);
     return { status: 200, body: { code: principal.tenant, name: body.name, updatedAt } };
   },
 });

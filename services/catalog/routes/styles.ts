@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Code, conflict, Currency, decodeCursor, Money, Name, notFound, PageOf, PageQuery, ROLES, SkuCode, toPage, badRequest } from '@omnishop/kit';
-import { SkuCreated, SkuPriceChanged } from '../contract.js';
-import { skusOf } from '../domain/style.js';
+import { addStyle, changePrice } from '../commands.js';
 import { route } from '../db.js';
 import { SkuView, StyleSummary, StyleView, skuView, styleSummary, styleView } from '../views.js';
 
@@ -27,29 +26,9 @@ export const createStyle = route({
   response: { 201: StyleView },
   errors: { 400: 'a colour or a size repeats another', 409: 'a style with this code exists (type `style-exists`)' },
   handler: async ({ body, principal }, tx) => {
-    const draft = { ...body, currency: body.currency ?? 'CNY' };
-    const skus = skusOf(draft);
-    if (!skus.ok) throw badRequest(skus.error.field, skus.error.message);
-    const tenant = principal.tenant;
-    const exists = await tx.db.selectFrom('style').select('code').where('tenant', '=', tenant).where('code', '=', body.code).executeTakeFirst();
-    if (exists) throw conflict('style-exists', `style ${body.code} already exists`);
-    const style = { tenant, code: body.code, name: body.name, category: body.category, season: body.season ?? null, created_at: new Date().toISOString() };
-    await tx.db.insertInto('style').values(style).execute();
-    const rows = skus.value.map((s) => ({
-      tenant,
-      sku: s.sku,
-      style: s.style,
-      colour: s.colour,
-      colour_name: s.colourName,
-      size: s.size,
-      price: s.price,
-      currency: s.currency,
-    }));
-    await tx.db.insertInto('sku').values(rows).execute();
-    for (const s of skus.value) {
-      tx.emit(SkuCreated, s.sku, { sku: s.sku, style: s.style, name: body.name, colour: s.colour, size: s.size, price: s.price, currency: s.currency });
-    }
-    return { status: 201, body: styleView(style, rows), headers: { location: `/api/catalog/styles/${body.code}` } };
+    const added = await addStyle(tx, principal.tenant, { ...body, currency: body.currency ?? 'CNY' });
+    if (!added.ok) throw added.error.kind === 'exists' ? conflict('style-exists', `style ${body.code} already exists`) : badRequest(added.error.rejection.field, added.error.rejection.message);
+    return { status: 201, body: styleView(added.value.style, added.value.skus), headers: { location: `/api/catalog/styles/${body.code}` } };
   },
 });
 
@@ -118,15 +97,8 @@ export const setPrice = route({
   response: { 200: SkuView },
   errors: { 404: 'no SKU with this code' },
   handler: async ({ params, body, principal }, tx) => {
-    const row = await tx.db
-      .updateTable('sku')
-      .set({ price: body.price })
-      .where('tenant', '=', principal.tenant)
-      .where('sku', '=', params.sku)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await changePrice(tx, principal.tenant, params.sku, body.price);
     if (!row) throw notFound('SKU', params.sku);
-    tx.emit(SkuPriceChanged, row.sku, { sku: row.sku, price: row.price, currency: row.currency });
     return { status: 200, body: skuView(row) };
   },
 });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { choice, decodeCursor, forbidden, Name, newId, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { choice, decodeCursor, forbidden, Name, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { hire } from '../commands.js';
 import { route, storeOf, type StoreTables } from '../db.js';
 import { actsOnStore } from './access.js';
 import { StoreCode } from './stores.js';
@@ -39,8 +40,7 @@ export const addStaff = route({
     // A manager hires clerks; who manages a store is the brand's decision.
     if (body.role === 'store_manager' && principal.role !== 'brand_admin') throw forbidden('only a brand_admin appoints a store_manager');
     await storeOf(tx.db, principal.tenant, params.code);
-    const row = { id: newId(), tenant: principal.tenant, store_code: params.code, name: body.name, role: body.role, status: 'active' as const, created_at: nowIso() };
-    await tx.db.insertInto('staff').values(row).execute();
+    const row = await hire(tx, principal.tenant, params.code, body);
     return { status: 201, body: staffView(row) };
   },
 });

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { Code, conflict, decodeCursor, json, Name, notFound, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable } from '@omnishop/kit';
+import { Code, conflict, decodeCursor, Name, notFound, PageOf, PageQuery, ROLES, toPage, unprocessable } from '@omnishop/kit';
+import { changeStore, openStore } from '../commands.js';
 import { nearest } from '../domain/geo.js';
 import { validateHours, type OpeningHours as Hours } from '../domain/hours.js';
-import { Latitude, Longitude, OpeningHours, StoreChanged, StoreOpened, StoreStatus, StoreType } from '../contract.js';
-import { route, storeOf, storeView, type StoreRow } from '../db.js';
+import { Latitude, Longitude, OpeningHours, StoreStatus, StoreType } from '../contract.js';
+import { route, storeOf, storeView } from '../db.js';
 
 const StoreView = Type.Object({
   code: Type.String(),
@@ -44,19 +45,9 @@ export const createStore = route({
   errors: { 409: 'a store with this code exists (type `store-exists`)', 422: 'the code is reserved, or opening hours close before they open (the day is named)' },
   handler: async ({ body, principal }, tx) => {
     if (RESERVED_CODES.has(body.code)) throw unprocessable('body.code', 'is reserved');
-    const hours = checkedHours(body.hours);
-    const now = nowIso();
-    const { code, name, type, city, lat, lng } = body;
-    const row: StoreRow = { tenant: principal.tenant, code, name, type, city, lat, lng, hours: json.write(hours), status: 'active', created_at: now, updated_at: now };
-    // One statement decides a race between two creators of one code: the loser inserts nothing.
-    const inserted = await tx.db
-      .insertInto('store')
-      .values(row)
-      .onConflict((oc) => oc.columns(['tenant', 'code']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw conflict('store-exists', `store ${code} already exists`);
-    tx.emit(StoreOpened, code, { code, name, type, city, lat, lng });
-    return { status: 201, body: storeView(row), headers: { location: `/api/stores/${code}` } };
+    const row = await openStore(tx, principal.tenant, { ...body, hours: checkedHours(body.hours) });
+    if (!row) throw conflict('store-exists', `store ${body.code} already exists`);
+    return { status: 201, body: storeView(row), headers: { location: `/api/stores/${row.code}` } };
   },
 });
 
@@ -123,18 +114,8 @@ export const patchStore = route({
   response: { 200: StoreView },
   errors: { 404: 'no store with this code', 422: 'opening hours close before they open (the day is named)' },
   handler: async ({ params, body, principal }, tx) => {
-    const hours = body.hours && json.write(checkedHours(body.hours));
-    // Only the fields sent are set, so two concurrent patches of different fields both take effect.
-    const row = await tx.db
-      .updateTable('store')
-      .set({ ...(body.name ? { name: body.name } : {}), ...(hours ? { hours } : {}), ...(body.status ? { status: body.status } : {}), updated_at: nowIso() })
-      .where('tenant', '=', principal.tenant)
-      .where('code', '=', params.code)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await changeStore(tx, principal.tenant, params.code, { ...body, hours: body.hours && checkedHours(body.hours) });
     if (!row) throw notFound('store', params.code);
-    const view = storeView(row);
-    tx.emit(StoreChanged, row.code, { code: row.code, name: row.name, status: row.status, hours: view.hours });
-    return { status: 200, body: view };
+    return { status: 200, body: storeView(row) };
   },
 });

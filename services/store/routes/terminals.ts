@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { choice, Code, conflict, decodeCursor, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { choice, Code, conflict, decodeCursor, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { registerTerminal } from '../commands.js';
 import { route, storeOf, type StoreTables } from '../db.js';
 import { actsOnStore } from './access.js';
 import { StoreCode } from './stores.js';
@@ -26,13 +27,8 @@ export const addTerminal = route({
   handler: async ({ params, body, principal }, tx) => {
     actsOnStore(principal, params.code);
     await storeOf(tx.db, principal.tenant, params.code);
-    const row = { tenant: principal.tenant, store_code: params.code, code: body.code, status: 'active' as const, created_at: nowIso() };
-    const inserted = await tx.db
-      .insertInto('terminal')
-      .values(row)
-      .onConflict((oc) => oc.columns(['tenant', 'store_code', 'code']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw conflict('terminal-exists', `store ${params.code} already has terminal ${body.code}`);
+    const row = await registerTerminal(tx, principal.tenant, params.code, body.code);
+    if (!row) throw conflict('terminal-exists', `store ${params.code} already has terminal ${body.code}`);
     return { status: 201, body: terminalView(row) };
   },
 });

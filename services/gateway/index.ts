@@ -3,11 +3,11 @@ import { storeRegisterHandlers } from '@omnishop/store-register';
 import type { GatewayTables } from './db.js';
 import { gatewayEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
-import type { GatewayOptions } from './routes/session.js';
+import type { GatewayOptions } from './commands.js';
 import { refresh, signIn, signOut } from './routes/token.js';
 import { changeRole, createUser, disableUser, listUsers } from './routes/users.js';
 
-export type { GatewayOptions } from './routes/session.js';
+export type { GatewayOptions } from './commands.js';
 export { hashPassword } from './domain/password.js';
 
 export const gatewayService = (opts: GatewayOptions) =>

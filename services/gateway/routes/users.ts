@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { audit, choice, conflict, decodeCursor, forbidden, newId, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, Uuid, type Principal, type Role } from '@omnishop/kit';
+import { choice, conflict, decodeCursor, forbidden, PageOf, PageQuery, ROLES, toPage, unprocessable, Uuid, type Principal, type Role } from '@omnishop/kit';
 import { requireOpenLocation } from '@omnishop/store-register';
 import type { Kysely } from 'kysely';
 import { route, userOf, userView, type GatewayTables } from '../db.js';
-import { hashPassword } from '../domain/password.js';
-import { revokeAccess, type GatewayOptions } from './session.js';
+import { addUser, disable, setRole, type GatewayOptions } from '../commands.js';
 import { Username } from './token.js';
 
 const ADMINS = ['brand_admin', 'operator'] as const;
@@ -53,26 +52,9 @@ export const createUser = route({
   response: { 201: UserView },
   errors: { ...ASSIGNMENT_ERRORS, 409: 'the username is taken in this brand' },
   handler: async ({ body, principal }, tx) => {
-    const role = body.role;
-    await checkAssignment(tx.db, principal, role, body.store);
-    const taken = await tx.db.selectFrom('app_user').select('id').where('tenant', '=', principal.tenant).where('username', '=', body.username).executeTakeFirst();
-    if (taken) throw conflict('username-taken', `username ${body.username} is taken in this brand`);
-    const now = nowIso();
-    const row = {
-      id: newId(),
-      tenant: principal.tenant,
-      username: body.username,
-      password_hash: await hashPassword(body.password),
-      role,
-      store: body.store ?? null,
-      status: 'active' as const,
-      failed_attempts: 0,
-      locked_until: null,
-      created_at: now,
-      updated_at: now,
-    };
-    await tx.db.insertInto('app_user').values(row).execute();
-    await audit(tx.db, { action: 'user.create', target: `${row.id} (${row.username}, ${role})` });
+    await checkAssignment(tx.db, principal, body.role, body.store);
+    const row = await addUser(tx, principal.tenant, body);
+    if (!row) throw conflict('username-taken', `username ${body.username} is taken in this brand`);
     return { status: 201, body: userView(row) };
   },
 });
@@ -108,12 +90,7 @@ export const changeRole = (opts: GatewayOptions) =>
       const user = await userOf(tx.db, principal.tenant, params.id);
       await checkAssignment(tx.db, principal, role, body.store);
       if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator changes an operator');
-      const updated = { ...user, role, store: body.store ?? null, updated_at: nowIso() };
-      await tx.db.updateTable('app_user').set({ role, store: updated.store, updated_at: updated.updated_at }).where('id', '=', user.id).execute();
-      // Tokens carry the role: every token issued with the old one goes, and the user signs in again.
-      await revokeAccess(tx, opts.auth, user, 'role-changed');
-      await audit(tx.db, { action: 'user.role-change', target: `${user.id}: ${user.role} -> ${role}` });
-      return { status: 200, body: userView(updated) };
+      return { status: 200, body: userView(await setRole(tx, opts.auth, user, role, body.store)) };
     },
   });
 
@@ -129,10 +106,6 @@ export const disableUser = (opts: GatewayOptions) =>
     handler: async ({ params, principal }, tx) => {
       const user = await userOf(tx.db, principal.tenant, params.id);
       if (user.role === 'operator' && principal.role !== 'operator') throw forbidden('only an operator disables an operator');
-      const updated = { ...user, status: 'disabled' as const, updated_at: nowIso() };
-      await tx.db.updateTable('app_user').set({ status: 'disabled', updated_at: updated.updated_at }).where('id', '=', user.id).execute();
-      await revokeAccess(tx, opts.auth, user, 'disabled');
-      await audit(tx.db, { action: 'user.disable', target: user.id });
-      return { status: 200, body: userView(updated) };
+      return { status: 200, body: userView(await disable(tx, opts.auth, user)) };
     },
   });

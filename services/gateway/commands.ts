@@ -4,6 +4,7 @@ import type { GatewayTables, UserRow } from './db.js';
 import { afterFailure, afterSuccess, isLocked } from './domain/lockout.js';
 import { decoyHash, hashPassword, verifyPassword } from './domain/password.js';
 import { judgeRefresh, newRefreshToken, refreshTokenHash } from './domain/refresh.js';
+import type { TokenPair } from './views.js';
 
 /**
  * The write side of sign-in: sessions issued, spent and revoked, users added, changed and disabled, each audited in
@@ -21,7 +22,7 @@ export interface GatewayOptions {
 }
 
 /** A new access token and a new refresh token of `family` (a new family at sign-in). */
-async function issuePair(tx: Tx<T>, opts: GatewayOptions, user: UserRow, family: string) {
+async function issuePair(tx: Tx<T>, opts: GatewayOptions, user: UserRow, family: string): Promise<TokenPair> {
   const refreshToken = newRefreshToken();
   const now = Date.now();
   await tx.db
@@ -39,10 +40,8 @@ async function issuePair(tx: Tx<T>, opts: GatewayOptions, user: UserRow, family:
     .execute();
   const principal = { subject: user.id, tenant: user.tenant, role: user.role as Role, ...(user.store ? { store: user.store } : {}) };
   const accessToken = await opts.auth.mint(principal, opts.accessTtlSeconds);
-  return { accessToken, tokenType: 'Bearer' as const, expiresIn: opts.accessTtlSeconds, refreshToken, refreshExpiresIn: opts.refreshTtlSeconds };
+  return { accessToken, tokenType: 'Bearer', expiresIn: opts.accessTtlSeconds, refreshToken, refreshExpiresIn: opts.refreshTtlSeconds };
 }
-
-export type TokenPair = Awaited<ReturnType<typeof issuePair>>;
 
 /**
  * From now on the user's refresh tokens are void and their access tokens

@@ -1,12 +1,18 @@
 import { Type } from '@sinclair/typebox';
-import { ROLES } from '@omnishop/kit';
+import { ROLES, unauthorized, type RouteResult } from '@omnishop/kit';
 import { endSessions, refreshSession, startSession, type GatewayOptions } from '../commands.js';
 import { route } from '../db.js';
-import { refusal, TokenPair } from './session.js';
+import { TokenPair } from '../views.js';
 
 export const Tenant = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'brand code' });
 export const Username = Type.String({ minLength: 3, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' });
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+
+/**
+ * A 401 returned rather than thrown: the unit of work still commits, so what
+ * the refusal records (audit, failed attempts) is kept.
+ */
+const refusal = (detail: string): RouteResult => ({ status: 401, body: unauthorized(detail) });
 
 /** One answer for every failed sign-in: it says nothing about whether the user exists, is disabled or locked. */
 const SIGN_IN_REFUSED = 'tenant, username or password is wrong';

@@ -2,7 +2,7 @@ import { actForTenant, notFound, Problem, unprocessable } from '@omnishop/kit';
 import { SignedNotification, verifyNotification, type NotificationRejection } from '../domain/notification.js';
 import { queries, route } from '../db.js';
 import { settleByNotification } from '../commands.js';
-import { IntentView, intentView, intentViewOf } from './schemas.js';
+import { IntentView, intentView, intentViewOf } from '../views.js';
 import { Type } from '@sinclair/typebox';
 
 const REJECTIONS: Record<NotificationRejection, () => Problem> = {

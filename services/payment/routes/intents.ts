@@ -4,7 +4,8 @@ import { refuseUnlessInCharge } from '@omnishop/in-charge';
 import { refundable, transition } from '../domain/intent.js';
 import { route, type IntentRow, type PaymentTables } from '../db.js';
 import { balanceOf, cancelPayment, refundPayment } from '../commands.js';
-import { Amount, IntentId, IntentView, intentViewOf, intentViews, OrderId, PAYERS, READERS, REFUNDERS } from './schemas.js';
+import { Amount, IntentId, OrderId, PAYERS, READERS, REFUNDERS } from './schemas.js';
+import { IntentView, intentViewOf, intentViews } from '../views.js';
 
 /** One intent of the caller's brand; a customer sees only their own, and anyone else's does not exist. */
 async function findIntent(tx: Tx<PaymentTables>, principal: Principal, id: string): Promise<IntentRow> {

@@ -1,4 +1,4 @@
-import type { JobDefinition } from '@omnishop/kit';
+import { JOB_BATCH, type JobDefinition } from '@omnishop/kit';
 import { recordOffer } from '../commands.js';
 import type { FulfilmentTables } from '../db.js';
 import { isDue, LAST_ROUND, nextRound } from '../domain/fulfilment.js';
@@ -8,7 +8,7 @@ import { OrderReoffered } from '../contract.js';
  * Offers orders nobody claimed within `timeoutSeconds` in the next round, a batch per run.
  * Conditional on status, round and offer time, so replicas (or a claim) racing it cannot double it.
  */
-export const reofferUnclaimed = (everyMs: number, timeoutSeconds: number, batch = 200): JobDefinition<FulfilmentTables> => ({
+export const reofferUnclaimed = (everyMs: number, timeoutSeconds: number): JobDefinition<FulfilmentTables> => ({
   name: 'reoffer-unclaimed',
   everyMs,
   acrossTenants: "unclaimed offers of every brand time out on the same clock; each is re-offered within its own brand",
@@ -22,7 +22,7 @@ export const reofferUnclaimed = (everyMs: number, timeoutSeconds: number, batch 
       .where('round', '<', LAST_ROUND)
       .where('offered_at', '<=', cutoff)
       .orderBy('offered_at')
-      .limit(batch)
+      .limit(JOB_BATCH)
       .execute();
     for (const f of due) {
       const round = nextRound(f.round);

@@ -1,10 +1,10 @@
-import type { JobDefinition } from '@omnishop/kit';
+import { JOB_BATCH, type JobDefinition } from '@omnishop/kit';
 import { settleReservation } from '../commands.js';
 import type { InventoryTables } from '../db.js';
 import { ReservationExpired } from '../contract.js';
 
 /** Gives back stock held for orders that were never confirmed, a batch per run. */
-export const expireReservations = (everyMs: number, batch = 200): JobDefinition<InventoryTables> => ({
+export const expireReservations = (everyMs: number): JobDefinition<InventoryTables> => ({
   name: 'expire-reservations',
   everyMs,
   acrossTenants: "reservations of every brand expire on the same clock; each is settled and announced for its own brand",
@@ -15,7 +15,7 @@ export const expireReservations = (everyMs: number, batch = 200): JobDefinition<
       .where('status', '=', 'held')
       .where('expires_at', '<=', new Date().toISOString())
       .orderBy('expires_at')
-      .limit(batch)
+      .limit(JOB_BATCH)
       .execute();
     for (const r of due) {
       if (await settleReservation(tx, r, 'expired')) {

@@ -1,4 +1,4 @@
-import type { JobDefinition } from '@omnishop/kit';
+import { JOB_BATCH, type JobDefinition } from '@omnishop/kit';
 import type { PaymentTables } from '../db.js';
 import type { SimulatedWalletProvider } from '../provider/wallet-provider.js';
 
@@ -11,7 +11,7 @@ import type { SimulatedWalletProvider } from '../provider/wallet-provider.js';
  * once per period, a batch per run; the conditional update makes one replica
  * ask, not every one.
  */
-export const renotifyPendingPayments = (provider: SimulatedWalletProvider, opts: { latencyMs: number; everyMs: number }, batch = 200): JobDefinition<PaymentTables> => ({
+export const renotifyPendingPayments = (provider: SimulatedWalletProvider, opts: { latencyMs: number; everyMs: number }): JobDefinition<PaymentTables> => ({
   name: 'renotify-pending-payments',
   acrossTenants: 'pending wallet payments of every brand wait on the same provider; each is renotified within its own brand',
   everyMs: opts.everyMs,
@@ -27,7 +27,7 @@ export const renotifyPendingPayments = (provider: SimulatedWalletProvider, opts:
       .where('provider_ref', 'is not', null)
       .$narrowType<{ provider_ref: string }>()
       .orderBy('notify_asked_at')
-      .limit(batch)
+      .limit(JOB_BATCH)
       .execute();
     for (const p of pending) {
       const asked = await tx.db

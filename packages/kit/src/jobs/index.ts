@@ -10,6 +10,9 @@ import type { Tx, UnitOfWork } from '../transaction/index.js';
  * (context, one transaction, outbox, behaviour log). Jobs must be safe to run
  * on several replicas at once: they act through conditional updates.
  */
+/** The most rows a job's run takes on: a run is one transaction among requests, so it stays short; the next run takes the next rows. */
+export const JOB_BATCH = 200;
+
 export interface JobDefinition<DB> {
   name: string;
   everyMs: number;

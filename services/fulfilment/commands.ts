@@ -81,15 +81,8 @@ export async function move(tx: Tx<T>, f: FulfilmentRow, action: FulfilmentAction
 
 /** A store claims an order offered to it: the first claim wins, the winner's repeat gets the same fulfilment again. */
 export async function claim(tx: Tx<T>, f: FulfilmentRow, store: string): Promise<Result<FulfilmentRow, ClaimRefusal>> {
-  const offered = await tx.db
-    .selectFrom('offer')
-    .select('location')
-    .where('tenant', '=', f.tenant)
-    .where('order_id', '=', f.order_id)
-    .where('round', '=', f.round)
-    .where('location', '=', store)
-    .executeTakeFirst();
-  const decision = claimBy({ status: f.status, claimedBy: f.claimed_by }, store, offered !== undefined);
+  const offered = await queries.offeredIn.all(tx.db, { tenant: f.tenant, orderId: f.order_id, round: f.round });
+  const decision = claimBy({ status: f.status, claimedBy: f.claimed_by }, store, offered.some((o) => o.location === store));
   if (!decision.ok) return decision;
   if (decision.value === 'held') return ok(f);
   const claimed = await move(tx, f, 'claim', { claimed_by: store });

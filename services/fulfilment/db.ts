@@ -56,6 +56,10 @@ export const queries = {
       updated_at: p.now,
     }),
   ),
+  /** Who an order is offered to in a round, by code. */
+  offeredIn: prepare<{ orderId: string; round: number }>()((db, p) =>
+    db.selectFrom('offer').select('location').where('order_id', '=', p.orderId).where('round', '=', p.round).orderBy('location'),
+  ),
   offerTo: prepare<{ orderId: string; location: string; round: number }>()((db, p) =>
     db.insertInto('offer').values({ tenant: p.tenant, order_id: p.orderId, location: p.location, round: p.round }).onConflict((oc) => oc.doNothing()),
   ),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { choice, conflict, forbidden, notFound, type Principal, type Role, type Tx } from '@omnishop/kit';
 import { book, claim, confirmReceipt, giveBack, takeStep, type StoreStep } from '../commands.js';
-import { route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
+import { queries, route, type FulfilmentRow, type FulfilmentTables } from '../db.js';
 import { mayWorkOn } from '../domain/fulfilment.js';
 
 type T = FulfilmentTables;
@@ -31,14 +31,7 @@ const STEP_ERRORS = {
 };
 
 async function view(tx: Tx<T>, f: FulfilmentRow) {
-  const offers = await tx.db
-    .selectFrom('offer')
-    .select('location')
-    .where('tenant', '=', f.tenant)
-    .where('order_id', '=', f.order_id)
-    .where('round', '=', f.round)
-    .orderBy('location')
-    .execute();
+  const offers = await queries.offeredIn.all(tx.db, { tenant: f.tenant, orderId: f.order_id, round: f.round });
   return {
     orderId: f.order_id,
     status: f.status,

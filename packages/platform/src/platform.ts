@@ -27,10 +27,11 @@ import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
+import { registerConsoleAssets, registerEventMap } from '@omnishop/console';
 import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, threadMetrics } from './metrics.js';
 import { registerTraces } from './traces.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
 import { parseUpstreams, registerUpstreams, upstreamChecks } from './upstreams.js';
@@ -186,6 +187,9 @@ export async function startPlatform(
   // The service thread's and (distributed) the upstream processes' recent spans join this thread's in a trace.
   await registerTraces(app, recent, () => [...new Set([...(thread ? [thread.url] : []), ...[...upstreams.values()].flat()])]);
   await registerApiDocs(app, () => platformDocument(reachable));
+  // The console: its page and assets, and the event map of what this process serves (the service thread's figures included).
+  await registerConsoleAssets(app);
+  await registerEventMap(app, { services: served, metrics: async () => [await metrics.json(), ...(await threadMetrics(thread))] });
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });

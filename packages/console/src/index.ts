@@ -1,0 +1,3 @@
+export * from './assets.js';
+export * from './event-map.js';
+export * from './event-map-route.js';

@@ -25,6 +25,9 @@ export const SCREENS = [
   { path: 'fulfilment', title: 'Fulfilment', roles: ['clerk', 'store_manager'], view: Fulfilment },
 ];
 
+/** Where each role starts: the till for store staff, health for those who run the platform. */
+const HOME = { clerk: 'pos', store_manager: 'pos', brand_admin: 'health', operator: 'health', customer: 'orders' };
+
 const routeOf = () => {
   const [path, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
   return { path, params: new URLSearchParams(query) };
@@ -61,7 +64,7 @@ function App() {
   }, []);
   if (!user) return html`<${SignIn} onSignedIn=${setUser} />`;
   const mine = SCREENS.filter((s) => s.roles.includes(user.role));
-  const screen = mine.find((s) => s.path === route.path) ?? mine[0];
+  const screen = mine.find((s) => s.path === route.path) ?? mine.find((s) => s.path === HOME[user.role]) ?? mine[0];
   const out = () => signOut().then(() => setUser(undefined));
   return html`
     <header>

@@ -46,7 +46,7 @@ function Graph({ snap }) {
   const at = place(snap.nodes);
   return html`
     <svg viewBox=${`0 0 ${W} ${H}`} class="event-map" role="img" aria-label="Event map">
-      <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" /></marker></defs>
+      <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#64748b" /></marker></defs>
       ${pairs(snap.edges).map((p) => {
         const a = at.get(p.from);
         const b = at.get(p.to);
@@ -123,7 +123,9 @@ export function EventMap() {
   }, []);
   if (!snap) return html`<h2>Event map</h2><${Problem} error=${error} />`;
   const total = snap.edges.reduce((n, e) => n + e.rate, 0);
-  const busiest = [...snap.edges].sort((a, b) => b.rate - a.rate || b.handled - a.handled);
+  // The flows events went along since the platform started, busiest first; the quiet ones are counted.
+  const busiest = snap.edges.filter((e) => e.handled > 0).sort((a, b) => b.rate - a.rate || b.handled - a.handled);
+  const quiet = snap.edges.length - busiest.length;
   return html`
     <h2>Event map <small id="total-rate" data-rate=${total.toFixed(2)}>${total.toFixed(1)} events/s</small></h2>
     <${Problem} error=${error} />
@@ -132,5 +134,6 @@ export function EventMap() {
     <table class="edges">
       <thead><tr><th>Event</th><th>From</th><th>To</th><th>Rate</th><th>Handled</th></tr></thead>
       <tbody>${busiest.map((e) => html`<tr data-edge=${`${e.type} ${e.from}→${e.to}`}><td>${e.type}</td><td>${e.from}</td><td>${e.to}</td><td class="rate">${e.rate}/s</td><td>${e.handled}</td></tr>`)}</tbody>
-    </table>`;
+    </table>
+    ${quiet > 0 && html`<p class="hint">${quiet} more flows have carried no event since the platform started.</p>`}`;
 }

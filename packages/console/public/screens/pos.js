@@ -84,10 +84,10 @@ export function Pos({ user }) {
     <h2>Till · ${user.store}</h2>
     <div class="pos">
       <div>
-        <form onSubmit=${onScan} aria-label="Scan">
+        <form onSubmit=${onScan} aria-label="Scan a SKU">
           <label>SKU <input name="sku" ref=${scan} placeholder="scan or type a SKU, then Enter" autocomplete="off" autofocus /></label>
         </form>
-        <form onSubmit=${onCoupon} aria-label="Coupon">
+        <form onSubmit=${onCoupon} aria-label="Add a coupon">
           <label>Coupon <input name="coupon" placeholder="coupon code" autocomplete="off" /></label>
         </form>
         <label>Member <input name="customer" value=${customerId} onChange=${(e) => setCustomerId(e.target.value.trim())} placeholder="customer id (optional)" /></label>

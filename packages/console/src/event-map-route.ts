@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { routeSchema, type DocumentedRoute, type DocumentedService, type MetricsJson, type RouteConfig } from '@omnishop/kit';
+import { platformRoutes, routeSchema, type DocumentedRoute, type MetricsJson, type RouteConfig } from '@omnishop/kit';
 import { figuresOf, flows, snapshot, type Figures, type MappedService } from './event-map.js';
 
 const NodeSchema = Type.Object({
@@ -40,12 +40,7 @@ export const CONSOLE_ROUTES = {
   },
 } as const satisfies Record<string, DocumentedRoute>;
 
-export const CONSOLE_SERVICE: DocumentedService = {
-  name: 'console',
-  prefix: '/api/console',
-  description: 'What the console at /console reads beyond the services\' own APIs: the live event map',
-  routes: Object.values(CONSOLE_ROUTES),
-};
+export const CONSOLE_SERVICE = platformRoutes('console', "What the console at /console reads beyond the services' own APIs: the live event map", CONSOLE_ROUTES);
 
 export interface EventMapSource {
   services: readonly MappedService[];

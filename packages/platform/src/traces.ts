@@ -5,13 +5,13 @@ import {
   byTrace,
   notFound,
   PLATFORM_TENANT,
+  platformRoutes,
   routeSchema,
   spanConcerns,
   spanView,
   summarize,
   visibleTo,
   type DocumentedRoute,
-  type DocumentedService,
   type Principal,
   type RecentSpans,
   type RouteConfig,
@@ -76,12 +76,7 @@ export const TRACE_ROUTES = {
   },
 } as const satisfies Record<string, DocumentedRoute>;
 
-export const TRACES_SERVICE: DocumentedService = {
-  name: 'traces',
-  prefix: '/api/traces',
-  description: 'Recent traces kept in memory for the console: one user action across every service, over HTTP and the bus',
-  routes: Object.values(TRACE_ROUTES),
-};
+export const TRACES_SERVICE = platformRoutes('traces', 'Recent traces kept in memory for the console: one user action across every service, over HTTP and the bus', TRACE_ROUTES);
 
 /** What a principal may see: a platform operator every brand's spans, anyone else their brand's. */
 const tenantOf = (principal: Principal | undefined) => (principal?.tenant === PLATFORM_TENANT ? undefined : principal?.tenant);

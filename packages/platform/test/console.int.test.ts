@@ -74,6 +74,8 @@ describe('the console, in a browser', () => {
     return placed.body.id;
   }
 
+  let sold: string;
+
   it('a clerk signs in, scans a SKU, applies a coupon, takes cash, and the receipt shows the discount', async () => {
     const { code } = await issuedCoupon(t, SHOPPER, { kind: 'fixed', amount: 2000 });
     const page = await signedIn('clerk');
@@ -96,7 +98,8 @@ describe('the console, in a browser', () => {
     await expect(receipt.locator('.discount').textContent()).resolves.toMatch(/−\D*20\.00/);
     await expect(receipt.locator('.total').textContent()).resolves.toContain('109.00');
     await page.screenshot({ path: join(SCREENSHOTS, 'receipt.png') });
-    const sale = await t.api('GET', `/api/orders/${await receipt.getAttribute('data-order')}`, { token: await t.token('brand_admin') });
+    sold = (await receipt.getAttribute('data-order'))!;
+    const sale = await t.api('GET', `/api/orders/${sold}`, { token: await t.token('brand_admin') });
     expect(sale.body).toMatchObject({ channel: 'pos', status: 'completed', paymentMethod: 'cash', discount: 2000, total: 10900, store: STORE });
     await page.close();
   }, 60_000);
@@ -175,7 +178,8 @@ describe('the console, in a browser', () => {
     }
     await Promise.all([load, sampling]);
     await page.locator('.event-map .edge.busy').first().waitFor();
-    await page.screenshot({ path: join(SCREENSHOTS, 'event-map.png'), fullPage: true });
+    // The map and its chart, as the README shows them.
+    await page.screenshot({ path: join(SCREENSHOTS, 'event-map.png'), clip: { x: 0, y: 0, width: 1280, height: 920 } });
     const busy = rates.filter((r) => r > 0);
     expect(new Set(busy).size, rates.join(', ')).toBeGreaterThan(1);
     expect(Math.max(...pageTimes), pageTimes.join(', ')).toBeLessThan(1000);
@@ -206,6 +210,39 @@ describe('the console, in a browser', () => {
     await row.getByRole('button', { name: 'Replay' }).click();
     await page.locator('#no-dead-letters').waitFor();
     expect((await receive()).status).toBe(201);
+    await page.close();
+  }, 60_000);
+
+  it("a clerk takes back the till sale's goods on the returns screen and sees the refund", async () => {
+    const page = await signedIn('clerk');
+    await page.getByRole('link', { name: 'Returns' }).click();
+    await page.getByRole('textbox', { name: 'Order id' }).fill(sold);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByLabel(`Return ${sku}`).fill('1');
+    await page.getByRole('button', { name: 'Take back and refund' }).click();
+    await page.locator('.refund[data-amount="10900"]').waitFor();
+    const order = await t.api('GET', `/api/orders/${sold}`, { token: await t.token('brand_admin') });
+    expect(order.body).toMatchObject({ status: 'returned', returns: [{ location: STORE, amount: 10900 }] });
+    await page.close();
+  }, 60_000);
+
+  it("an operator finds a SKU's stock by location and the ledger behind the number", async () => {
+    await settled(t);
+    const operator = await t.token('operator');
+    const stock = (await t.api('GET', `/api/inventory/stock?sku=${sku}`, { token: operator })).body.locations.find((l: { location: string }) => l.location === STORE);
+    const page = await signedIn('operator');
+    await page.getByRole('link', { name: 'Stock' }).click();
+    await page.getByRole('textbox', { name: 'SKU' }).fill(sku);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const row = page.locator(`table.stock tr[data-location="${STORE}"]`);
+    await expect(row.locator('td').allTextContents()).resolves.toEqual([STORE, String(stock.onHand), String(stock.reserved), String(stock.available)]);
+    await row.getByRole('button', { name: STORE }).click();
+    const ledger = page.locator(`section[data-location="${STORE}"]`);
+    await ledger.locator('tfoot').waitFor();
+    await expect(ledger.locator('tfoot').textContent()).resolves.toContain(`on hand ${stock.onHand}`);
+    // The receipt, the till sale, its return: each a movement.
+    await expect(ledger.locator('tbody tr td:nth-child(3)').allTextContents()).resolves.toEqual(expect.arrayContaining(['receive', 'sell']));
+    await page.screenshot({ path: join(SCREENSHOTS, 'stock.png'), fullPage: true });
     await page.close();
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { platformRoutes, routeSchema, type DocumentedRoute, type MetricsJson, type RouteConfig } from '@omnishop/kit';
+import { routeSchema, type DocumentedRoute, type MetricsJson, type RouteConfig } from '@omnishop/kit';
 import { figuresOf, flows, snapshot, type Figures, type MappedService } from './event-map.js';
 
 const NodeSchema = Type.Object({
@@ -39,8 +39,6 @@ export const CONSOLE_ROUTES = {
     response: { 200: SnapshotSchema },
   },
 } as const satisfies Record<string, DocumentedRoute>;
-
-export const CONSOLE_SERVICE = platformRoutes('console', "What the console at /console reads beyond the services' own APIs: the live event map", CONSOLE_ROUTES);
 
 export interface EventMapSource {
   services: readonly MappedService[];
@@ -85,6 +83,6 @@ export async function registerEventMap(app: FastifyInstance, source: EventMapSou
         },
       });
     },
-    { prefix: CONSOLE_SERVICE.prefix },
+    { prefix: '/api/console' },
   );
 }

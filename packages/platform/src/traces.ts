@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { request } from 'undici';
 import {
   byTrace,
+  fromPeers,
   notFound,
   PLATFORM_TENANT,
   platformRoutes,
@@ -89,21 +89,10 @@ const tenantOf = (principal: Principal | undefined) => (principal?.tenant === PL
  * not answer is left out.
  */
 export async function registerTraces(app: FastifyInstance, recent: RecentSpans, peers: () => string[]): Promise<void> {
-  const gather = async (authorization: string | undefined, path: string): Promise<SpanView[]> => {
-    const own = recent.all().map(spanView);
-    const theirs = await Promise.all(
-      peers().map(async (base) => {
-        try {
-          const res = await request(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-          if (res.statusCode !== 200) return (await res.body.dump(), []);
-          return ((await res.body.json()) as { spans: SpanView[] }).spans;
-        } catch {
-          return [];
-        }
-      }),
-    );
-    return [...own, ...theirs.flat()];
-  };
+  const gather = async (authorization: string | undefined, path: string): Promise<SpanView[]> => [
+    ...recent.all().map(spanView),
+    ...(await fromPeers<SpanView>(peers(), path, 'spans', authorization)),
+  ];
   await app.register(
     async (scope) => {
       const config: RouteConfig = { service: 'traces', roles: ROLES };

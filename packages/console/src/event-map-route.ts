@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { routeSchema, type DocumentedRoute, type MetricsJson, type RouteConfig } from '@omnishop/kit';
+import { routeSchema, type DocumentedRoute, type Logger, type MetricsJson, type RouteConfig } from '@omnishop/kit';
 import { figuresOf, flows, snapshot, type Figures, type MappedService } from './event-map.js';
 
 const NodeSchema = Type.Object({
@@ -46,6 +46,7 @@ export interface EventMapSource {
   metrics(): Promise<MetricsJson[]>;
   /** How often a stream sends a snapshot; default 1000. */
   intervalMs?: number;
+  logger: Logger;
 }
 
 /** Serves /api/console/event-map: one snapshot, or a stream of them to a client that asks for server-sent events. */
@@ -58,6 +59,12 @@ export async function registerEventMap(app: FastifyInstance, source: EventMapSou
     const figures = figuresOf(await source.metrics());
     return { figures, at, body: snapshot(names, graph, figures, before?.figures, before ? (at - before.at) / 1000 : 0, new Date(at)) };
   };
+  // A stream never ends by itself: closing the server ends them, so in-flight requests can drain.
+  const open = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of open) end();
+    done();
+  });
   await app.register(
     async (scope) => {
       const config: RouteConfig = { service: 'console', roles: ROLES };
@@ -71,13 +78,15 @@ export async function registerEventMap(app: FastifyInstance, source: EventMapSou
           let last = await take();
           if (!req.headers.accept?.includes('text/event-stream')) return last.body;
           const stream = new PassThrough();
-          const send = () => stream.write(`event: snapshot\ndata: ${JSON.stringify(last.body)}\n\n`);
+          const send = () => stream.writableEnded || stream.write(`event: snapshot\ndata: ${JSON.stringify(last.body)}\n\n`);
           const timer = setInterval(() => {
             take(last)
               .then((next) => ((last = next), send()))
-              .catch((error: unknown) => req.log.warn({ err: error }, 'event map: metrics not read; trying again'));
+              .catch((error: unknown) => source.logger.warn({ err: error }, 'event map: metrics not read; trying again'));
           }, every);
-          reply.raw.once('close', () => (clearInterval(timer), stream.end()));
+          const end = () => (clearInterval(timer), open.delete(end), stream.end());
+          open.add(end);
+          reply.raw.once('close', end);
           send();
           return reply.type('text/event-stream').header('cache-control', 'no-store').header('x-accel-buffering', 'no').send(stream);
         },

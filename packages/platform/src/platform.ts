@@ -190,7 +190,7 @@ export async function startPlatform(
   await registerApiDocs(app, () => platformDocument(reachable));
   // The console: its page and assets, and the event map of what this process serves (the service thread's figures included).
   await registerConsoleAssets(app);
-  await registerEventMap(app, { services: served, metrics: async () => [await metrics.json(), ...(await threadMetrics(thread))] });
+  await registerEventMap(app, { services: served, logger, metrics: async () => [await metrics.json(), ...(await threadMetrics(thread))] });
   await registerBehaviour(app, peers);
   for (const runtime of runtimes) {
     await runtime.start();

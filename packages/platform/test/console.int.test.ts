@@ -34,7 +34,7 @@ describe('the console, in a browser', () => {
       startTestPlatform(),
       chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
     ]);
-    sku = await stockedSku(t, { price: 12900, stock: { [STORE]: 100 } });
+    sku = await stockedSku(t, { price: 12900, stock: { [STORE]: 100_000 } });
     const admin = await t.token('brand_admin');
     const operator = await t.token('operator');
     for (const [username, role, token] of [['clerk', 'clerk', admin], ['operator', 'operator', operator]] as const) {
@@ -150,8 +150,7 @@ describe('the console, in a browser', () => {
     const page = await signedIn('operator');
     await page.goto(`${t.url}/console/#/orders?id=${shipped}`);
     await page.getByRole('link', { name: 'Its behaviour log' }).click();
-    const rows = page.locator('table.behaviour tbody tr');
-    await rows.first().waitFor();
+    await page.locator(`table.behaviour[data-query="orderId=${shipped}&limit=200"] tbody tr`).first().waitFor();
     const actions = await page.locator('table.behaviour tbody tr td:nth-child(4)').allTextContents();
     // The checkout request, the events it set off in other services, the claim and the shipping.
     expect(actions).toEqual(expect.arrayContaining(['POST /api/orders', 'OrderPlaced', 'PaymentCaptured', 'POST /api/fulfilment/orders/:orderId/claim', 'POST /api/fulfilment/orders/:orderId/ship']));
@@ -163,8 +162,7 @@ describe('the console, in a browser', () => {
     await page.getByLabel('Find by').selectOption('customer');
     await page.getByRole('textbox', { name: 'Find' }).fill(SHOPPER);
     await page.getByRole('button', { name: 'Find' }).click();
-    await page.waitForURL(/customer=/);
-    await rows.first().waitFor();
+    await page.locator(`table.behaviour[data-query="customer=${SHOPPER}&limit=200"]`).waitFor();
     const who = await page.locator('table.behaviour tbody tr td:nth-child(7)').allTextContents();
     expect(who.length).toBeGreaterThan(0);
     expect(new Set(who)).toEqual(new Set([`${SHOPPER} (customer)`]));

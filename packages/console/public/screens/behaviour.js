@@ -19,7 +19,9 @@ export function Behaviour({ params }) {
   const given = BY.find(([key]) => params.get(key));
   const [by, value] = given ? [given[0], params.get(given[0])] : ['orderId', ''];
   const [trace, setTrace] = useState();
-  const found = useLoad(() => (value ? api('GET', `/api/console/behaviour?${by}=${encodeURIComponent(value)}&limit=200`) : api('GET', '/api/console/behaviour?limit=50')), [by, value]);
+  const query = value ? `${by}=${encodeURIComponent(value)}&limit=200` : 'limit=50';
+  // The answer says which query it answers: the table shows the last one's until the next arrives.
+  const found = useLoad(async () => ({ query, ...(await api('GET', `/api/console/behaviour?${query}`)) }), [query]);
   const search = (e) => {
     e.preventDefault();
     location.hash = `#/behaviour?${e.target.by.value}=${encodeURIComponent(e.target.value.value.trim())}`;
@@ -32,7 +34,7 @@ export function Behaviour({ params }) {
       <button>Find</button>
     </form>
     <${Problem} error=${found.error} />
-    <table class="behaviour">
+    <table class="behaviour" data-query=${found.data?.query}>
       <thead><tr><th>When</th><th>Service</th><th>Kind</th><th>What</th><th>Status</th><th>ms</th><th>Who</th><th>Request</th><th>Trace</th></tr></thead>
       <tbody>
         ${(found.data?.items ?? []).map(

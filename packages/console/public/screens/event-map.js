@@ -1,7 +1,7 @@
 // The live event map: services as nodes, event types as edges from producer to consumer, each edge's rate and each group's lag.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { session } from '../api.js';
+import { api, session } from '../api.js';
 import { html, Problem } from '../ui.js';
 
 const W = 880;
@@ -11,6 +11,8 @@ const R = 220;
 /** Snapshots from the platform's server-sent events (fetch, to send the token), until `signal` aborts. */
 async function follow(signal, onSnapshot) {
   const res = await fetch('/api/console/event-map', { headers: { accept: 'text/event-stream', authorization: `Bearer ${session.get()?.accessToken}` }, signal });
+  // An expired token: asked once through api(), which refreshes it, so the next try streams.
+  if (res.status === 401) await api('GET', '/api/console/event-map');
   if (!res.ok) throw new Error(`the event map answered ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
@@ -88,7 +90,11 @@ function Chart({ history }) {
         width: W,
         height: 180,
         series: [{}, { label: 'events/s', stroke: '#2563eb', width: 2 }, { label: 'lag', stroke: '#dc2626', width: 2, scale: 'lag' }],
-        axes: [{}, { label: 'events/s' }, { side: 1, scale: 'lag', label: 'lag', grid: { show: false } }],
+        axes: [
+          { space: 80, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString('en-GB', { hour12: false })) },
+          { label: 'events/s' },
+          { side: 1, scale: 'lag', label: 'lag', grid: { show: false } },
+        ],
       },
       [[], [], []],
       el.current,

@@ -6,6 +6,7 @@
 export * from './context/index.js';
 export * from './config/index.js';
 export * from './log/index.js';
+export * from './ring/index.js';
 export * from './trace/index.js';
 export * from './trace/view.js';
 export * from './errors/index.js';
@@ -25,6 +26,7 @@ export * from './events/consumer.js';
 export * from './events/tables.js';
 export * from './transaction/index.js';
 export * from './http-client/index.js';
+export * from './http-client/peers.js';
 export * from './idempotency/index.js';
 export * from './jobs/index.js';
 export * from './jobs/retention.js';

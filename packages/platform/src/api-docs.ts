@@ -8,6 +8,7 @@ import { documentedRoutes, openApiDocument, registerHealth, type DocumentedRoute
 export const API_DOCUMENT = '/api/openapi.json';
 export const API_PAGE = '/docs';
 
+import { CONSOLE_SERVICE } from '@omnishop/console';
 import { TRACES_SERVICE } from './traces.js';
 
 type Described = Pick<ServiceDefinition<KitTables>, 'name' | 'prefix' | 'description'>;
@@ -55,8 +56,8 @@ export function platformDocument(services: readonly Documented[]): Promise<OpenA
     title: 'Omnishop',
     description:
       'Every service of the platform behind one port. Errors are RFC 9457 `application/problem+json` (the `Problem` schema); creating POSTs need an `Idempotency-Key`; lists are paged by `cursor` → `nextCursor`.',
-    // The trace routes are the platform's own (no service, no database): their document beside the services'.
-    services: [...services.map((s) => ({ name: s.name, prefix: s.prefix, description: s.description, routes: documentedRoutes(s) })), TRACES_SERVICE],
+    // The trace and console routes are the platform's own (no service, no database): their document beside the services'.
+    services: [...services.map((s) => ({ name: s.name, prefix: s.prefix, description: s.description, routes: documentedRoutes(s) })), TRACES_SERVICE, CONSOLE_SERVICE],
     register: (app) => {
       registerHealth(app, {}, () => false);
       registerIndex(app, services);

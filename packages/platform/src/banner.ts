@@ -1,4 +1,5 @@
 import type { Role } from '@omnishop/kit';
+import { CONSOLE_PATH } from '@omnishop/console';
 import { API_DOCUMENT, API_PAGE } from './api-docs.js';
 import type { PlatformConfig } from './config.js';
 import type { Demo } from './demo.js';
@@ -40,6 +41,7 @@ Sign in for an access token (valid ${config.accessTokenTtlSeconds} s) and a refr
     : '';
   return `
 Omnishop is running at ${url}
+  console        ${url}${CONSOLE_PATH}   (sign in with a demo user below: health, event map, orders and traces, stock, POS, fulfilment)
   services       ${url}/api
   health         ${url}/health/ready   (200 once every database, the bus and the demo brand are ready: now)
   API reference  ${url}${API_PAGE}   (every service, browsable; works offline)

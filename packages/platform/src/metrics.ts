@@ -6,23 +6,27 @@ import type { Metrics, MetricsJson } from '@omnishop/kit';
 export const METRICS_PATH = '/metrics';
 
 /**
- * Serves this process's metrics in Prometheus text at /metrics. The embedded
- * platform's service thread has a registry of its own (its own module
- * instances): the main thread asks it over the loopback for its figures as
- * JSON (`accept: application/json`) and merges them with prom-client's
- * AggregatorRegistry, so one scrape of the public port sees both threads.
- * Their series never collide: services run on one thread only, and the
- * default metrics carry a `thread` label.
+ * The figures of this process's other threads: the embedded platform's
+ * service thread has a registry of its own (its own module instances), asked
+ * over the loopback for its figures as JSON (`accept: application/json`).
+ */
+export async function threadMetrics(thread?: { url: string }): Promise<MetricsJson[]> {
+  if (!thread) return [];
+  const res = await request(`${thread.url}${METRICS_PATH}`, { headers: { accept: 'application/json' } });
+  if (res.statusCode === 200) return [(await res.body.json()) as MetricsJson];
+  await res.body.dump();
+  return [];
+}
+
+/**
+ * Serves this process's metrics in Prometheus text at /metrics, the service
+ * thread's merged in with prom-client's AggregatorRegistry, so one scrape of
+ * the public port sees both threads. Their series never collide: services run
+ * on one thread only, and the default metrics carry a `thread` label.
  */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, thread?: { url: string }): void {
   app.get(METRICS_PATH, async (req, reply) => {
     if (req.headers.accept?.includes('application/json')) return metrics.json();
-    const others: MetricsJson[] = [];
-    if (thread) {
-      const res = await request(`${thread.url}${METRICS_PATH}`, { headers: { accept: 'application/json' } });
-      if (res.statusCode === 200) others.push((await res.body.json()) as MetricsJson);
-      else await res.body.dump();
-    }
-    return reply.type(metrics.contentType).send(await metrics.text(others));
+    return reply.type(metrics.contentType).send(await metrics.text(await threadMetrics(thread)));
   });
 }

@@ -1,17 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { request } from 'undici';
 import {
   byTrace,
+  fromPeers,
   notFound,
   PLATFORM_TENANT,
+  platformRoutes,
   routeSchema,
   spanConcerns,
   spanView,
   summarize,
   visibleTo,
   type DocumentedRoute,
-  type DocumentedService,
   type Principal,
   type RecentSpans,
   type RouteConfig,
@@ -76,12 +76,7 @@ export const TRACE_ROUTES = {
   },
 } as const satisfies Record<string, DocumentedRoute>;
 
-export const TRACES_SERVICE: DocumentedService = {
-  name: 'traces',
-  prefix: '/api/traces',
-  description: 'Recent traces kept in memory for the console: one user action across every service, over HTTP and the bus',
-  routes: Object.values(TRACE_ROUTES),
-};
+export const TRACES_SERVICE = platformRoutes('traces', 'Recent traces kept in memory for the console: one user action across every service, over HTTP and the bus', TRACE_ROUTES);
 
 /** What a principal may see: a platform operator every brand's spans, anyone else their brand's. */
 const tenantOf = (principal: Principal | undefined) => (principal?.tenant === PLATFORM_TENANT ? undefined : principal?.tenant);
@@ -94,21 +89,10 @@ const tenantOf = (principal: Principal | undefined) => (principal?.tenant === PL
  * not answer is left out.
  */
 export async function registerTraces(app: FastifyInstance, recent: RecentSpans, peers: () => string[]): Promise<void> {
-  const gather = async (authorization: string | undefined, path: string): Promise<SpanView[]> => {
-    const own = recent.all().map(spanView);
-    const theirs = await Promise.all(
-      peers().map(async (base) => {
-        try {
-          const res = await request(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-          if (res.statusCode !== 200) return (await res.body.dump(), []);
-          return ((await res.body.json()) as { spans: SpanView[] }).spans;
-        } catch {
-          return [];
-        }
-      }),
-    );
-    return [...own, ...theirs.flat()];
-  };
+  const gather = async (authorization: string | undefined, path: string): Promise<SpanView[]> => [
+    ...recent.all().map(spanView),
+    ...(await fromPeers<SpanView>(peers(), path, 'spans', authorization)),
+  ];
   await app.register(
     async (scope) => {
       const config: RouteConfig = { service: 'traces', roles: ROLES };

@@ -19,6 +19,14 @@ export interface DocumentedService {
   routes: readonly DocumentedRoute[];
 }
 
+/** A group of routes a platform serves itself (no service, no database) at `/api/<name>`, for its API document. */
+export const platformRoutes = (name: string, description: string, routes: Record<string, DocumentedRoute>): DocumentedService => ({
+  name,
+  prefix: `/api/${name}`,
+  description,
+  routes: Object.values(routes),
+});
+
 /** An OpenAPI 3 document, as far as this kit reads or writes one. */
 export interface OpenApiDocument {
   openapi: string;

@@ -2,6 +2,7 @@ import { context as otelContext, propagation, trace, type Span, type Context, Sp
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { currentContext } from '../context/index.js';
+import { Ring } from '../ring/index.js';
 import { otlpProcessors } from './export.js';
 
 /**
@@ -11,24 +12,21 @@ import { otlpProcessors } from './export.js';
  * be added with `installTracing({ processors })`.
  */
 export class RecentSpans implements SpanProcessor {
-  /** A ring: the newest `capacity` spans, overwriting the oldest. */
-  private readonly spans: (ReadableSpan | undefined)[];
-  private next = 0;
-  constructor(private readonly capacity = 10_000) {
-    this.spans = new Array<ReadableSpan | undefined>(capacity);
+  /** The newest `capacity` spans, overwriting the oldest. */
+  private readonly spans: Ring<ReadableSpan>;
+  constructor(capacity = 10_000) {
+    this.spans = new Ring(capacity);
   }
   onStart(): void {}
   onEnd(span: ReadableSpan): void {
-    this.spans[this.next] = span;
-    this.next = (this.next + 1) % this.capacity;
+    this.spans.push(span);
   }
   byTrace(traceId: string): ReadableSpan[] {
     return this.all().filter((s) => s.spanContext().traceId === traceId);
   }
   /** Every span kept, oldest first. */
   all(): ReadableSpan[] {
-    const ordered = [...this.spans.slice(this.next), ...this.spans.slice(0, this.next)];
-    return ordered.filter((s): s is ReadableSpan => s !== undefined);
+    return this.spans.all();
   }
   async forceFlush(): Promise<void> {}
   async shutdown(): Promise<void> {}

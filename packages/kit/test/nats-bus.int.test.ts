@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
+import { ACK_WAIT_MS, createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
 
 /**
  * Against the real NATS JetStream server on this machine (OMNISHOP_TEST_NATS,
@@ -102,6 +102,34 @@ describe('NATS JetStream bus', () => {
     const all = [...ra.seen, ...rb.seen].map((e) => e.id).sort();
     expect(all).toEqual(events.map((e) => e.id).sort());
   });
+
+  it('a batch that takes longer than the ack wait stays with its replica, and the events waiting behind it too', async () => {
+    const connect = fresh();
+    const [a, b] = [await connect(), await connect()];
+    const slow = collector('order', ['StockReserved']);
+    const handle = slow.sub.handle;
+    let first = true;
+    // The first batch on replica a takes twice the ack wait; replica b starts only once a holds it.
+    slow.sub.handle = async (batch) => {
+      if (first) {
+        first = false;
+        await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS));
+      }
+      await handle(batch);
+    };
+    const other = collector('order', ['StockReserved']);
+    a.subscribe(slow.sub);
+    await a.start();
+    await a.publish([envelope('StockReserved', 'o1', 1)]);
+    await until(() => !first);
+    await a.publish([envelope('StockReserved', 'o2', 2), envelope('StockReserved', 'o3', 3)]);
+    b.subscribe(other.sub);
+    await b.start();
+    await until(() => slow.seen.length + other.seen.length >= 3, 3 * ACK_WAIT_MS);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slow.seen.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(other.seen).toEqual([]);
+  }, 20_000);
 
   it('a restarted consumer resumes after what it acknowledged', async () => {
     const connect = fresh();

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const prepared = await prepareDemo(platform, config, say);
   seeded.open();
   if (reaches(platform, ...BANNER_SERVICES)) say(await demoBanner(platform, config, prepared));
-  else say(`\nOmnishop ${platform.services.map((s) => s.name).join(', ')} is running at ${platform.url} (the demo banner is printed by a process that reaches ${BANNER_SERVICES.join(', ')}: the gateway)`);
+  else say(`\nOmnishop ${platform.services.map((s) => s.name).join(', ')} is running at ${platform.url} (the demo banner comes from the process that reaches ${BANNER_SERVICES.join(', ')}: the gateway)`);
 }
 
 main().catch((error: unknown) => {

@@ -15,6 +15,16 @@ import type { EventEnvelope } from './envelope.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long JetStream waits for a message's acknowledgement before it hands it
+ * to another replica: what a replica killed with SIGKILL costs the events it
+ * held. A live replica says it is still working on what it holds every
+ * HEARTBEAT_MS, so a long batch (or one retried while its database is away) is
+ * not taken from it meanwhile.
+ */
+export const ACK_WAIT_MS = 3000;
+const HEARTBEAT_MS = 1000;
+
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
   url: string;
@@ -81,15 +91,13 @@ export class NatsBus implements Bus {
     for (const sub of this.subscriptions) {
       // Debian's server predates multi-subject filters (2.10), so a group reads the whole stream
       // and its consumer skips the types it does not handle.
-      try {
-        await this.jsm.consumers.info(this.stream, sub.group);
-      } catch {
-        await this.jsm.consumers.add(this.stream, {
-          durable_name: sub.group,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: 60 * 1_000_000_000,
-        });
+      const ackWait = ACK_WAIT_MS * 1_000_000;
+      const info = await this.jsm.consumers.info(this.stream, sub.group).catch(() => undefined);
+      if (!info) {
+        await this.jsm.consumers.add(this.stream, { durable_name: sub.group, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: ackWait });
+      } else if (info.config.ack_wait !== ackWait) {
+        // A group made by an older version (60 s) learns the shorter wait.
+        await this.jsm.consumers.update(this.stream, sub.group, { ack_wait: ackWait });
       }
       this.loops.push(this.deliver(sub));
     }
@@ -133,9 +141,16 @@ export class NatsBus implements Bus {
    * the loop takes whatever has arrived, up to a batch, handles it as one
    * batch and acknowledges it. Nothing waits for a batch to fill. A batch that
    * fails is tried again, not handed back, so later events never overtake it.
+   * Every message held, in hand or waiting its turn, is kept ours by the heartbeat.
    */
   private async deliver(sub: Subscription): Promise<void> {
     const arrived: JsMsg[] = [];
+    let inHand: JsMsg[] = [];
+    const heartbeat = setInterval(() => {
+      for (const m of inHand) m.working();
+      for (const m of arrived) m.working();
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     let wake: (() => void) | undefined;
     let messages: ConsumerMessages | undefined;
     this.stoppers.push(async () => {
@@ -164,8 +179,11 @@ export class NatsBus implements Bus {
         wake = undefined;
         continue;
       }
-      await this.handleUntilDone(sub, arrived.splice(0, this.batchSize));
+      inHand = arrived.splice(0, this.batchSize);
+      await this.handleUntilDone(sub, inHand);
+      inHand = [];
     }
+    clearInterval(heartbeat);
     // What arrived but was not handled goes back at once, for another replica or the next start.
     for (const m of arrived.splice(0)) m.nak();
   }
@@ -183,8 +201,7 @@ export class NatsBus implements Bus {
           return;
         }
         this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry the batch');
-        for (const m of batch) m.working(); // still ours: do not let JetStream redeliver it elsewhere meanwhile
-        await sleep(500);
+        await sleep(500); // the heartbeat keeps the batch ours meanwhile
       }
     }
   }

@@ -117,7 +117,7 @@ export class Supervisor {
     while (!this.stopping) {
       if (await answersReady(urlOf(spec)).catch(() => false)) return;
       if (Date.now() > deadline) throw new Error(`${spec.name} was not ready at ${urlOf(spec)} within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
 

@@ -96,7 +96,7 @@ export async function startCluster(args: string[], env: Record<string, string> =
     return code;
   };
   try {
-    await said(/every process is ready/, 180_000);
+    await said(/every process is ready[^]*Ctrl-C stops them all/, 180_000);
   } catch (error) {
     await stop();
     throw error;
@@ -149,4 +149,58 @@ export async function settledStatus(gateway: string, token: string, id: string, 
     const res = await api(gateway, 'GET', `/api/orders/${id}`, { token });
     return ['confirmed', 'rejected', 'cancelled', 'completed'].includes(res.body?.status) ? (res.body.status as string) : undefined;
   }, `order ${id} to settle`, timeoutMs);
+}
+
+/**
+ * A burst of `count` orders of one unit of `sku` by one customer through the
+ * gateway, one started every `everyMs`; each is sent again with its
+ * Idempotency-Key after a 503 or a broken connection (as a client told to
+ * retry does), until accepted. Returns the accepted orders' ids and every
+ * status the client saw (0: no answer).
+ */
+export async function orderBurst(gateway: string, token: string, sku: string, opts: { count: number; everyMs: number; onStarted?: (i: number) => void }) {
+  const statuses: number[] = [];
+  const place = async (): Promise<string | undefined> => {
+    const key = newKey();
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const res = await api(gateway, 'POST', '/api/orders', { token, idempotencyKey: key, body: { lines: [{ sku, qty: 1 }] } }).catch(() => undefined);
+      statuses.push(res?.status ?? 0);
+      if (res?.status === 201) return res.body.id as string;
+      if (res && res.status !== 503) return undefined;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return undefined;
+  };
+  const placing: Promise<string | undefined>[] = [];
+  for (let i = 0; i < opts.count; i++) {
+    placing.push(place());
+    opts.onStarted?.(i);
+    await new Promise((r) => setTimeout(r, opts.everyMs));
+  }
+  const ids = await Promise.all(placing);
+  return { accepted: ids.filter((id): id is string => id !== undefined), statuses };
+}
+
+const FINAL = ['confirmed', 'rejected', 'cancelled', 'completed'];
+
+/** Watches one customer's orders through the gateway until every one of `ids` is final; returns each one's status and when it was first seen final. */
+export async function watchSettling(gateway: string, token: string, ids: string[], timeoutMs = 60_000): Promise<Map<string, { status: string; at: number }>> {
+  const settled = new Map<string, { status: string; at: number }>();
+  const deadline = Date.now() + timeoutMs;
+  while (settled.size < ids.length) {
+    if (Date.now() > deadline) throw new Error(`${ids.length - settled.size} of ${ids.length} orders did not settle within ${timeoutMs / 1000} s`);
+    const res = await api(gateway, 'GET', '/api/orders?limit=200', { token }).catch(() => undefined);
+    for (const o of (res?.status === 200 ? res.body.items : []) as { id: string; status: string }[]) {
+      if (ids.includes(o.id) && FINAL.includes(o.status) && !settled.has(o.id)) settled.set(o.id, { status: o.status, at: Date.now() });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return settled;
+}
+
+/** What the ledger says of `sku`: each reservation's order, and the balance. */
+export async function ledgerOf(gateway: string, admin: string, sku: string) {
+  const res = await api(gateway, 'GET', `/api/inventory/ledger?sku=${sku}&limit=200`, { token: admin });
+  const items = res.body.items as { kind: string; reference: string }[];
+  return { reserved: items.filter((m) => m.kind === 'reserve').map((m) => m.reference), balance: res.body.balance as { onHand: number; reserved: number; available: number } };
 }

@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts', 'bench/peers/test/*.int.test.ts', 'bench/double11/test/*.int.test.ts'],
-          exclude: ['packages/platform/test/distributed.int.test.ts', 'packages/platform/test/cluster.int.test.ts', 'packages/platform/test/cluster-faults.int.test.ts', 'packages/kit/test/jobs.int.test.ts'],
+          exclude: ['packages/platform/test/distributed.int.test.ts', 'packages/platform/test/cluster.int.test.ts', 'packages/kit/test/jobs.int.test.ts'],
           ...integration,
         },
       },
@@ -42,7 +42,7 @@ export default defineConfig({
             'services/customer/test/migrations.int.test.ts',
             'packages/platform/test/distributed.int.test.ts',
             'packages/platform/test/cluster.int.test.ts',
-            'packages/platform/test/cluster-faults.int.test.ts',
+           
             'packages/kit/test/tenant-scope.int.test.ts',
             'packages/kit/test/statement.int.test.ts',
             'packages/kit/test/jobs.int.test.ts',

@@ -61,7 +61,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 }
 
 describe('NATS JetStream bus', () => {
-  it('delivers the types a group asks for, in publish order, and stores a republished event once', async () => {
+  it('delivers the types a group asks for, each key in publish order, and stores a republished event once', async () => {
     const connect = fresh();
     const bus = await connect();
     const { sub, seen } = collector('inventory', ['OrderPlaced', 'OrderCancelled']);
@@ -72,7 +72,8 @@ describe('NATS JetStream bus', () => {
     await bus.publish([events[0]!]); // a relay that crashed after publishing sends it again
     await until(() => seen.length >= 3);
     await new Promise((r) => setTimeout(r, 200));
-    expect(seen.map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+    expect(seen.filter((e) => e.key === 'o1').map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(seen.map((e) => e.data).sort((x, y) => Number(x.n) - Number(y.n))).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
     expect(await bus.lag()).toEqual({ inventory: 0 });
   });
 
@@ -127,9 +128,35 @@ describe('NATS JetStream bus', () => {
     await b.start();
     await until(() => slow.seen.length + other.seen.length >= 3, 3 * ACK_WAIT_MS);
     await new Promise((r) => setTimeout(r, 300));
-    expect(slow.seen.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(slow.seen.map((e) => e.data).sort((x, y) => Number(x.n) - Number(y.n))).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(other.seen).toEqual([]);
   }, 20_000);
+
+  it('three replicas of a group handle each key in publish order, sharing the keys between them', async () => {
+    const connect = fresh();
+    const replicas = [await connect(), await connect(), await connect()];
+    const handled: { replica: number; key: string; n: number }[] = [];
+    replicas.forEach((bus, replica) =>
+      bus.subscribe({
+        group: 'fulfilment',
+        types: ['OrderPlaced'],
+        async handle(batch) {
+          // Batches take a varying while, so a replica that is slow now would let a later event overtake.
+          await new Promise((r) => setTimeout(r, Math.random() * 15));
+          for (const e of batch) handled.push({ replica, key: e.key, n: Number(e.data.n) });
+        },
+      }),
+    );
+    for (const bus of replicas) await bus.start();
+    // 24 keys, 15 events each, interleaved: o0#0, o1#0, ..., o23#0, o0#1, ...
+    const keys = Array.from({ length: 24 }, (_, k) => `o${k}`);
+    const events = Array.from({ length: 15 }, (_, n) => keys.map((key) => envelope('OrderPlaced', key, n))).flat();
+    for (let i = 0; i < events.length; i += 40) await replicas[i % 3]!.publish(events.slice(i, i + 40));
+    await until(() => handled.length >= events.length, 20_000);
+    expect(handled).toHaveLength(events.length);
+    for (const key of keys) expect(handled.filter((h) => h.key === key).map((h) => h.n), `events of ${key}`).toEqual(Array.from({ length: 15 }, (_, n) => n));
+    expect(new Set(handled.map((h) => h.replica)).size, 'every replica took a share').toBe(3);
+  }, 30_000);
 
   it('a restarted consumer resumes after what it acknowledged', async () => {
     const connect = fresh();

@@ -11,11 +11,13 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { tokenAuthority } from '@omnishop/kit';
+import { CLUSTER_SERVICES } from '../../packages/platform/src/cluster/options.js';
 import { freePort } from '../../packages/platform/src/cluster/ports.js';
 import { prepareBrand, TENANT } from './brand.js';
 import { onCleanUp, removeTempDir, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
 
-export const SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment'] as const;
+/** Every service but the gateway, in the order `npm run cluster` starts them. */
+export const SERVICES = CLUSTER_SERVICES;
 export const REPLICATED = ['order', 'inventory'] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

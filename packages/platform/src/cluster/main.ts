@@ -43,12 +43,14 @@ async function main(): Promise<void> {
     say(error.message);
     process.exit(2);
   }
-  const seed = opts.seed ?? config.appEnv !== 'production';
+  const production = config.appEnv === 'production';
+  if (production && opts.seed) say('cluster: --seed: a production start never seeds the demo brand; starting without it');
+  const seed = !production && opts.seed !== false;
   if (await ensureDatabase(config.databaseUrl)) say(`cluster: created database ${new URL(config.databaseUrl).pathname.slice(1)}`);
   const count = CLUSTER_SERVICES.reduce((n, service) => n + (opts.replicas[service] ?? 1), 0);
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const plan = clusterPlan({ replicas: opts.replicas, ports: () => ports.shift()!, gateway: { host: config.host, port: config.port }, seed });
-  say(`cluster: ${plan.length} processes on ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//')} and ${config.busUrl} (stream ${config.busStream})${seed ? '; the gateway seeds the demo brand' : '; no demo seed (--seed for one)'}`);
+  say(`cluster: ${plan.length} processes on ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//')} and ${config.busUrl} (stream ${config.busStream})${seed ? '; the gateway seeds the demo brand' : '; no demo seed'}`);
   const supervisor = new Supervisor({ command: process.execPath, args: ['--import', 'tsx', PLATFORM_MAIN], cwd: ROOT, env, write: say }, plan);
   let stopping = false;
   const stop = () => {

@@ -24,7 +24,7 @@ NATS JetStream. The gateway is the one public entry (PORT, default 8080); servic
 Options:
   --replicas  replicas per service, e.g. order=3,inventory=2 (1 to 16; others keep their default:
               ${Object.entries(DEFAULT_REPLICAS).map(([s, n]) => `${s}=${n}`).join(',')}, any other service 1)
-  --seed      seed the demo brand through the gateway (the default unless APP_ENV=production)
+  --seed      seed the demo brand through the gateway (the default; never with APP_ENV=production)
   --no-seed   start empty
   --help      this text
 

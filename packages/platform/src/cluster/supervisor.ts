@@ -101,7 +101,8 @@ export class Supervisor {
       child.once('exit', (code, signal) => {
         done();
         if (this.stopping) return;
-        p.failures = Date.now() - p.startedAt >= STABLE_AFTER_MS ? 0 : p.failures + 1;
+        // Deaths in a row, counting afresh after a process that had run a while.
+        p.failures = Date.now() - p.startedAt >= STABLE_AFTER_MS ? 1 : p.failures + 1;
         const delay = restartDelayMs(p.failures - 1);
         this.say(p.spec.name, `exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
         p.restartTimer = setTimeout(() => {

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acrossTenants, createLogger, defineService, EmbeddedBus, ServiceRuntime } from '../src/index.js';
+import { acrossTenants, createLogger, defineService, EmbeddedBus, openDatabase, ServiceRuntime, sql } from '../src/index.js';
 
 interface TickTables {
   tick: { replica: string; at: string };
@@ -12,10 +11,13 @@ interface TickTables {
 
 const EVERY_MS = 100;
 
+/** A schema of its own in the test server's database. */
+const SERVICE = `ticker_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
 /** A service with one job, run by the replica named: each tick it takes is a row. */
 const ticker = (replica: string) =>
   defineService<TickTables>({
-    name: 'ticker',
+    name: SERVICE,
     prefix: '/api/ticker',
     description: 'kit test service',
     migrations: {
@@ -39,29 +41,21 @@ const ticker = (replica: string) =>
 /** A scheduled job on PostgreSQL runs once per tick across the replicas of its service, not once per replica. */
 describe('jobs with replicas (PostgreSQL)', () => {
   const server = process.env.OMNISHOP_TEST_POSTGRES;
-  const name = `omnishop_jobs_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const dirs: string[] = [];
   afterAll(async () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    const sdb = openDatabase({ service: SERVICE, url: server, dataDir: tmpdir() });
+    await sql`drop schema if exists ${sql.id(SERVICE)} cascade`.execute(sdb.db);
+    await sdb.close();
   });
 
   it('takes each tick on one replica, and keeps ticking on the other when one stops', async () => {
     if (!server) throw new Error('OMNISHOP_TEST_POSTGRES is not set');
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(server);
-    url.pathname = `/${name}`;
     const logger = createLogger({ level: 'silent' });
     const replica = async (id: string) => {
       const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-jobs-'));
       dirs.push(dataDir);
-      const runtime = new ServiceRuntime(ticker(id), { dataDir, databaseUrl: url.toString(), databasePoolMax: 2, bus: new EmbeddedBus(dataDir, logger), logger });
+      const runtime = new ServiceRuntime(ticker(id), { dataDir, databaseUrl: server, databasePoolMax: 2, bus: new EmbeddedBus(dataDir, logger), logger });
       await runtime.start();
       return runtime;
     };

@@ -96,13 +96,15 @@ export async function startCluster(args: string[], env: Record<string, string> =
     return code;
   };
   try {
-    await said(/every process is ready[^]*Ctrl-C stops them all/, 180_000);
+    const [table] = await said(/every process is ready[^]*Ctrl-C stops them all/, 180_000);
+    const processes = new Map([...table.matchAll(/^ {2}(\S+)\s+pid (\d+)\s+(http:\/\/\S+)$/gm)].map((m) => [m[1]!, { pid: Number(m[2]), url: m[3]! }]));
+    const gateway = processes.get('gateway');
+    if (!gateway) throw new Error(`the cluster named no gateway:\n${table}`);
+    return { child, url: gateway.url, processes, output: () => seen, said, exited, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-  const processes = new Map([...seen.matchAll(/^ {2}(\S+)\s+pid (\d+)\s+(http:\/\/\S+)$/gm)].map((m) => [m[1]!, { pid: Number(m[2]), url: m[3]! }]));
-  return { child, url: processes.get('gateway')!.url, processes, output: () => seen, said, exited, stop };
 }
 
 /** Whether a process of this pid still exists. */

@@ -70,6 +70,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Whoever started the cluster is gone (its terminal, a test runner): nobody reads the output any more,
+  // and the processes must not outlive it.
+  process.stderr.on('error', () => undefined);
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(), 1000).unref();
   try {
     await supervisor.start();
   } catch (error) {

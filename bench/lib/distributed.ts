@@ -7,28 +7,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { tokenAuthority } from '@omnishop/kit';
+import { CLUSTER_SERVICES } from '../../packages/platform/src/cluster/options.js';
+import { freePort } from '../../packages/platform/src/cluster/ports.js';
 import { prepareBrand, TENANT } from './brand.js';
 import { onCleanUp, removeTempDir, say, startHelper, startTarget, stopHelper, stopTarget, tempDirs, type Target } from './procs.js';
 
-export const SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment'] as const;
+/** Every service but the gateway, in the order `npm run cluster` starts them. */
+export const SERVICES = CLUSTER_SERVICES;
 export const REPLICATED = ['order', 'inventory'] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((r) => {
@@ -46,13 +38,19 @@ export interface NatsServer {
   url: string;
   port: number;
   pid: number | undefined;
-  stop: () => Promise<void>;
+  /** Where JetStream keeps its data: a server started again on the same port and folder finds its streams. */
+  storeDir: string;
+  /** Stops the server; its folder is removed unless `keepStore` (for a server started again on it). */
+  stop: (keepStore?: boolean) => Promise<void>;
 }
 
-/** nats-server with JetStream on a free port, its store in a temporary folder (removed on the way out). */
-export async function startNats(parent: string, binary = '/usr/sbin/nats-server'): Promise<NatsServer> {
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(parent, 'omnishop-bench-nats-'));
+/**
+ * nats-server with JetStream on a free port, its store in a temporary folder
+ * (removed on the way out); or, given `at`, again on that port and folder.
+ */
+export async function startNats(parent: string, binary = '/usr/sbin/nats-server', at?: { port: number; storeDir: string }): Promise<NatsServer> {
+  const port = at?.port ?? (await freePort());
+  const storeDir = at?.storeDir ?? mkdtempSync(join(parent, 'omnishop-bench-nats-'));
   tempDirs.add(storeDir);
   const helper = startHelper('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir]);
   const deadline = Date.now() + 15_000;
@@ -69,9 +67,10 @@ export async function startNats(parent: string, binary = '/usr/sbin/nats-server'
     url: `nats://127.0.0.1:${port}`,
     port,
     pid: helper.proc.pid,
-    stop: async () => {
+    storeDir,
+    stop: async (keepStore = false) => {
       await stopHelper(helper);
-      removeTempDir(storeDir);
+      if (!keepStore) removeTempDir(storeDir);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
+import { ACK_WAIT_MS, createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
 
 /**
  * Against the real NATS JetStream server on this machine (OMNISHOP_TEST_NATS,
@@ -52,6 +52,9 @@ function collector(group: string, types: string[], opts: { failFirst?: number } 
   return { sub, seen };
 }
 
+/** The events' numbers, smallest first: what was handled, whatever the order across keys. */
+const numbers = (events: EventEnvelope[]) => events.map((e) => (e.data as { n: number }).n).sort((a, b) => a - b);
+
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -61,7 +64,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 }
 
 describe('NATS JetStream bus', () => {
-  it('delivers the types a group asks for, in publish order, and stores a republished event once', async () => {
+  it('delivers the types a group asks for, each key in publish order, and stores a republished event once', async () => {
     const connect = fresh();
     const bus = await connect();
     const { sub, seen } = collector('inventory', ['OrderPlaced', 'OrderCancelled']);
@@ -72,7 +75,8 @@ describe('NATS JetStream bus', () => {
     await bus.publish([events[0]!]); // a relay that crashed after publishing sends it again
     await until(() => seen.length >= 3);
     await new Promise((r) => setTimeout(r, 200));
-    expect(seen.map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+    expect(seen.filter((e) => e.key === 'o1').map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(numbers(seen)).toEqual([1, 3, 4]);
     expect(await bus.lag()).toEqual({ inventory: 0 });
   });
 
@@ -102,6 +106,60 @@ describe('NATS JetStream bus', () => {
     const all = [...ra.seen, ...rb.seen].map((e) => e.id).sort();
     expect(all).toEqual(events.map((e) => e.id).sort());
   });
+
+  it('a batch that takes longer than the ack wait stays with its replica, and the events waiting behind it too', async () => {
+    const connect = fresh();
+    const [a, b] = [await connect(), await connect()];
+    const slow = collector('order', ['StockReserved']);
+    const handle = slow.sub.handle;
+    let first = true;
+    // The first batch on replica a takes twice the ack wait; replica b starts only once a holds it.
+    slow.sub.handle = async (batch) => {
+      if (first) {
+        first = false;
+        await new Promise((r) => setTimeout(r, 2 * ACK_WAIT_MS));
+      }
+      await handle(batch);
+    };
+    const other = collector('order', ['StockReserved']);
+    a.subscribe(slow.sub);
+    await a.start();
+    await a.publish([envelope('StockReserved', 'o1', 1)]);
+    await until(() => !first);
+    await a.publish([envelope('StockReserved', 'o2', 2), envelope('StockReserved', 'o3', 3)]);
+    b.subscribe(other.sub);
+    await b.start();
+    await until(() => slow.seen.length + other.seen.length >= 3, 3 * ACK_WAIT_MS);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(numbers(slow.seen)).toEqual([1, 2, 3]);
+    expect(other.seen).toEqual([]);
+  }, 20_000);
+
+  it('three replicas of a group handle each key in publish order, sharing the keys between them', async () => {
+    const connect = fresh();
+    const replicas = [await connect(), await connect(), await connect()];
+    const handled: { replica: number; key: string; n: number }[] = [];
+    replicas.forEach((bus, replica) =>
+      bus.subscribe({
+        group: 'fulfilment',
+        types: ['OrderPlaced'],
+        async handle(batch) {
+          // Batches take a varying while, so a replica that is slow now would let a later event overtake.
+          await new Promise((r) => setTimeout(r, Math.random() * 15));
+          for (const e of batch) handled.push({ replica, key: e.key, n: (e.data as { n: number }).n });
+        },
+      }),
+    );
+    for (const bus of replicas) await bus.start();
+    // 24 keys, 15 events each, interleaved: o0#0, o1#0, ..., o23#0, o0#1, ...
+    const keys = Array.from({ length: 24 }, (_, k) => `o${k}`);
+    const events = Array.from({ length: 15 }, (_, n) => keys.map((key) => envelope('OrderPlaced', key, n))).flat();
+    for (let i = 0; i < events.length; i += 40) await replicas[i % 3]!.publish(events.slice(i, i + 40));
+    await until(() => handled.length >= events.length, 20_000);
+    expect(handled).toHaveLength(events.length);
+    for (const key of keys) expect(handled.filter((h) => h.key === key).map((h) => h.n), `events of ${key}`).toEqual(Array.from({ length: 15 }, (_, n) => n));
+    expect(new Set(handled.map((h) => h.replica)).size, 'every replica took a share').toBe(3);
+  }, 30_000);
 
   it('a restarted consumer resumes after what it acknowledged', async () => {
     const connect = fresh();

@@ -9,6 +9,9 @@ import { DEMO_STORE, DEMO_TENANT } from './seed.js';
 
 const DEMO_TOKEN_TTL_SECONDS = 12 * 3600;
 
+/** The services the banner's sign-in and curls go to: a process whose port reaches them all prints it (in a cluster, the gateway). */
+export const BANNER_SERVICES = ['gateway', 'store', 'inventory', 'order', 'promotion', 'fulfilment'];
+
 /** A token of the demo brand for each role, signed in as the demo user of that role where there is one. */
 async function demoTokens(platform: Platform, demo: Demo): Promise<[Role, string][]> {
   const subjects: [Role, string, string | undefined][] = [
@@ -45,7 +48,7 @@ Omnishop is running at ${url}
   services       ${url}/api
   health         ${url}/health/ready   (200 once every database, the bus and the demo brand are ready: now)
   API reference  ${url}${API_PAGE}   (every service, browsable; works offline)
-  OpenAPI        ${[API_DOCUMENT, ...platform.services.map((s) => `${s.prefix}/openapi.json`)].map((path) => `${url}${path}`).join('\n                 ')}
+  OpenAPI        ${[API_DOCUMENT, ...platform.reachable.map((s) => `${s.prefix}/openapi.json`)].map((path) => `${url}${path}`).join('\n                 ')}
 
 Demo tokens (brand "${DEMO_TENANT}", valid 12 h; store staff at ${DEMO_STORE}; mint others with: npm run -s token -- --role clerk --store ${DEMO_STORE}):
 ${tokens.map(([role, token]) => `  ${role.padEnd(15)}${token}`).join('\n')}

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { chooseLogFormat, ConfigError, onShutdownSignals, readinessGate } from '@omnishop/kit';
 import { loadPlatformConfig } from './config.js';
-import { demoBanner } from './banner.js';
-import { prepareDemo } from './demo.js';
+import { BANNER_SERVICES, demoBanner } from './banner.js';
+import { prepareDemo, reaches } from './demo.js';
 import { platformLogger, type LogSpec } from './logging.js';
 import { startPlatform } from './platform.js';
 
@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   }
   const prepared = await prepareDemo(platform, config, say);
   seeded.open();
-  say(await demoBanner(platform, config, prepared));
+  if (reaches(platform, ...BANNER_SERVICES)) say(await demoBanner(platform, config, prepared));
+  else say(`\nOmnishop ${platform.services.map((s) => s.name).join(', ')} is running at ${platform.url} (the demo banner comes from the process that reaches ${BANNER_SERVICES.join(', ')}: the gateway)`);
 }
 
 main().catch((error: unknown) => {

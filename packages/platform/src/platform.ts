@@ -47,6 +47,8 @@ export interface Platform {
   runtimes: ServiceRuntime<KitTables>[];
   /** Every service this process serves, on this thread or the service thread. */
   services: { name: string; prefix: string; description?: string }[];
+  /** Every service its port answers for: those it serves and those it forwards to (UPSTREAMS). */
+  reachable: { name: string; prefix: string; description?: string }[];
   /** The heap of each other thread of this process (the service thread), beside process.memoryUsage()'s of this one. */
   threadHeaps(): Promise<{ usedBytes: number; totalBytes: number }[]>;
   stop(): Promise<void>;
@@ -218,6 +220,7 @@ export async function startPlatform(
     bus,
     runtimes,
     services: served,
+    reachable,
     threadHeaps: async () => (thread ? [await thread.heap()] : []),
     async stop() {
       closing = true;

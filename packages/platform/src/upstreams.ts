@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import proxy from '@fastify/http-proxy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { request as httpRequest } from 'undici';
@@ -96,40 +97,56 @@ export async function registerUpstreams(
     const prefix = opts.prefixes.get(service);
     if (!prefix) throw new ConfigError([`upstreams (env UPSTREAMS): unknown service ${service}; known: ${[...opts.prefixes.keys()].join(', ')}`]);
     if (opts.local.includes(service)) throw new ConfigError([`upstreams (env UPSTREAMS): ${service} runs in this process; it cannot be forwarded too`]);
-    const replicas = new Replicas(urls);
-    const chosen = new WeakMap<object, string>(); // raw request → the replica it went to
-    await app.register(proxy, {
-      // No fixed upstream: undici then keeps a connection pool per replica, and each request goes to the one picked.
-      upstream: '',
-      prefix,
-      rewritePrefix: prefix,
-      config: { service: 'gateway' },
-      preHandler: async (request) => verifyBearer(request, opts.auth),
-      replyOptions: {
-        getUpstream: (request) => {
-          const url = replicas.pick();
-          chosen.set(request.raw, url);
-          return url;
-        },
-        rewriteRequestHeaders: (request, headers) => ({
-          ...headers,
-          'x-request-id': request.id,
-          ...(request.ctx?.traceparent ? { traceparent: request.ctx.traceparent } : {}),
-        }),
-        onError: (reply, { error }) => {
-          const url = chosen.get(reply.request.raw);
-          // reply-from wraps the connection's error: its own code outside, the cause's inside.
-          const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? '';
-          // Never reached: the replica is passed over for a while, and the client told to try again (on another).
-          const unreached = UNREACHED.has(code);
-          if (unreached && url) replicas.down(url);
-          const problem = unreached
-            ? unavailable(`a replica of ${service} could not be reached; retry shortly`)
-            : new Problem(502, 'bad-gateway', 'Bad gateway', { detail: `service ${service} did not answer` });
-          reply.request.log.warn({ err: error, service, upstream: url }, unreached ? 'upstream replica unreachable' : 'upstream failed');
-          void reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody(reply.request.url));
-        },
-      },
-    });
+    await app.register(async (scope) => forward(scope, { service, prefix, urls, auth: opts.auth }));
   }
+}
+
+/**
+ * One service's forwarding. The request body is read here first, whole, as
+ * bytes (up to the server's body limit, else this process answers 413 as the
+ * service would), then sent on: a service that answers before reading a body
+ * (its own 413) and closes its connection then leaves its answer intact, not
+ * a broken pipe, and the client's connection has been read to its end, so it
+ * serves the next request at once.
+ */
+async function forward(scope: FastifyInstance, { service, prefix, urls, auth }: { service: string; prefix: string; urls: string[]; auth: TokenAuthority }): Promise<void> {
+  const replicas = new Replicas(urls);
+  const chosen = new WeakMap<object, string>(); // raw request → the replica it went to
+  scope.removeAllContentTypeParsers();
+  // As a stream of the bytes read: reply-from would re-encode a JSON body given as anything else.
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, Readable.from([body], { objectMode: false })));
+  await scope.register(proxy, {
+    proxyPayloads: false,
+    // No fixed upstream: undici then keeps a connection pool per replica, and each request goes to the one picked.
+    upstream: '',
+    prefix,
+    rewritePrefix: prefix,
+    config: { service: 'gateway' },
+    preHandler: async (request) => verifyBearer(request, auth),
+    replyOptions: {
+      getUpstream: (request) => {
+        const url = replicas.pick();
+        chosen.set(request.raw, url);
+        return url;
+      },
+      rewriteRequestHeaders: (request, headers) => ({
+        ...headers,
+        'x-request-id': request.id,
+        ...(request.ctx?.traceparent ? { traceparent: request.ctx.traceparent } : {}),
+      }),
+      onError: (reply, { error }) => {
+        const url = chosen.get(reply.request.raw);
+        // reply-from wraps the connection's error: its own code outside, the cause's inside.
+        const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code ?? '';
+        // Never reached: the replica is passed over for a while, and the client told to try again (on another).
+        const unreached = UNREACHED.has(code);
+        if (unreached && url) replicas.down(url);
+        const problem = unreached
+          ? unavailable(`a replica of ${service} could not be reached; retry shortly`)
+          : new Problem(502, 'bad-gateway', 'Bad gateway', { detail: `service ${service} did not answer` });
+        reply.request.log.warn({ err: error, service, upstream: url }, unreached ? 'upstream replica unreachable' : 'upstream failed');
+        void reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody(reply.request.url));
+      },
+    },
+  });
 }

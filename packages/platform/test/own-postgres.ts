@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../src/cluster/ports.js';
 
 /** The machine's PostgreSQL 15 programs. */
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -19,14 +19,6 @@ export interface OwnPostgres {
   start(): void;
   /** Stops it for good and removes its folder. */
   remove(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startOwnPostgres(): Promise<OwnPostgres> {

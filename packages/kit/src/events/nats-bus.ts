@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
   jetstream,
   jetstreamManager,
+  type ConsumerInfo,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
@@ -15,6 +17,24 @@ import type { EventEnvelope } from './envelope.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long JetStream waits for a message's acknowledgement before it hands it
+ * to another replica: what a replica killed with SIGKILL costs the events it
+ * held. A live replica says it is still working on what it holds every
+ * HEARTBEAT_MS, so a long batch (or one retried while its database is away) is
+ * not taken from it meanwhile.
+ */
+export const ACK_WAIT_MS = 3000;
+const HEARTBEAT_MS = 1000;
+
+/** How many partitions the events are spread over by key, by default: as many events as this, of different keys, go in one batch. */
+export const PARTITIONS = 32;
+
+/** The partition of an event's key: the same key, the same partition, on every publisher. */
+export function partitionOf(key: string, partitions: number): number {
+  return createHash('sha1').update(key).digest().readUInt32BE(0) % partitions;
+}
+
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
   url: string;
@@ -23,20 +43,25 @@ export interface NatsBusOptions {
   /** Subjects are `<prefix>.<EventType>`. */
   subjectPrefix?: string;
   batchSize?: number;
+  /** Partitions by key (default PARTITIONS); every process of a platform must use the same number. */
+  partitions?: number;
 }
 
 /**
  * The distributed bus: NATS JetStream. Events are kept in one stream after
- * delivery (like the embedded log); each consumer group is a durable pull
- * consumer that every replica of the service shares, so an event is handled
- * by one replica. Publishing sets the event id as the message id, so a relay
- * that republishes after a crash stores it once (within the stream's
+ * delivery (like the embedded log), under `<prefix>.<EventType>.<partition>`,
+ * the partition a hash of the event's key. Each consumer group is one durable
+ * pull consumer per partition, shared by every replica of the service, and
+ * each lets one event at a time be unacknowledged (max_ack_pending 1): the
+ * next event of a partition is delivered, to whichever replica asks, only
+ * once the one before is handled. So events of one key (one order, one SKU)
+ * are handled in publish order even with several replicas, and the replicas
+ * share the partitions' events between them; a replica's batch holds at most
+ * one event per partition. Publishing sets the event id as the message id, so
+ * a relay that republishes after a crash stores it once (within the stream's
  * duplicate window). A batch is acknowledged after it was handled; a failed
- * batch is redelivered.
- *
- * Per-key order holds while one replica consumes a group; with several,
- * events of one key may be handled out of order across replicas (the state
- * machines then ignore what no longer applies).
+ * batch is tried again; what a killed replica held goes to another after
+ * ACK_WAIT_MS, still first in its partition.
  */
 export class NatsBus implements Bus {
   private readonly subscriptions: Subscription[] = [];
@@ -52,6 +77,7 @@ export class NatsBus implements Bus {
     private readonly stream: string,
     private readonly prefix: string,
     private readonly batchSize: number,
+    private readonly partitions: number,
   ) {}
 
   static async connect(opts: NatsBusOptions, logger: Logger): Promise<NatsBus> {
@@ -64,33 +90,53 @@ export class NatsBus implements Bus {
     } catch {
       await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], duplicate_window: 2 * 60 * 1_000_000_000 });
     }
-    return new NatsBus(nc, jetstream(nc), jsm, logger, stream, prefix, opts.batchSize ?? 200);
+    return new NatsBus(nc, jetstream(nc), jsm, logger, stream, prefix, opts.batchSize ?? 200, opts.partitions ?? PARTITIONS);
   }
 
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     // Sent in order on one connection, so the stream stores them in outbox order; each is durable when acknowledged.
-    await Promise.all(envelopes.map((e) => this.js.publish(`${this.prefix}.${e.type}`, JSON.stringify(e), { msgID: e.id })));
+    await Promise.all(envelopes.map((e) => this.js.publish(`${this.prefix}.${e.type}.${partitionOf(e.key, this.partitions)}`, JSON.stringify(e), { msgID: e.id })));
   }
 
   subscribe(subscription: Subscription): void {
     this.subscriptions.push(subscription);
   }
 
+  /** The durable consumer of one partition of a group. */
+  private consumerName(group: string, partition: number): string {
+    return `${group}_p${partition}`;
+  }
+
+  private range(): number[] {
+    return Array.from({ length: this.partitions }, (_, p) => p);
+  }
+
+  /**
+   * Makes (or brings up to date) the consumer of one partition of a group.
+   * Debian's server predates multi-subject filters (2.10): a partition's
+   * consumer reads every type, and the group skips those it does not handle.
+   */
+  private async ensureConsumer(group: string, partition: number): Promise<void> {
+    const name = this.consumerName(group, partition);
+    const wanted = { ack_wait: ACK_WAIT_MS * 1_000_000, max_ack_pending: 1 };
+    const info = await this.jsm.consumers.info(this.stream, name).catch(() => undefined);
+    if (!info) {
+      await this.jsm.consumers.add(this.stream, {
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: `${this.prefix}.*.${partition}`,
+        ...wanted,
+      });
+    } else if (info.config.ack_wait !== wanted.ack_wait || info.config.max_ack_pending !== wanted.max_ack_pending) {
+      await this.jsm.consumers.update(this.stream, name, wanted);
+    }
+  }
+
   async start(): Promise<void> {
     this.stopping = false;
     for (const sub of this.subscriptions) {
-      // Debian's server predates multi-subject filters (2.10), so a group reads the whole stream
-      // and its consumer skips the types it does not handle.
-      try {
-        await this.jsm.consumers.info(this.stream, sub.group);
-      } catch {
-        await this.jsm.consumers.add(this.stream, {
-          durable_name: sub.group,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: 60 * 1_000_000_000,
-        });
-      }
+      await Promise.all(this.range().map((p) => this.ensureConsumer(sub.group, p)));
       this.loops.push(this.deliver(sub));
     }
   }
@@ -110,64 +156,101 @@ export class NatsBus implements Bus {
     await this.nc.drain();
   }
 
+  /** The partition consumers of `group` that exist. */
+  private async partitionsOf(group: string): Promise<ConsumerInfo[]> {
+    const found: ConsumerInfo[] = [];
+    const names = new Set(this.range().map((p) => this.consumerName(group, p)));
+    for await (const info of this.jsm.consumers.list(this.stream)) if (names.has(info.name)) found.push(info);
+    return found;
+  }
+
   async lag(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const sub of this.subscriptions) {
-      const info = await this.jsm.consumers.info(this.stream, sub.group);
-      out[sub.group] = info.num_pending + info.num_ack_pending;
+      out[sub.group] = (await this.partitionsOf(sub.group)).reduce((n, info) => n + info.num_pending + info.num_ack_pending, 0);
     }
     return out;
   }
 
-  /** A group reads the whole stream, so its first unacknowledged message is the one after its ack floor; a group not yet made will read everything. */
+  /**
+   * A partition's first unacknowledged message comes after its ack floor, so
+   * the stream's message right after the floor is no younger: the oldest of
+   * those over the group's partitions bounds what may come again. A group (or a
+   * partition) not yet made will read everything.
+   */
   async oldestUnacknowledged(group: string): Promise<Date | undefined> {
-    const info = await this.jsm.consumers.info(this.stream, group).catch(() => undefined);
-    if (!info) return new Date(0);
-    if (info.num_pending + info.num_ack_pending === 0) return undefined;
-    // Gone (a stream limit dropped it): say nothing is known, and nothing is forgotten.
-    return (await this.jsm.streams.getMessage(this.stream, { seq: info.ack_floor.stream_seq + 1 }))?.time ?? new Date(0);
+    const infos = await this.partitionsOf(group).catch(() => []);
+    if (infos.length < this.partitions) return new Date(0);
+    const behind = infos.filter((info) => info.num_pending + info.num_ack_pending > 0);
+    if (!behind.length) return undefined;
+    const times = await Promise.all(
+      // Gone (a stream limit dropped it): say nothing is known, and nothing is forgotten.
+      behind.map(async (info) => (await this.jsm.streams.getMessage(this.stream, { seq: info.ack_floor.stream_seq + 1 }).catch(() => undefined))?.time ?? new Date(0)),
+    );
+    return new Date(Math.min(...times.map((t) => t.getTime())));
   }
 
   /**
-   * JetStream keeps a buffer of messages filled in the background (consume);
-   * the loop takes whatever has arrived, up to a batch, handles it as one
+   * JetStream keeps a buffer of messages filled in the background (consume,
+   * one per partition); the loop takes whatever has arrived, up to a batch, handles it as one
    * batch and acknowledges it. Nothing waits for a batch to fill. A batch that
    * fails is tried again, not handed back, so later events never overtake it.
+   * Every message held, in hand or waiting its turn, is kept ours by the heartbeat.
    */
   private async deliver(sub: Subscription): Promise<void> {
     const arrived: JsMsg[] = [];
+    let inHand: JsMsg[] = [];
+    const heartbeat = setInterval(() => {
+      for (const m of inHand) m.working();
+      for (const m of arrived) m.working();
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     let wake: (() => void) | undefined;
-    let messages: ConsumerMessages | undefined;
+    const open: ConsumerMessages[] = [];
     this.stoppers.push(async () => {
       wake?.();
-      await messages?.close();
+      await Promise.all(open.map((m) => m.close()));
     });
-    while (!this.stopping && !messages) {
-      try {
-        const consumer = await this.js.consumers.get(this.stream, sub.group);
-        messages = await consumer.consume({
-          max_messages: this.batchSize * 2,
-          callback: (m) => {
-            arrived.push(m);
-            wake?.();
-          },
-        });
-      } catch (error) {
-        this.logger.warn({ err: error, group: sub.group }, 'cannot consume from JetStream yet; will retry');
-        await sleep(1000);
-      }
-    }
-    if (this.stopping) await messages?.close();
+    const take = (m: JsMsg) => {
+      arrived.push(m);
+      wake?.();
+    };
+    await Promise.all(
+      this.range().map(async (p) => {
+        const messages = await this.consume(sub.group, p, take);
+        if (!messages) return;
+        open.push(messages);
+        if (this.stopping) await messages.close();
+      }),
+    );
     while (!this.stopping) {
       if (!arrived.length) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         continue;
       }
-      await this.handleUntilDone(sub, arrived.splice(0, this.batchSize));
+      inHand = arrived.splice(0, this.batchSize);
+      await this.handleUntilDone(sub, inHand);
+      inHand = [];
     }
+    clearInterval(heartbeat);
     // What arrived but was not handled goes back at once, for another replica or the next start.
     for (const m of arrived.splice(0)) m.nak();
+  }
+
+  /** Consumes one partition of a group into `take`, trying again while JetStream is not there yet; undefined if stopped first. */
+  private async consume(group: string, partition: number, take: (m: JsMsg) => void): Promise<ConsumerMessages | undefined> {
+    while (!this.stopping) {
+      try {
+        const consumer = await this.js.consumers.get(this.stream, this.consumerName(group, partition));
+        // One unacknowledged message at a time per partition: a small buffer holds all there can be.
+        return await consumer.consume({ max_messages: 4, callback: take });
+      } catch (error) {
+        this.logger.warn({ err: error, group, partition }, 'cannot consume from JetStream yet; will retry');
+        await sleep(1000);
+      }
+    }
+    return undefined;
   }
 
   private async handleUntilDone(sub: Subscription, batch: JsMsg[]): Promise<void> {
@@ -183,8 +266,7 @@ export class NatsBus implements Bus {
           return;
         }
         this.logger.warn({ err: error, group: sub.group }, 'delivery failed; will retry the batch');
-        for (const m of batch) m.working(); // still ours: do not let JetStream redeliver it elsewhere meanwhile
-        await sleep(500);
+        await sleep(500); // the heartbeat keeps the batch ours meanwhile
       }
     }
   }

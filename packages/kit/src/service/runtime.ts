@@ -16,7 +16,7 @@ import { eventMigrations, type EventTables } from '../events/tables.js';
 import type { Metrics } from '../metrics/index.js';
 import { serviceGauges } from '../metrics/service.js';
 import { idempotencyMigrations } from '../idempotency/index.js';
-import { JobScheduler, type JobDefinition } from '../jobs/index.js';
+import { jobMigrations, JobScheduler, type JobDefinition } from '../jobs/index.js';
 import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs/retention.js';
 import { unitOfWork, type UnitOfWork } from '../transaction/index.js';
 import { openApiDocument, routeSchema, type DocumentedRoute, type OpenApiDocument } from './openapi.js';
@@ -187,13 +187,13 @@ export class ServiceRuntime<DB extends KitTables> {
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
     this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry, metrics: opts.metrics });
     const retention = opts.retention ? [retentionJob<DB>(this.consumer.group, this.sdb.dialect, opts.retention, opts.bus)] : [];
-    this.jobs = new JobScheduler(def.name, [...(def.jobs ?? []), ...retention], this.uow, logger);
+    this.jobs = new JobScheduler(def.name, [...(def.jobs ?? []), ...retention], this.uow, logger, this.sdb.dialect);
     this.routes = [...def.routes, ...this.adminRoutes()];
   }
 
   /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
   async start(): Promise<void> {
-    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...revocationMigrations, ...auditMigrations, ...retentionMigrations, ...this.def.migrations });
+    await migrate(this.sdb, this.name, { ...eventMigrations, ...idempotencyMigrations, ...revocationMigrations, ...auditMigrations, ...retentionMigrations, ...jobMigrations, ...this.def.migrations });
     await this.keepRevocationsInStep();
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);

@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNats, type NatsServer } from '../../../bench/lib/distributed.js';
+import { alive, api, auth, ledgerOf, orderBurst, placeWhenKnown, settledStatus, startCluster, stockThroughGateway, watchSettling, type RunningCluster } from './cluster-process.js';
+import { eventually } from './harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `npm run cluster` as an operator runs it: the platform as separate
+ * processes behind the gateway, on PostgreSQL and a JetStream server of the
+ * test's own, put through what a cluster meets: replicas killed with SIGKILL
+ * during a burst, the broker gone for a while, and Ctrl-C. Through it all
+ * every accepted order reaches a final state, stock reconciles with the
+ * ledger, nothing is applied twice, and clients see no 502.
+ */
+describe('npm run cluster', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'omnishop-cluster-nats-'));
+  let nats: NatsServer;
+  let cluster: RunningCluster;
+  let sku: string;
+  let admin: string;
+  let buyer: string;
+  /** Units still in stock: each burst takes some. */
+  let stock = 60;
+  let pids: number[] = [];
+  beforeAll(async () => {
+    nats = await startNats(parent);
+    cluster = await startCluster(['--replicas', 'order=2,inventory=2,fulfilment=1', '--no-seed'], { BUS_URL: nats.url });
+    pids = [...cluster.processes.values()].map((p) => p.pid);
+    ({ sku, admin } = await stockThroughGateway(cluster.url, stock));
+    buyer = await auth.mint({ subject: 'cluster-buyer', tenant: 'acme', role: 'customer' });
+  }, 240_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    await nats?.stop();
+    rmSync(parent, { recursive: true, force: true });
+  });
+
+  /** What became of a burst: every accepted order final, as many confirmed as there was stock. */
+  async function expectSettled(accepted: string[]) {
+    const settled = await watchSettling(cluster.url, buyer, accepted);
+    const confirmed = [...settled.values()].filter((s) => s.status === 'confirmed').length;
+    expect(confirmed).toBe(Math.min(stock, accepted.length));
+    expect([...settled.values()].filter((s) => s.status !== 'confirmed').map((s) => s.status)).toEqual(Array(accepted.length - confirmed).fill('rejected'));
+    stock -= confirmed;
+    return settled;
+  }
+
+  it('starts every service behind the gateway, which places and confirms an order', async () => {
+    expect([...cluster.processes.keys()].sort()).toEqual(['catalog#1', 'customer#1', 'fulfilment#1', 'gateway', 'inventory#1', 'inventory#2', 'order#1', 'order#2', 'payment#1', 'promotion#1', 'store#1']);
+    expect(cluster.output()).toMatch(/no demo seed/);
+    expect(await settledStatus(cluster.url, buyer, await placeWhenKnown(cluster.url, buyer, sku))).toBe('confirmed');
+    stock -= 1;
+  });
+
+  it('SIGKILL of an order and an inventory replica during a burst: the cluster restarts them, and the orders they held settle within 5 s', async () => {
+    const orders = 40;
+    let killedAt = 0;
+    const burst = await orderBurst(cluster.url, buyer, sku, {
+      count: orders,
+      everyMs: 40,
+      onStarted: (i) => {
+        if (i !== orders / 2) return;
+        killedAt = Date.now();
+        process.kill(cluster.processes.get('order#1')!.pid, 'SIGKILL');
+        process.kill(cluster.processes.get('inventory#1')!.pid, 'SIGKILL');
+      },
+    });
+    expect(burst.statuses.filter((s) => s !== 201 && s !== 503), 'no 502 (nor anything but 201 and a retryable 503) while another replica is up').toEqual([]);
+    expect(burst.accepted).toHaveLength(orders);
+    const settled = await expectSettled(burst.accepted);
+    const lastSettled = Math.max(...[...settled.values()].map((s) => s.at));
+    // The burst goes on for under a second after the kill; JetStream's old 60 s ack wait made this a minute.
+    expect(lastSettled - killedAt, 'every order settled within 5 s of the kill').toBeLessThan(5000 + orders * 20);
+    for (const name of ['order#1', 'inventory#1']) {
+      const [, pid] = await cluster.said(new RegExp(`${name}\\s+\\| restarted: pid (\\d+)`), 30_000);
+      pids.push(Number(pid));
+      await eventually(async () => ((await api(cluster.processes.get(name)!.url, 'GET', '/health/ready').catch(() => undefined))?.status === 200 ? true : undefined), `${name} ready again`);
+    }
+  });
+
+  it('the broker gone for 12 s during a burst: orders are still accepted, and everything drains once it is back', async () => {
+    let outage: Promise<void> | undefined;
+    const burst = await orderBurst(cluster.url, buyer, sku, {
+      count: 30,
+      everyMs: 100,
+      onStarted: (i) => {
+        if (i !== 5) return;
+        outage = (async () => {
+          await nats.stop(true);
+          await sleep(12_000);
+          nats = await startNats(parent, undefined, { port: nats.port, storeDir: nats.storeDir });
+        })();
+      },
+    });
+    expect(burst.statuses.filter((s) => s !== 201), 'accepted while the broker is away').toEqual([]);
+    await outage;
+    await expectSettled(burst.accepted);
+  });
+
+  it('reconciles stock with the ledger: each order reserved once', async () => {
+    const ledger = await ledgerOf(cluster.url, admin, sku);
+    expect(new Set(ledger.reserved).size, 'no order reserved twice').toBe(ledger.reserved.length);
+    expect(ledger.balance).toEqual({ onHand: 60, reserved: 60 - stock, available: stock });
+  });
+
+  it('stops every process on Ctrl-C', async () => {
+    expect(await cluster.stop()).toBe(0);
+    expect(pids.filter(alive), 'processes left behind').toEqual([]);
+  });
+});

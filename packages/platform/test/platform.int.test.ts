@@ -23,12 +23,12 @@ describe('the platform as an operator meets it', () => {
     expect((await t.api('GET', '/health/live')).status).toBe(200);
     const ready = await t.api('GET', '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ok', checks: { bus: 'ok', catalog: 'ok', store: 'ok', inventory: 'ok', order: 'ok', promotion: 'ok', customer: 'ok', payment: 'ok', fulfilment: 'ok', gateway: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ok', checks: { bus: 'ok', catalog: 'ok', store: 'ok', inventory: 'ok', order: 'ok', promotion: 'ok', customer: 'ok', payment: 'ok', fulfilment: 'ok', webhook: 'ok', gateway: 'ok' } });
   });
 
   it('lists its services, and each serves an OpenAPI document of its routes', async () => {
     const index = await t.api('GET', '/api');
-    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'gateway']);
+    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'webhook', 'gateway']);
     for (const s of index.body.services as { openapi: string; api: string }[]) {
       const doc = await t.api('GET', s.openapi);
       expect(doc.status).toBe(200);

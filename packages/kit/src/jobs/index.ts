@@ -18,7 +18,11 @@ export interface JobDefinition<DB> {
    * A job that sweeps every brand's rows says why here (it runs inside acrossTenants).
    */
   acrossTenants?: string;
-  run(tx: Tx<DB>): Promise<void>;
+  /**
+   * `uow` is for work the run leaves to do after its commit (an afterCommit effect, such as an
+   * HTTP call that must not hold the database) and that writes again when it is done.
+   */
+  run(tx: Tx<DB>, uow: UnitOfWork<DB>): Promise<void>;
 }
 
 export class JobScheduler<DB> {
@@ -62,7 +66,7 @@ export class JobScheduler<DB> {
       ),
       async () => {
         try {
-          await this.uow.run((tx) => job.run(tx), { background: true });
+          await this.uow.run((tx) => job.run(tx, this.uow), { background: true });
         } catch (e) {
           status = 'failed';
           error = e;

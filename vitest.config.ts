@@ -40,6 +40,7 @@ export default defineConfig({
             'services/promotion/test/promotion.int.test.ts',
             'services/gateway/test/gateway.int.test.ts',
             'services/customer/test/migrations.int.test.ts',
+            'services/webhook/test/webhook.int.test.ts',
             'packages/platform/test/distributed.int.test.ts',
             'packages/kit/test/tenant-scope.int.test.ts',
             'packages/kit/test/statement.int.test.ts',

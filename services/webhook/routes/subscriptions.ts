@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { badRequest, choice, decodeCursor, PageOf, PageQuery, toPage, type Role } from '@omnishop/kit';
+import { audit, badRequest, choice, decodeCursor, PageOf, PageQuery, toPage, type Role } from '@omnishop/kit';
 import { createSubscription, replayParked, rotateSecret, subscriptionOf } from '../commands.js';
 import { route } from '../db.js';
 import { ALL_EVENTS, endpointProblem } from '../domain/webhook.js';
@@ -32,6 +32,7 @@ export const createSubscriptionRoute = route({
     const problem = endpointProblem(body.url);
     if (problem) throw badRequest('body.url', problem);
     const s = await createSubscription(tx, principal.tenant, body);
+    await audit(tx.db, { action: 'webhook.subscribe', target: s.id, outcome: 'ok' });
     return { status: 201, body: { ...(await subscriptionView(tx.db, s)), secret: s.secret }, headers: { location: `/api/webhooks/subscriptions/${s.id}` } };
   },
 });
@@ -97,6 +98,7 @@ export const rotateSecretRoute = route({
   errors: NOT_FOUND,
   handler: async ({ params, body }, tx) => {
     const s = await rotateSecret(tx, params.id, body.overlapSeconds);
+    await audit(tx.db, { action: 'webhook.rotate-secret', target: s.id, outcome: 'ok' });
     return { status: 200, body: { ...(await subscriptionView(tx.db, s)), secret: s.secret } };
   },
 });
@@ -109,7 +111,11 @@ export const replayRoute = route({
   params: Id,
   response: { 202: Type.Object({ replayed: Type.Integer({ description: 'parked deliveries now pending again' }) }, { title: 'WebhookReplay' }) },
   errors: NOT_FOUND,
-  handler: async ({ params }, tx) => ({ status: 202, body: { replayed: await replayParked(tx, params.id) } }),
+  handler: async ({ params }, tx) => {
+    const replayed = await replayParked(tx, params.id);
+    await audit(tx.db, { action: 'webhook.replay', target: params.id, outcome: 'ok' });
+    return { status: 202, body: { replayed } };
+  },
 });
 
 export const webhookRoutes = [createSubscriptionRoute, listSubscriptions, getSubscription, listDeliveries, rotateSecretRoute, replayRoute];

@@ -8,7 +8,7 @@ import { startReceiver, type Receiver } from './receiver.js';
  * bus, and (the integration-pg project) on PostgreSQL and NATS JetStream.
  * Retries, timeouts and parking are made quick by configuration.
  */
-const distributed = process.env.OMNISHOP_TEST_POSTGRES
+const distributed: Record<string, string> = process.env.OMNISHOP_TEST_POSTGRES
   ? { BUS_URL: process.env.OMNISHOP_TEST_NATS ?? 'nats://127.0.0.1:4222', BUS_STREAM: `W${randomUUID().replace(/-/g, '').slice(0, 12)}` }
   : {};
 

@@ -36,6 +36,7 @@ export default defineConfig({
             'packages/platform/test/idempotency.int.test.ts',
             'packages/platform/test/retention.int.test.ts',
             'packages/platform/test/metrics.int.test.ts',
+            'packages/platform/test/operator.int.test.ts',
             'packages/platform/test/bad-input.int.test.ts',
             'services/promotion/test/promotion.int.test.ts',
             'services/gateway/test/gateway.int.test.ts',

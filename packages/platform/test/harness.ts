@@ -68,6 +68,18 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
+/**
+ * Where a test that runs in both projects puts its events: in the integration-pg project (PostgreSQL),
+ * on NATS JetStream in a stream of its own, so the platform is the distributed kind; else the embedded bus.
+ */
+export function testBus(prefix: string): { overrides: Record<string, string>; name: string } {
+  if (!process.env.OMNISHOP_TEST_POSTGRES) return { overrides: {}, name: 'SQLite and the embedded bus' };
+  return {
+    overrides: { BUS_URL: process.env.OMNISHOP_TEST_NATS ?? 'nats://127.0.0.1:4222', BUS_STREAM: `${prefix}${randomUUID().replace(/-/g, '').slice(0, 12)}` },
+    name: 'PostgreSQL and JetStream',
+  };
+}
+
 export async function startTestPlatform(overrides: Record<string, string> = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-test-'));
   const postgres = await freshPostgresDatabase();

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newKey, startTestPlatform, type TestPlatform } from '../../../packages/platform/test/harness.js';
+import { eventually, newKey, startTestPlatform, testBus, type TestPlatform } from '../../../packages/platform/test/harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -8,11 +7,9 @@ import { startReceiver, type Receiver } from './receiver.js';
  * bus, and (the integration-pg project) on PostgreSQL and NATS JetStream.
  * Retries, timeouts and parking are made quick by configuration.
  */
-const distributed: Record<string, string> = process.env.OMNISHOP_TEST_POSTGRES
-  ? { BUS_URL: process.env.OMNISHOP_TEST_NATS ?? 'nats://127.0.0.1:4222', BUS_STREAM: `W${randomUUID().replace(/-/g, '').slice(0, 12)}` }
-  : {};
+const bus = testBus('W');
 
-describe(`webhooks (${distributed.BUS_URL ? 'PostgreSQL and JetStream' : 'SQLite and the embedded bus'})`, () => {
+describe(`webhooks (${bus.name})`, () => {
   let t: TestPlatform;
   const receivers: Receiver[] = [];
   beforeAll(async () => {
@@ -23,7 +20,7 @@ describe(`webhooks (${distributed.BUS_URL ? 'PostgreSQL and JetStream' : 'SQLite
       WEBHOOK_ATTEMPTS: '4',
       WEBHOOK_RETRY_BASE_MS: '20',
       WEBHOOK_RETRY_MAX_MS: '80',
-      ...distributed,
+      ...bus.overrides,
     });
   });
   afterAll(async () => {

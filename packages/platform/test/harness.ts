@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -144,6 +146,18 @@ export async function request<T>(base: string, method: string, path: string, opt
 }
 
 export { eventually };
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+/** Runs a command in the repository's root as a process of its own: its exit code and output. */
+export const runInRoot = (command: string, args: string[], env: Record<string, string> = {}) =>
+  promisify(execFile)(command, args, { cwd: ROOT, env: { ...process.env, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+/** Runs a TypeScript entry of the repository (the CLI, say) on this Node.js. */
+export const tsx = (args: string[], env: Record<string, string> = {}) => runInRoot(process.execPath, ['--import', 'tsx', ...args], env);
 
 export const newKey = () => randomUUID();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { acrossTenants, PLATFORM_TENANT } from '@omnishop/kit';
-import { newKey, openStores, settled, startTestPlatform, stockedSku, testBus, type TestPlatform } from './harness.js';
+import { newKey, openStores, settled, startTestPlatform, stockedSku, testBus, tsx, type TestPlatform } from './harness.js';
 
 /**
  * The operator's tools over the real API: each service's event flow (consumer
@@ -81,5 +81,13 @@ describe(`operator tools (${bus.name})`, () => {
     expect((await t.api('POST', '/api/orders/admin/read-models/prices/rebuild', { token: brandOperator })).status).toBe(403);
     expect((await rebuild('orders', 'nothing')).status).toBe(404);
     expect((await rebuild('orders', 'prices', '?from=yesterday')).status).toBe(400);
+  });
+
+  it('the CLI shows the same, for every service the platform runs', async () => {
+    const events = await tsx(['packages/platform/src/cli.ts', 'ops', 'events', '--url', t.url]);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(/^service\s+group\s+lag\s+outbox\s+dead letters\s+read models$/m);
+    expect(events.stdout).toMatch(/^order\s+order\s+0\s+0\s+0\s+store-register,prices$/m);
+    expect(events.stdout).toMatch(/^catalog\s+catalog\s+0\s+0\s+0\s+-$/m);
   });
 });

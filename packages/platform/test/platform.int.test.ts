@@ -1,16 +1,5 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './harness.js';
-
-const run = promisify(execFile);
-const ROOT = resolve(__dirname, '../../..');
-const tsx = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env } }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+import { runInRoot, startTestPlatform, tsx, type TestPlatform } from './harness.js';
 
 describe('the platform as an operator meets it', () => {
   let t: TestPlatform;
@@ -67,11 +56,7 @@ describe('the CLI and start-up configuration', () => {
   });
 
   it('writes the token alone to stdout under npm run -s, as TOKEN=$(npm run -s token -- ...) captures it', async () => {
-    const npm = (args: string[]) =>
-      run('npm', ['run', '-s', ...args], { cwd: ROOT }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
+    const npm = (args: string[]) => runInRoot('npm', ['run', '-s', ...args]);
     const minted = await npm(['token', '--', '--role', 'clerk', '--store', 'ST_SH_001']);
     expect(minted.code).toBe(0);
     expect(minted.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);

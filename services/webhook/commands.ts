@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { json, notFound, nowIso, type EventEnvelope, type Tx } from '@omnishop/kit';
+import { json, notFound, nowIso, statement, type EventEnvelope, type Tx } from '@omnishop/kit';
 import type { DeliveryRow, SubscriptionRow, WebhookTables } from './db.js';
 import { accepted, afterFailure, matches, signingSecrets, type RetrySchedule } from './domain/webhook.js';
 
@@ -70,13 +70,16 @@ export async function replayParked(tx: Tx<WebhookTables>, id: string): Promise<n
 export const payloadOf = (event: EventEnvelope) =>
   json.write({ type: event.type, timestamp: event.time, data: event.data, eventId: event.id, version: event.version, key: event.key });
 
+/** The brand's subscriptions and what they take: asked for every event, so compiled once (see statement). */
+const subscriptionsOfBrand = statement<WebhookTables>()((db) => db.selectFrom('subscription').select(['id', 'event_types']));
+
 /**
  * An event of the brand becomes a delivery to each of the brand's subscriptions
  * that takes its type. The brand is the event's: the data layer reads only that
  * brand's subscriptions, so no other brand's endpoint ever hears of it.
  */
 export async function fanOut(tx: Tx<WebhookTables>, event: EventEnvelope): Promise<number> {
-  const subscriptions = await tx.db.selectFrom('subscription').select(['id', 'event_types']).execute();
+  const subscriptions = await subscriptionsOfBrand.all(tx.db, {});
   const to = subscriptions.filter((s) => matches(json.read<string[]>(s.event_types), event.type));
   if (!to.length) return 0;
   const payload = payloadOf(event);

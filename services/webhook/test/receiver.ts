@@ -11,8 +11,8 @@ export interface Received {
   verifiedBy: string[];
 }
 
-/** How the endpoint answers its n-th request (1 first): a status, after a delay. */
-export type Behaviour = (n: number) => { status: number; delayMs?: number };
+/** How the endpoint answers a request: the `attempt`-th (1 first) of the `delivery`-th delivery it sees (1 first): a status, after a delay. */
+export type Behaviour = (request: { delivery: number; attempt: number }) => { status: number; delayMs?: number };
 
 /** A brand's endpoint for a test: it records every request and answers as `behave` says. */
 export interface Receiver {
@@ -33,7 +33,7 @@ const body = async (req: IncomingMessage) => {
 };
 
 export async function startReceiver(behave: Behaviour = () => ({ status: 204 })): Promise<Receiver> {
-  let n = 0;
+  const seen: string[] = [];
   const receiver: Receiver = {
     url: '',
     received: [],
@@ -53,8 +53,11 @@ export async function startReceiver(behave: Behaviour = () => ({ status: 204 }))
           return false;
         }
       });
-      receiver.received.push({ id: headers['webhook-id'], body: JSON.parse(text) as Received['body'], valid: verifiedBy.length > 0, verifiedBy });
-      const answer = receiver.behave(++n);
+      const id = headers['webhook-id'];
+      if (!seen.includes(id)) seen.push(id);
+      const attempt = receiver.received.filter((r) => r.id === id).length + 1;
+      receiver.received.push({ id, body: JSON.parse(text) as Received['body'], valid: verifiedBy.length > 0, verifiedBy });
+      const answer = receiver.behave({ delivery: seen.indexOf(id) + 1, attempt });
       setTimeout(() => {
         if (!res.destroyed) res.writeHead(answer.status).end();
       }, answer.delayMs ?? 0);

@@ -54,6 +54,14 @@ export async function rotateSecret(tx: Tx<WebhookTables>, id: string, overlapSec
     .executeTakeFirstOrThrow();
 }
 
+/** Ends a subscription: nothing more is sent to it, and what it was still owed, and its history, go with it. */
+export async function unsubscribe(tx: Tx<WebhookTables>, id: string): Promise<void> {
+  await subscriptionOf(tx, id);
+  await tx.db.deleteFrom('delivery_attempt').where('subscription_id', '=', id).execute();
+  await tx.db.deleteFrom('delivery').where('subscription_id', '=', id).execute();
+  await tx.db.deleteFrom('subscription').where('id', '=', id).execute();
+}
+
 /** Parked deliveries of a subscription go out again, from a first attempt, in their order; returns how many. */
 export async function replayParked(tx: Tx<WebhookTables>, id: string): Promise<number> {
   await subscriptionOf(tx, id);

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { audit, badRequest, choice, decodeCursor, PageOf, PageQuery, toPage, type Role } from '@omnishop/kit';
-import { createSubscription, replayParked, rotateSecret, subscriptionOf } from '../commands.js';
+import { createSubscription, replayParked, rotateSecret, subscriptionOf, unsubscribe } from '../commands.js';
 import { route } from '../db.js';
 import { ALL_EVENTS, endpointProblem } from '../domain/webhook.js';
 import { subscribableEvents } from '../events/handlers.js';
@@ -118,4 +118,19 @@ export const replayRoute = route({
   },
 });
 
-export const webhookRoutes = [createSubscriptionRoute, listSubscriptions, getSubscription, listDeliveries, rotateSecretRoute, replayRoute];
+export const deleteSubscription = route({
+  method: 'DELETE',
+  url: '/subscriptions/:id',
+  summary: 'End a subscription: nothing more is sent to it, and its deliveries still owed are dropped',
+  roles: ADMIN,
+  params: Id,
+  response: { 204: Type.Null() },
+  errors: NOT_FOUND,
+  handler: async ({ params }, tx) => {
+    await unsubscribe(tx, params.id);
+    await audit(tx.db, { action: 'webhook.unsubscribe', target: params.id, outcome: 'ok' });
+    return { status: 204, body: null };
+  },
+});
+
+export const webhookRoutes = [createSubscriptionRoute, listSubscriptions, getSubscription, listDeliveries, rotateSecretRoute, replayRoute, deleteSubscription];

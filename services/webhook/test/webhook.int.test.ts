@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newKey, startTestPlatform, testBus, type TestPlatform } from '../../../packages/platform/test/harness.js';
+import { eventually, newKey, settled, startTestPlatform, testBus, type TestPlatform } from '../../../packages/platform/test/harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -106,7 +106,7 @@ describe(`webhooks (${bus.name})`, () => {
     expect(endpoint.received.every((r) => r.valid)).toBe(true);
   });
 
-  it('a rotated secret signs from then on; with an overlap the old one signs beside it until it ends', async () => {
+  it('a rotated secret signs from then on; with an overlap the old one signs beside it until it ends; an ended subscription gets nothing', async () => {
     const endpoint = await receiver();
     const id = await subscribe('acme', endpoint, ['StoreChanged']);
     const [first] = endpoint.secrets;
@@ -131,6 +131,13 @@ describe(`webhooks (${bus.name})`, () => {
     await t.api('PATCH', '/api/stores/ST_R1', { token: admin, body: { name: 'ST_R1 v2' } });
     await eventually(async () => (endpoint.received.length === 2 ? true : undefined), 'delivered after the rotation');
     expect(endpoint.received[1]!.verifiedBy).toEqual([third]);
+
+    // Ended: nothing more is sent to it.
+    expect((await t.api('DELETE', `/api/webhooks/subscriptions/${id}`, { token: admin })).status).toBe(204);
+    expect((await t.api('GET', `/api/webhooks/subscriptions/${id}`, { token: admin })).status).toBe(404);
+    await t.api('PATCH', '/api/stores/ST_R1', { token: admin, body: { name: 'ST_R1 v3' } });
+    await settled(t);
+    expect(endpoint.received).toHaveLength(2);
   });
 
   it('refuses what it cannot send to, naming the field', async () => {

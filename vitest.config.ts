@@ -36,10 +36,12 @@ export default defineConfig({
             'packages/platform/test/idempotency.int.test.ts',
             'packages/platform/test/retention.int.test.ts',
             'packages/platform/test/metrics.int.test.ts',
+            'packages/platform/test/operator.int.test.ts',
             'packages/platform/test/bad-input.int.test.ts',
             'services/promotion/test/promotion.int.test.ts',
             'services/gateway/test/gateway.int.test.ts',
             'services/customer/test/migrations.int.test.ts',
+            'services/webhook/test/webhook.int.test.ts',
             'packages/platform/test/distributed.int.test.ts',
             'packages/platform/test/cluster.int.test.ts',
            

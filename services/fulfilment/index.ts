@@ -1,6 +1,6 @@
 import { defineService } from '@omnishop/kit';
 import type { FulfilmentTables } from './db.js';
-import { storeRegisterHandlers } from '@omnishop/store-register';
+import { storeRegisterHandlers, storeRegisterReadModel } from '@omnishop/store-register';
 import { onOrderCancelled, onOrderConfirmed, onOrderPlaced, onStockReserved } from './events/handlers.js';
 import { fulfilmentEvents } from './contract.js';
 import { reofferUnclaimed } from './jobs/reoffer.js';
@@ -25,5 +25,6 @@ export const fulfilmentService = (opts: FulfilmentOptions) =>
     routes: fulfilmentRoutes,
     // The store register: offers in later rounds go to every active store, then to the warehouses.
     handlers: [...storeRegisterHandlers<FulfilmentTables>(), onOrderPlaced, onStockReserved, onOrderConfirmed, onOrderCancelled],
+    readModels: [storeRegisterReadModel],
     jobs: [reofferUnclaimed(opts.offerCheckMs, opts.claimTimeoutSeconds)],
   });

@@ -1,5 +1,5 @@
 import { defineService } from '@omnishop/kit';
-import { storeRegisterHandlers } from '@omnishop/store-register';
+import { storeRegisterHandlers, storeRegisterReadModel } from '@omnishop/store-register';
 import type { GatewayTables } from './db.js';
 import { gatewayEvents } from './contract.js';
 import { migrations } from './migrations/index.js';
@@ -19,4 +19,5 @@ export const gatewayService = (opts: GatewayOptions) =>
     emits: gatewayEvents,
     routes: [signIn(opts), refresh(opts), signOut(opts), createUser, listUsers, changeRole(opts), disableUser(opts)],
     handlers: storeRegisterHandlers<GatewayTables>(),
+    readModels: [storeRegisterReadModel],
   });

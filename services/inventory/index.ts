@@ -1,5 +1,5 @@
 import { defineService } from '@omnishop/kit';
-import { storeRegisterHandlers } from '@omnishop/store-register';
+import { storeRegisterHandlers, storeRegisterReadModel } from '@omnishop/store-register';
 import type { InventoryTables } from './db.js';
 import { onOrderCancelled, onOrderCompleted, onOrderConfirmed, onOrderRejected, onOrderReturned, onSkuCreated, reserveForOrder } from './events/handlers.js';
 import { expireReservations } from './jobs/expire-reservations.js';
@@ -23,5 +23,6 @@ export const inventoryService = (opts: InventoryOptions) =>
     emits: inventoryEvents,
     routes: [recordStockMovement, getStock, getLedger, getReservation],
     handlers: [...storeRegisterHandlers<InventoryTables>(), onSkuCreated, reserveForOrder(opts.reservationTtlSeconds), onOrderConfirmed, onOrderCancelled, onOrderRejected, onOrderCompleted, onOrderReturned],
+    readModels: [storeRegisterReadModel],
     jobs: [expireReservations(opts.expiryCheckMs)],
   });

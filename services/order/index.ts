@@ -1,9 +1,9 @@
 import { defineService } from '@omnishop/kit';
-import { storeRegisterHandlers } from '@omnishop/store-register';
+import { storeRegisterHandlers, storeRegisterReadModel } from '@omnishop/store-register';
 import { inChargeHandlers, inChargeMigrations } from '@omnishop/in-charge';
 import type { SagaOptions } from './commands.js';
 import type { OrderTables } from './db.js';
-import { couponHandlers, onMemberJoined, onSkuCreated, onSkuPriceChanged, sagaHandlers } from './events/handlers.js';
+import { couponHandlers, onMemberJoined, onSkuCreated, onSkuPriceChanged, pricesReadModel, sagaHandlers } from './events/handlers.js';
 import { orderEvents } from './contract.js';
 import { cancelUnpaidOrders } from './jobs/payment-timeout.js';
 import { migrations } from './migrations/index.js';
@@ -25,4 +25,5 @@ export const orderService = (opts: OrderOptions) =>
     routes: [placeOrder, recordSale, listOrders, getOrder, cancelOrder(opts), completeOrder(opts), returnOrder],
     handlers: [...storeRegisterHandlers<OrderTables>(), onMemberJoined, ...couponHandlers, onSkuCreated, onSkuPriceChanged, ...sagaHandlers(opts), ...inChargeHandlers<OrderTables>()],
     jobs: [cancelUnpaidOrders(opts.paymentCheckMs, opts)],
+    readModels: [storeRegisterReadModel, pricesReadModel],
   });

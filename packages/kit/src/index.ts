@@ -23,6 +23,7 @@ export * from './events/embedded-bus.js';
 export * from './events/nats-bus.js';
 export * from './events/relay.js';
 export * from './events/consumer.js';
+export * from './events/read-model.js';
 export * from './events/tables.js';
 export * from './transaction/index.js';
 export * from './http-client/index.js';

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acrossTenants, createLogger, defineService, EmbeddedBus, openDatabase, ServiceRuntime, sql } from '../src/index.js';
+import { acrossTenants, createLogger, defineService, EmbeddedBus, openDatabase, ServiceRuntime, sql, type KitTables } from '../src/index.js';
 
-interface TickTables {
+interface TickTables extends KitTables {
   tick: { replica: string; at: string };
 }
 

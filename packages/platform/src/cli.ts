@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, ROLES, tokenAuthority, type Role } from '@omnishop/kit';
 import { loadPlatformConfig, signingKeys } from './config.js';
+import { ops, OPS_HELP } from './ops.js';
 import { judgeToken, type TokenFacts } from './token-check.js';
 
 const HELP = `omnishop CLI
@@ -9,6 +10,7 @@ Usage:
   npm run -s cli -- token --role ROLE [--tenant BRAND] [--sub SUBJECT] [--store STORE] [--ttl SECONDS]
   npm run -s token -- --role ROLE ...   (shortcut for the above)
   npm run -s cli -- double11 [options]   (a Singles' Day midnight rehearsal: npm run double11 -- --help)
+  npm run -s cli -- ops COMMAND [options]   (operator commands: see below)
   npm run -s cli -- help
 
 The token alone goes to stdout, anything else to stderr; -s keeps npm's own lines out of stdout, so
@@ -26,6 +28,8 @@ Commands:
           --force   mint even for a store that does not exist or is closed
           The brand and store are checked against the running platform: an unknown or closed store
           is refused, a brand without a profile or an unreachable platform is warned about.
+
+${OPS_HELP}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -42,6 +46,12 @@ async function main(argv: string[]): Promise<number> {
     // The rehearsal lives with the bench (it starts platforms as the bench does); loaded only when asked for.
     const { command: rehearse } = await import('../../../bench/double11/main.js');
     return rehearse(rest);
+  }
+  if (command === 'ops') {
+    return ops(rest).catch((error: unknown) => {
+      console.error((error as Error).message); // a refusal or an unreachable platform: said in one line
+      return 1;
+    });
   }
   if (command !== 'token') {
     console.error(`unknown command "${command}"\n\n${HELP}`);

@@ -23,7 +23,7 @@ export const PlatformConfigSchema = Type.Object({
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',
-    default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment,gateway',
+    default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment,webhook,gateway',
     description: 'which services this process runs: all of them (embedded) or one (distributed)',
   }),
   threadServices: Type.String({
@@ -67,6 +67,11 @@ export const PlatformConfigSchema = Type.Object({
   expiryCheckMs: Type.Integer({ minimum: 10, default: 5000 }),
   claimTimeoutSeconds: Type.Integer({ minimum: 1, default: 900, description: 'how long an order offered to stores may go unclaimed before it is offered more widely' }),
   offerCheckMs: Type.Integer({ minimum: 10, default: 5000, description: 'how often unclaimed fulfilment offers are looked for' }),
+  webhookCheckMs: Type.Integer({ minimum: 10, default: 500, description: 'how often webhook deliveries due (new events, retries whose wait is over) are looked for' }),
+  webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000, description: 'how long a webhook endpoint may take to answer before the attempt counts as failed' }),
+  webhookAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'attempts of a webhook delivery before it is parked (replayable)' }),
+  webhookRetryBaseMs: Type.Integer({ minimum: 1, default: 10_000, description: 'the wait after a webhook delivery first fails; each further failure doubles it' }),
+  webhookRetryMaxMs: Type.Integer({ minimum: 1, default: 3_600_000, description: 'the longest wait between two attempts of a webhook delivery' }),
   retentionSeconds: Type.Integer({
     minimum: 86_400,
     default: 604_800,

@@ -30,6 +30,7 @@ import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
 import { registerBehaviour, registerConsoleAssets, registerEventMap } from '@omnishop/console';
+import { webhookService } from '@omnishop/webhook';
 import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
@@ -78,6 +79,11 @@ export function serviceDefinitions(
       baseUrl: publicUrl,
     }),
     fulfilmentService({ claimTimeoutSeconds: config.claimTimeoutSeconds, offerCheckMs: config.offerCheckMs }),
+    webhookService({
+      checkMs: config.webhookCheckMs,
+      timeoutMs: config.webhookTimeoutMs,
+      retry: { attempts: config.webhookAttempts, baseMs: config.webhookRetryBaseMs, maxMs: config.webhookRetryMaxMs },
+    }),
     gatewayService({ auth, accessTtlSeconds: config.accessTokenTtlSeconds, refreshTtlSeconds: config.refreshTokenTtlSeconds }),
   ];
 }

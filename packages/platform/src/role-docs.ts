@@ -43,6 +43,7 @@ export const OWNERSHIP: Record<string, string> = {
   'GET /api/customers/me/points': 'customer: own points (the token subject)',
   'GET /api/payments/intents': "customer: own orders' payments only (another's: an empty list)",
   'GET /api/payments/intents/{id}': 'customer: own payments only (404)',
+  'POST /api/auth/users': 'brand_admin: makes no operator (only an operator does: 403)',
   'POST /api/payments/intents/{id}/cancel': 'customer: own payments only (404); clerk, store_manager: payments of orders in their store’s hands only (403)',
   'POST /api/payments/intents/{id}/refund': 'store_manager: payments of orders in their store’s hands only (403)',
   'GET /api/fulfilment/offers': "clerk, store_manager: offers to the store on their token; a token naming no store: 403",
@@ -55,6 +56,19 @@ export const OWNERSHIP: Record<string, string> = {
   'POST /api/fulfilment/orders/{orderId}/collected': 'clerk, store_manager: orders their store claimed only (403)',
   'POST /api/fulfilment/orders/{orderId}/received': 'customer: own orders only (404)',
 };
+
+/** The admin routes of every service that only platform staff pass, by method and path below the service's prefix. */
+const PLATFORM_STAFF_ONLY = "operator: platform staff only (the token's tenant `platform`); a brand's operator: 403";
+const EVERY_SERVICE: Record<string, string> = {
+  'GET /admin/events': PLATFORM_STAFF_ONLY,
+  'POST /admin/read-models/{name}/rebuild': PLATFORM_STAFF_ONLY,
+};
+
+/** A route's ownership note: its own, or the one of an admin route every service has. */
+export function ownershipNote(key: string): string | undefined {
+  const [method, path = ''] = key.split(' ');
+  return OWNERSHIP[key] ?? EVERY_SERVICE[`${method} ${path.replace(/^\/api\/[^/]+/, '')}`];
+}
 
 /** `/api/orders` + `/:id/cancel` → `/api/orders/{id}/cancel`; a service's `/` is its prefix. */
 export function openApiPath(prefix: string, url: string): string {
@@ -118,7 +132,7 @@ export function renderRoleDocs(services: RoutedService[]): string {
     out.push('', `## ${s.name} (\`${s.prefix}\`)`, '');
     out.push(`| Route | ${ROLES.join(' | ')} | Ownership |`, `| --- |${ROLES.map(() => ' --- |').join('')} --- |`);
     for (const e of entries.filter((e) => e.service === s.name)) {
-      out.push(`| \`${routeKey(e)}\` | ${ROLES.map((role) => cell(e.roles, role)).join(' | ')} | ${OWNERSHIP[routeKey(e)] ?? ''} |`);
+      out.push(`| \`${routeKey(e)}\` | ${ROLES.map((role) => cell(e.roles, role)).join(' | ')} | ${ownershipNote(routeKey(e)) ?? ''} |`);
     }
   }
   return out.join('\n') + '\n';

@@ -25,7 +25,7 @@ describe('the API document and its reference page', () => {
   it('says where the documents and the page are at GET /api', async () => {
     const index = await t.api('GET', '/api');
     expect(index.body).toMatchObject({ openapi: '/api/openapi.json', docs: '/docs' });
-    expect(index.body.services).toHaveLength(9);
+    expect(index.body.services).toHaveLength(10);
   });
 
   it('serves Swagger UI at /docs, its assets from the package: nothing is fetched from elsewhere', async () => {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import SQLite from 'better-sqlite3';
@@ -64,6 +66,18 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
     },
+  };
+}
+
+/**
+ * Where a test that runs in both projects puts its events: in the integration-pg project (PostgreSQL),
+ * on NATS JetStream in a stream of its own, so the platform is the distributed kind; else the embedded bus.
+ */
+export function testBus(prefix: string): { overrides: Record<string, string>; name: string } {
+  if (!process.env.OMNISHOP_TEST_POSTGRES) return { overrides: {}, name: 'SQLite and the embedded bus' };
+  return {
+    overrides: { BUS_URL: process.env.OMNISHOP_TEST_NATS ?? 'nats://127.0.0.1:4222', BUS_STREAM: `${prefix}${randomUUID().replace(/-/g, '').slice(0, 12)}` },
+    name: 'PostgreSQL and JetStream',
   };
 }
 
@@ -131,6 +145,18 @@ export async function request<T>(base: string, method: string, path: string, opt
 }
 
 export { eventually };
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+/** Runs a command in the repository's root as a process of its own: its exit code and output. */
+export const runInRoot = (command: string, args: string[], env: Record<string, string> = {}) =>
+  promisify(execFile)(command, args, { cwd: ROOT, env: { ...process.env, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+/** Runs a TypeScript entry of the repository (the CLI, say) on this Node.js. */
+export const tsx = (args: string[], env: Record<string, string> = {}) => runInRoot(process.execPath, ['--import', 'tsx', ...args], env);
 
 export const newKey = () => randomUUID();
 

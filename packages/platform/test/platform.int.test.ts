@@ -1,16 +1,5 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from './harness.js';
-
-const run = promisify(execFile);
-const ROOT = resolve(__dirname, '../../..');
-const tsx = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env } }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+import { runInRoot, startTestPlatform, tsx, type TestPlatform } from './harness.js';
 
 describe('the platform as an operator meets it', () => {
   let t: TestPlatform;
@@ -23,12 +12,12 @@ describe('the platform as an operator meets it', () => {
     expect((await t.api('GET', '/health/live')).status).toBe(200);
     const ready = await t.api('GET', '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ok', checks: { bus: 'ok', catalog: 'ok', store: 'ok', inventory: 'ok', order: 'ok', promotion: 'ok', customer: 'ok', payment: 'ok', fulfilment: 'ok', gateway: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ok', checks: { bus: 'ok', catalog: 'ok', store: 'ok', inventory: 'ok', order: 'ok', promotion: 'ok', customer: 'ok', payment: 'ok', fulfilment: 'ok', webhook: 'ok', gateway: 'ok' } });
   });
 
   it('lists its services, and each serves an OpenAPI document of its routes', async () => {
     const index = await t.api('GET', '/api');
-    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'gateway']);
+    expect(index.body.services.map((s: { name: string }) => s.name)).toEqual(['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'webhook', 'gateway']);
     for (const s of index.body.services as { openapi: string; api: string }[]) {
       const doc = await t.api('GET', s.openapi);
       expect(doc.status).toBe(200);
@@ -67,11 +56,7 @@ describe('the CLI and start-up configuration', () => {
   });
 
   it('writes the token alone to stdout under npm run -s, as TOKEN=$(npm run -s token -- ...) captures it', async () => {
-    const npm = (args: string[]) =>
-      run('npm', ['run', '-s', ...args], { cwd: ROOT }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
+    const npm = (args: string[]) => runInRoot('npm', ['run', '-s', ...args]);
     const minted = await npm(['token', '--', '--role', 'clerk', '--store', 'ST_SH_001']);
     expect(minted.code).toBe(0);
     expect(minted.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '@omnishop/kit';
-import { OWNERSHIP } from '../src/role-docs.js';
+import { ownershipNote } from '../src/role-docs.js';
 import { newKey, startTestPlatform, type ApiResponse, type TestPlatform } from './harness.js';
 import { allows, fillPath, liveRoutes, queryString, type LiveRoute } from './fuzz/routes.js';
 import { validValue, type JsonSchema } from './fuzz/schema-arbitrary.js';
@@ -83,7 +83,7 @@ describe('the role matrix', () => {
         if (res.status === 403) {
           // Only a documented ownership rule may refuse a role the route names, and never as role-forbidden.
           expect(res.body.type, what).toBe(`${PROBLEM}forbidden`);
-          expect(OWNERSHIP[route.key], `${what}: a 403 for a listed role needs an ownership note in role-docs.ts`).toBeDefined();
+          expect(ownershipNote(route.key), `${what}: a 403 for a listed role needs an ownership note in role-docs.ts`).toBeDefined();
         }
       }
     }

@@ -43,7 +43,7 @@ describe('service thread: inventory and payment on a second event loop', () => {
   it('serves every service at one port, and is ready only with the thread', async () => {
     const listed = await t.api('GET', '/api');
     expect((listed.body.services as { name: string }[]).map((s) => s.name).sort()).toEqual(
-      ['catalog', 'customer', 'fulfilment', 'gateway', 'inventory', 'order', 'payment', 'promotion', 'store'].sort(),
+      ['catalog', 'customer', 'fulfilment', 'gateway', 'inventory', 'order', 'payment', 'promotion', 'store', 'webhook'].sort(),
     );
     expect(t.platform.runtimes.map((r) => r.name)).not.toContain('inventory');
     const ready = await t.api('GET', '/health/ready');

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { err, ok, onEvent, statement, unprocessable, type EventHandler, type Migrations, type Result } from '@omnishop/kit';
+import { defineReadModel, err, ok, onEvent, statement, unprocessable, type EventHandler, type Migrations, type Result } from '@omnishop/kit';
 import { StoreChanged, StoreOpened, type StoreType } from '@omnishop/store/contract';
 
 /**
@@ -48,6 +48,14 @@ export function storeRegisterHandlers<DB>(): EventHandler<DB>[] {
     }),
   ];
 }
+
+/** The register as a read model: emptied and filled again from the store events the bus keeps (POST .../admin/read-models/store-register/rebuild). */
+export const storeRegisterReadModel = defineReadModel({
+  name: 'store-register',
+  description: 'every store and warehouse of each brand and whether it is open, from StoreOpened and StoreChanged',
+  tables: ['location'],
+  events: [StoreOpened, StoreChanged],
+});
 
 export type LocationRefusal = 'unknown' | 'closed';
 

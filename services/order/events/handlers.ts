@@ -4,6 +4,7 @@ import { ReservationExpired, StockRejected, StockReserved } from '@omnishop/inve
 import { PaymentCancelled, PaymentCaptured, PaymentFailed } from '@omnishop/payment/contract';
 import { MemberJoined } from '@omnishop/customer/contract';
 import { CouponIssued, CouponRedeemed, CouponReleased, CouponsApplied, CouponsRefused } from '@omnishop/promotion/contract';
+import { defineReadModel } from '@omnishop/kit';
 import { advance, type SagaOptions } from '../commands.js';
 import { on } from '../db.js';
 import { holdIsLive } from '../domain/order.js';
@@ -21,6 +22,14 @@ export const onSkuCreated = on(SkuCreated, async (event, tx) => {
 export const onSkuPriceChanged = on(SkuPriceChanged, async (event, tx) => {
   const { sku, price, currency } = event.data;
   await tx.db.updateTable('sku_price').set({ price, currency }).where('tenant', '=', event.tenant).where('sku', '=', sku).execute();
+});
+
+/** The copy of prices as a read model, rebuilt by replaying the catalogue's events (POST /api/orders/admin/read-models/prices/rebuild). */
+export const pricesReadModel = defineReadModel({
+  name: 'prices',
+  description: "each SKU's price, from SkuCreated and SkuPriceChanged, so placing an order calls no other service",
+  tables: ['sku_price'],
+  events: [SkuCreated, SkuPriceChanged],
 });
 
 /** Whom a till sale may be for: the brand's members. */

@@ -40,4 +40,10 @@ export interface Bus {
    * none. What the group handled before it is never redelivered (see jobs/retention.ts).
    */
   oldestUnacknowledged(group: string): Promise<Date | undefined>;
+  /**
+   * Reads the events of `types` the bus still keeps, published from `from` on, in publish order,
+   * up to its head, and hands them to `handle` a batch at a time, as a consumer of its own: no
+   * group's place moves, no group sees them again. Resolves with how many once `handle` had the last.
+   */
+  replay(types: string[], from: Date, handle: (batch: EventEnvelope[]) => Promise<void>): Promise<number>;
 }

@@ -109,9 +109,10 @@ export class Consumer<DB extends EventTables> implements Subscription {
     handlers: EventHandler<DB>[],
     private readonly uow: UnitOfWork<DB>,
     private readonly logger: Logger,
-    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number; metrics?: Metrics } = {},
+    /** `group`: another group than the service's own, for a replay (see read-model.ts). */
+    private readonly opts: { retry?: RetryPolicy; timeoutMs?: number; metrics?: Metrics; group?: string } = {},
   ) {
-    this.group = service;
+    this.group = opts.group ?? service;
     for (const h of handlers) {
       if (this.handlers.has(h.event.type)) throw new Error(`${service} handles ${h.event.type} twice`);
       this.handlers.set(h.event.type, h);

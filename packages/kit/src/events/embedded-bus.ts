@@ -159,6 +159,22 @@ export class EmbeddedBus implements Bus {
     return row.time === null ? undefined : new Date(row.time);
   }
 
+  async replay(types: string[], from: Date, handle: (batch: EventEnvelope[]) => Promise<void>): Promise<number> {
+    const batchSize = this.opts.batchSize ?? 200;
+    const next = this.file.prepare(
+      `select seq, envelope from bus_log where seq > ? and type in (${types.map(() => '?').join(', ')}) and json_extract(envelope, '$.time') >= ? order by seq limit ?`,
+    );
+    let after = 0;
+    let replayed = 0;
+    for (;;) {
+      const rows = next.all(after, ...types, from.toISOString(), batchSize) as LogRow[];
+      if (!rows.length) return replayed;
+      await handle(rows.map((row) => JSON.parse(row.envelope) as EventEnvelope));
+      replayed += rows.length;
+      after = rows.at(-1)!.seq;
+    }
+  }
+
   /**
    * Drops the oldest events, published before `before`, that no consumer group
    * may be delivered any more: each group subscribed to the event's type has

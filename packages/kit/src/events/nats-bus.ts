@@ -191,6 +191,28 @@ export class NatsBus implements Bus {
   }
 
   /**
+   * An ordered consumer of its own (ephemeral, no acknowledgements) from the first message stored at
+   * or after `from`, read until it has caught up with the stream; the durable groups are untouched.
+   */
+  async replay(types: string[], from: Date, handle: (batch: EventEnvelope[]) => Promise<void>): Promise<number> {
+    const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.toISOString() });
+    let replayed = 0;
+    for (let caughtUp = false; !caughtUp; ) {
+      const batch: EventEnvelope[] = [];
+      caughtUp = true; // a fetch that brings nothing: nothing is left
+      for await (const m of await consumer.fetch({ max_messages: this.batchSize, expires: 1000 })) {
+        const envelope = m.json<EventEnvelope>();
+        if (types.includes(envelope.type)) batch.push(envelope);
+        caughtUp = m.info.pending === 0;
+        if (caughtUp) break;
+      }
+      if (batch.length) await handle(batch);
+      replayed += batch.length;
+    }
+    return replayed;
+  }
+
+  /**
    * JetStream keeps a buffer of messages filled in the background (consume,
    * one per partition); the loop takes whatever has arrived, up to a batch, handles it as one
    * batch and acknowledges it. Nothing waits for a batch to fill. A batch that

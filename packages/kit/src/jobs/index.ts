@@ -24,7 +24,11 @@ export interface JobDefinition<DB> {
    * A job that sweeps every brand's rows says why here (it runs inside acrossTenants).
    */
   acrossTenants?: string;
-  run(tx: Tx<DB>): Promise<void>;
+  /**
+   * `uow` is for work the run leaves to do after its commit (an afterCommit effect, such as an
+   * HTTP call that must not hold the database) and that writes again when it is done.
+   */
+  run(tx: Tx<DB>, uow: UnitOfWork<DB>): Promise<void>;
 }
 
 /** PostgreSQL: when each job of the service last ran, on whichever replica, so the replicas take its ticks between them. */
@@ -103,7 +107,7 @@ export class JobScheduler<DB> {
           await this.uow.run(
             async (tx) => {
               taken = this.dialect === 'sqlite' || (await takeTick(tx.db as Kysely<unknown>, this.service, job));
-              if (taken) await job.run(tx);
+              if (taken) await job.run(tx, this.uow);
             },
             { background: true },
           );

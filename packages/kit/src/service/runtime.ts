@@ -6,15 +6,17 @@ import type { Principal, Role, TokenAuthority } from '../auth/index.js';
 import { loadRevocations, revocationHandler, revocationMigrations } from '../auth/revocation.js';
 import { acrossTenants, PLATFORM_TENANT } from '../context/index.js';
 import { migrate, openDatabase, tablesOf, type Migrations, type ServiceDatabase } from '../db/index.js';
-import { notFound } from '../errors/index.js';
+import { forbidden, notFound } from '../errors/index.js';
 import { PageOf, PageQuery } from '../schema/index.js';
 import type { Bus } from '../events/bus.js';
 import { Consumer, type EventHandler, type RetryPolicy } from '../events/consumer.js';
 import type { EventDefinition } from '../events/envelope.js';
 import { Relay } from '../events/relay.js';
 import { eventMigrations, type EventTables } from '../events/tables.js';
+import { rebuildReadModel, type ReadModel } from '../events/read-model.js';
 import type { Metrics } from '../metrics/index.js';
 import { serviceGauges } from '../metrics/service.js';
+import type { ServiceGauges } from '../metrics/index.js';
 import { idempotencyMigrations } from '../idempotency/index.js';
 import { jobMigrations, JobScheduler, type JobDefinition } from '../jobs/index.js';
 import { retentionJob, retentionMigrations, type RetentionPolicy } from '../jobs/retention.js';
@@ -36,6 +38,8 @@ export interface ServiceDefinition<DB extends KitTables> {
   emits?: EventDefinition[];
   handlers?: EventHandler<DB>[];
   jobs?: JobDefinition<DB>[];
+  /** Its copies of other services' data, kept from events by its handlers: an operator may rebuild each by replay. */
+  readModels?: ReadModel[];
 }
 
 export function defineService<DB extends KitTables>(def: ServiceDefinition<DB>): ServiceDefinition<DB> {
@@ -128,6 +132,44 @@ export const ADMIN_ROUTES = {
     },
     errors: { 404: "no dead letter with that id (of the operator's brand, unless a platform operator)" },
   },
+  events: {
+    method: 'GET',
+    url: '/admin/events',
+    summary: "This service's event flow: its consumer group's lag, its outbox backlog, its dead letters, and the read models it can rebuild",
+    roles: OPERATOR,
+    response: {
+      200: Type.Object(
+        {
+          service: Type.String(),
+          group: Type.String({ description: 'its consumer group on the bus' }),
+          lag: Type.Integer({ description: "events of the group's types on the bus it has not handled yet (0 when it consumes nothing)" }),
+          outboxBacklog: Type.Integer({ description: 'events committed to its outbox and not yet on the bus' }),
+          deadLetters: Type.Integer({ description: 'events waiting for a replay, of every brand' }),
+          readModels: Type.Array(
+            Type.Object({ name: Type.String(), description: Type.String(), tables: Type.Array(Type.String()), events: Type.Array(Type.String()) }, { title: 'ReadModel' }),
+          ),
+        },
+        { title: 'EventFlow', description: "A service's consumer lag, outbox backlog and dead letters" },
+      ),
+    },
+    errors: { 403: 'an operator of one brand: the figures are of every brand, for platform staff only' },
+  },
+  rebuild: {
+    method: 'POST',
+    url: '/admin/read-models/:name/rebuild',
+    summary: 'Empty a read model and rebuild it by replaying the events the bus keeps, in a consumer of its own (no other group moves)',
+    roles: OPERATOR,
+    transaction: false,
+    params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
+    query: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time', description: 'replay events published from then on; default: all the bus keeps' })) }),
+    response: {
+      200: Type.Object(
+        { readModel: Type.String(), from: Type.String(), replayed: Type.Integer({ description: 'events handed to its handlers' }) },
+        { title: 'Rebuild', description: 'The read model was emptied and filled again from the events' },
+      ),
+    },
+    errors: { 403: 'an operator of one brand: a read model holds every brand, so platform staff rebuild it', 404: 'no read model of that name in this service' },
+  },
   audit: {
     method: 'GET',
     url: '/admin/audit',
@@ -149,6 +191,11 @@ function asOperator<T>(principal: Principal, fn: () => Promise<T>): Promise<T> {
   return principal.tenant === PLATFORM_TENANT ? acrossTenants("a platform operator looks after every brand's dead letters and audit", fn) : fn();
 }
 
+/** Refuses an operator of one brand: what follows is of every brand (the bus, the outbox, a read model). */
+function platformStaff(principal: Principal): void {
+  if (principal.tenant !== PLATFORM_TENANT) throw forbidden(`platform staff only (an operator whose token's tenant is ${PLATFORM_TENANT})`);
+}
+
 /**
  * A service, running: its database (migrated at start), outbox relay,
  * consumer group, jobs, and a Fastify plugin with its routes, its OpenAPI
@@ -162,6 +209,7 @@ export class ServiceRuntime<DB extends KitTables> {
   readonly uow: UnitOfWork<DB>;
   readonly consumer: Consumer<DB>;
   private readonly jobs: JobScheduler<DB>;
+  private readonly gauges: ServiceGauges;
   private revocationTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   /** Every route it serves: its own and the admin routes. */
@@ -188,7 +236,28 @@ export class ServiceRuntime<DB extends KitTables> {
     this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry, metrics: opts.metrics });
     const retention = opts.retention ? [retentionJob<DB>(this.consumer.group, this.sdb.dialect, opts.retention, opts.bus)] : [];
     this.jobs = new JobScheduler(def.name, [...(def.jobs ?? []), ...retention], this.uow, logger, this.sdb.dialect);
+    this.gauges = serviceGauges(this.name, this.sdb, this.uow);
     this.routes = [...def.routes, ...this.adminRoutes()];
+  }
+
+  /** Rebuilds one of its read models by replay (see rebuildReadModel); undefined when it has none of that name. */
+  async rebuild(name: string, from: Date): Promise<number | undefined> {
+    const model = this.def.readModels?.find((m) => m.name === name);
+    if (!model) return undefined;
+    return rebuildReadModel(model, { service: this.name, handlers: this.def.handlers ?? [], uow: this.uow, bus: this.opts.bus, logger: this.opts.logger, from });
+  }
+
+  /** Its consumer group's lag, its outbox backlog and dead letters, as an operator's console shows them. */
+  async eventFlow() {
+    const lag = this.consumer.types.length ? ((await this.opts.bus.lag())[this.consumer.group] ?? 0) : 0;
+    return {
+      service: this.name,
+      group: this.consumer.group,
+      lag,
+      outboxBacklog: await this.gauges.outboxBacklog(),
+      deadLetters: await this.gauges.deadLetters(),
+      readModels: (this.def.readModels ?? []).map((m) => ({ name: m.name, description: m.description, tables: [...m.tables], events: m.events.map((e) => e.type) })),
+    };
   }
 
   /** Migrates, then starts the relay, the consumer group and the jobs. Call before the bus starts. */
@@ -198,7 +267,7 @@ export class ServiceRuntime<DB extends KitTables> {
     this.relay.start();
     if (this.consumer.types.length) this.opts.bus.subscribe(this.consumer);
     this.jobs.start();
-    this.unwatch = this.opts.metrics?.watchService(serviceGauges(this.name, this.sdb, this.uow));
+    this.unwatch = this.opts.metrics?.watchService(this.gauges);
   }
 
   /** Jobs stop, the outbox is flushed to the bus, the database closes. Call after the bus stopped delivering. */
@@ -278,6 +347,24 @@ export class ServiceRuntime<DB extends KitTables> {
           await this.uow.run((tx) => audit(tx.db, { action: 'dead-letter.replay', target: params.id, outcome: handled ? 'ok' : 'failed' }));
           // Not handled: it failed again and stays a dead letter, with the new error.
           return { status: 202, body: { replayed: params.id, handled } };
+        },
+      }),
+      route({
+        ...ADMIN_ROUTES.events,
+        handler: async ({ principal }) => {
+          platformStaff(principal);
+          return { status: 200, body: await this.eventFlow() };
+        },
+      }),
+      route({
+        ...ADMIN_ROUTES.rebuild,
+        handler: async ({ params, query, principal }) => {
+          platformStaff(principal);
+          const from = new Date(query.from ?? 0);
+          const replayed = await this.rebuild(params.name, from);
+          if (replayed === undefined) throw notFound('read model', params.name);
+          await this.uow.run((tx) => audit(tx.db, { action: 'read-model.rebuild', target: params.name, outcome: 'ok' }));
+          return { status: 200, body: { readModel: params.name, from: from.toISOString(), replayed } };
         },
       }),
       route({

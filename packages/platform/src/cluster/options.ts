@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The platform's services in the order a cluster starts them (catalog first: it makes the stream); the gateway comes last. */
-export const CLUSTER_SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment'] as const;
+export const CLUSTER_SERVICES = ['catalog', 'store', 'inventory', 'order', 'promotion', 'customer', 'payment', 'fulfilment', 'webhook'] as const;
 
 /** Services a cluster runs twice unless told otherwise: the ones that carry an order burst. */
 export const DEFAULT_REPLICAS: Readonly<Record<string, number>> = { order: 2, inventory: 2, fulfilment: 2 };

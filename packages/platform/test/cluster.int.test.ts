@@ -50,7 +50,7 @@ describe('npm run cluster', () => {
   }
 
   it('starts every service behind the gateway, which places and confirms an order', async () => {
-    expect([...cluster.processes.keys()].sort()).toEqual(['catalog#1', 'customer#1', 'fulfilment#1', 'gateway', 'inventory#1', 'inventory#2', 'order#1', 'order#2', 'payment#1', 'promotion#1', 'store#1']);
+    expect([...cluster.processes.keys()].sort()).toEqual(['catalog#1', 'customer#1', 'fulfilment#1', 'gateway', 'inventory#1', 'inventory#2', 'order#1', 'order#2', 'payment#1', 'promotion#1', 'store#1', 'webhook#1']);
     expect(cluster.output()).toMatch(/no demo seed/);
     expect(await settledStatus(cluster.url, buyer, await placeWhenKnown(cluster.url, buyer, sku))).toBe('confirmed');
     stock -= 1;

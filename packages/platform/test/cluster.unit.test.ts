@@ -33,6 +33,7 @@ describe('npm run cluster: its plan', () => {
       '1 customer#1',
       '1 payment#1',
       '1 fulfilment#1',
+      '1 webhook#1',
       '3 gateway',
     ]);
   });
@@ -41,7 +42,7 @@ describe('npm run cluster: its plan', () => {
     const gateway = plan.at(-1)!;
     expect(gateway.env).toMatchObject({ SERVICES: 'gateway', PORT: '8080', SEED: 'true' });
     expect(gateway.env.UPSTREAMS!.split(',').filter((u) => u.startsWith('order='))).toEqual(['order=http://127.0.0.1:9003', 'order=http://127.0.0.1:9004']);
-    expect(gateway.env.UPSTREAMS!.split(',')).toHaveLength(9);
+    expect(gateway.env.UPSTREAMS!.split(',')).toHaveLength(10);
     expect(plan.filter((p) => p.env.SEED === 'true').map((p) => p.name)).toEqual(['gateway']);
     expect(plan.find((p) => p.name === 'order#2')!.env).toMatchObject({ SERVICES: 'order', HOST: '127.0.0.1', PORT: '9004' });
   });

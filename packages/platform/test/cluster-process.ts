@@ -157,17 +157,21 @@ export async function settledStatus(gateway: string, token: string, id: string, 
  * A burst of `count` orders of one unit of `sku` by one customer through the
  * gateway, one started every `everyMs`; each is sent again with its
  * Idempotency-Key after a 503 or a broken connection (as a client told to
- * retry does), until accepted. Returns the accepted orders' ids and every
- * status the client saw (0: no answer).
+ * retry does), until accepted. Returns the accepted orders' ids, when each
+ * was accepted, and every status the client saw (0: no answer).
  */
 export async function orderBurst(gateway: string, token: string, sku: string, opts: { count: number; everyMs: number; onStarted?: (i: number) => void }) {
   const statuses: number[] = [];
+  const acceptedAt = new Map<string, number>();
   const place = async (): Promise<string | undefined> => {
     const key = newKey();
     for (let attempt = 0; attempt < 60; attempt++) {
       const res = await api(gateway, 'POST', '/api/orders', { token, idempotencyKey: key, body: { lines: [{ sku, qty: 1 }] } }).catch(() => undefined);
       statuses.push(res?.status ?? 0);
-      if (res?.status === 201) return res.body.id as string;
+      if (res?.status === 201) {
+        acceptedAt.set(res.body.id as string, Date.now());
+        return res.body.id as string;
+      }
       if (res && res.status !== 503) return undefined;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -180,7 +184,7 @@ export async function orderBurst(gateway: string, token: string, sku: string, op
     await new Promise((r) => setTimeout(r, opts.everyMs));
   }
   const ids = await Promise.all(placing);
-  return { accepted: ids.filter((id): id is string => id !== undefined), statuses };
+  return { accepted: ids.filter((id): id is string => id !== undefined), acceptedAt, statuses };
 }
 
 const FINAL = ['confirmed', 'rejected', 'cancelled', 'completed'];

@@ -72,9 +72,11 @@ describe('npm run cluster', () => {
     expect(burst.statuses.filter((s) => s !== 201 && s !== 503), 'no 502 (nor anything but 201 and a retryable 503) while another replica is up').toEqual([]);
     expect(burst.accepted).toHaveLength(orders);
     const settled = await expectSettled(burst.accepted);
-    const lastSettled = Math.max(...[...settled.values()].map((s) => s.at));
-    // The burst goes on for under a second after the kill; JetStream's old 60 s ack wait made this a minute.
-    expect(lastSettled - killedAt, 'every order settled within 5 s of the kill').toBeLessThan(5000 + orders * 20);
+    // The orders accepted before the kill, some of them held by the killed replicas: JetStream's old 60 s ack wait made this a minute.
+    const caught = burst.accepted.filter((id) => burst.acceptedAt.get(id)! < killedAt);
+    expect(caught.length).toBeGreaterThan(0);
+    const lastSettled = Math.max(...caught.map((id) => settled.get(id)!.at));
+    expect(lastSettled - killedAt, 'the orders accepted before the kill settled within 5 s of it').toBeLessThan(5000);
     for (const name of ['order#1', 'inventory#1']) {
       const [, pid] = await cluster.said(new RegExp(`${name}\\s+\\| restarted: pid (\\d+)`), 30_000);
       pids.push(Number(pid));
@@ -96,7 +98,9 @@ describe('npm run cluster', () => {
         })();
       },
     });
-    expect(burst.statuses.filter((s) => s !== 201), 'accepted while the broker is away').toEqual([]);
+    // Accepted while the broker is away (a 503 is a replica still busy after the restarts above, told to retry).
+    expect(burst.statuses.filter((s) => s !== 201 && s !== 503)).toEqual([]);
+    expect(burst.accepted).toHaveLength(30);
     await outage;
     await expectSettled(burst.accepted);
   });

@@ -24,7 +24,7 @@ import { SKU } from './lib/brand.js';
 import { startCluster } from './lib/distributed.js';
 import { MemoryTracker } from './lib/memory.js';
 import { OrderBook } from './lib/orders.js';
-import { BENCH_DIR, cleanUp, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
+import { BENCH_DIR, cleanUp, cpuSecondsOf, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
 import { peerDatabase, PEERS, type Peer } from './peers/index.js';
 import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
 
@@ -53,7 +53,10 @@ On the platform, in this order:
               during the window, and how long until every order is final
   sustained   a fixed offered rate (--sustained-rate) for --sustained-duration:
               orders confirmed per second, the backlog of orders not final
-              sampled every second (bounded or growing), and the drain after it
+              sampled every second (bounded or growing), the drain after it,
+              and the platform's CPU per order from load to drain (every
+              thread; distributed: the services and NATS, not PostgreSQL),
+              a figure other work on the machine hardly moves
   overload    3 x the acceptance rate over 3 x --connections for
               --overload-duration: status codes (503/429 and how many carried
               Retry-After), p99 of the 2xx, /health/live and /health/ready
@@ -425,6 +428,19 @@ interface Sustained {
   windowS: number;
   confirmedPerSec: number;
   drainS: number | null;
+  /**
+   * CPU the platform's processes spent (every thread, user and system) from the start of the load to the
+   * end of the drain, per order accepted in the window, in ms: what one order costs end to end. Unlike
+   * a rate it hardly moves when other work shares the machine. Null when the phase began with a backlog
+   * or did not drain (the CPU would belong to other orders too).
+   */
+  cpuMsPerOrder: number | null;
+}
+
+/** CPU seconds of the platform's processes so far (every thread); undefined if one cannot be read. */
+function serverCpuSeconds(sys: System): number | undefined {
+  const each = sys.serverPids().map(cpuSecondsOf);
+  return each.some((s) => s === undefined) ? undefined : each.reduce((a, s) => a! + s!, 0);
 }
 
 /**
@@ -451,11 +467,17 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
     }
   })();
+  const cpuBefore = serverCpuSeconds(sys);
   const figures = await runLoad({ urls: sys.loadUrls, path: sys.path, token: sys.token, sku: sys.sku, connections: opts.connections, durationS: opts.sustainedS, overallRate: rate, serverPids: sys.serverPids() }).finally(() => {
     running = false;
   });
   await sampler;
   const { drainS } = await sys.book.drain(figures.window.endMs, opts.settleS);
+  const cpuAfter = serverCpuSeconds(sys);
+  const cpuMsPerOrder =
+    backlogAtStart === 0 && drainS !== null && cpuBefore !== undefined && cpuAfter !== undefined && figures.responses2xx > 0
+      ? Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / figures.responses2xx) / 1000
+      : null;
   say(drainS === null ? `  still orders not final ${opts.settleS}s after the sustained run` : `  every order final ${drainS}s after the sustained run`);
   const counted = await sys.book.confirmedBetween(figures.window.startMs, figures.window.endMs, horizon.at);
   checkCount('sustained', counted);
@@ -480,6 +502,7 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
     windowS,
     confirmedPerSec: Math.round((counted.confirmed / windowS) * 10) / 10,
     drainS,
+    cpuMsPerOrder,
   };
 }
 
@@ -858,6 +881,13 @@ async function main(): Promise<void> {
         ofBare: null,
         target: `≤ ${goal.drainS} s`,
         met: steady.drainS !== null && steady.drainS <= goal.drainS,
+      },
+      {
+        figure: 'sustained: platform CPU per order, load to drain',
+        value: steady.cpuMsPerOrder === null ? '- (began with a backlog, or did not drain)' : `${fmt(steady.cpuMsPerOrder, 2)} ms`,
+        ofBare: null,
+        target: '',
+        met: null,
       },
     );
   }

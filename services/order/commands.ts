@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { audit, badRequest, Changed, conflict, err, forbidden, ok, unprocessable, type Principal, type Result, type Tx } from '@omnishop/kit';
+import { audit, badRequest, Changed, conflict, err, forbidden, newId, ok, unprocessable, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { linePrices } from '@omnishop/pricing';
 import { requireOpenLocation } from '@omnishop/store-register';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned, PaymentRequested } from './contract.js';
@@ -146,7 +145,7 @@ export async function place(tx: Tx<OrderTables>, tenant: string, o: NewOrder): P
   if (!priced.ok) throw unprocessable(`body.lines.${priced.error.index}.sku`, priced.error.message);
   const { lines, currency } = priced.value;
   const subtotal = lines.reduce((sum, l) => sum + l.unitPrice * l.qty, 0);
-  const id = randomUUID();
+  const id = newId();
   const now = new Date().toISOString();
   const order = {
     id,
@@ -243,7 +242,7 @@ export async function takeReturn(tx: Tx<OrderTables>, principal: Principal, orde
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) throw new Changed('order-changed', `order ${order.id} had goods returned meanwhile; look again and retry`);
   }
-  const returnId = randomUUID();
+  const returnId = newId();
   const lines = body.lines.map((l) => ({ sku: l.sku, qty: l.qty }));
   await tx.db
     .insertInto('order_return')

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { audit, Changed, currentContext, err, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
+import { audit, Changed, currentContext, err, newId, ok, type Principal, type Result, type Tx } from '@omnishop/kit';
 import { LIVE_STATUSES, planRefund, transition, type PaymentMethod, type RefundRejection } from './domain/intent.js';
 import { queries, type IntentRow, type PaymentTables, type RefundRow } from './db.js';
 import { PaymentCancelled, PaymentCaptured, PaymentFailed, PaymentRefunded } from './contract.js';
@@ -41,7 +40,7 @@ export interface PaymentRequest {
  */
 export async function takePayment(tx: PaymentTx, provider: SimulatedWalletProvider, req: PaymentRequest): Promise<IntentRow> {
   const { tenant, orderId, amount, currency } = req;
-  const id = randomUUID();
+  const id = newId();
   const now = new Date().toISOString();
   const cash = req.method === 'cash';
   const row: IntentRow = {
@@ -181,7 +180,7 @@ async function recordRefund(
   // The unique key is the last guard: a concurrent refund for the same key fails here, and its transaction with it.
   const by = order.by ?? currentContext()?.principal;
   const refund: RefundRow = {
-    id: randomUUID(),
+    id: newId(),
     tenant: intent.tenant,
     intent_id: intent.id,
     amount: order.amount,

@@ -16,7 +16,8 @@ const OrderPlaced = defineEvent(
 const data = { orderId: 'o-1', lines: [{ sku: 'TS1001-BLK-M', qty: 2 }], total: 39_800 };
 const fields = { source: 'order', key: 'o-1', tenant: 'brand-a', data };
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A UUID of version 7: time-ordered (see newId). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -49,8 +50,18 @@ describe('createEnvelope', () => {
   });
 
   it('gives every envelope its own id, even for the same data', () => {
-    const ids = new Set(Array.from({ length: 50 }, () => createEnvelope(OrderPlaced, fields).id));
-    expect(ids.size).toBe(50);
+    const made = Array.from({ length: 50 }, () => createEnvelope(OrderPlaced, fields).id);
+    expect(new Set(made).size).toBe(50);
+  });
+
+  it('gives ids that sort by the millisecond they were made in', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(createEnvelope(OrderPlaced, fields).id);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect([...made].sort()).toEqual(made);
+    expect(parseInt(made[0]!.replace('-', '').slice(0, 12), 16)).toBeLessThanOrEqual(Date.now());
   });
 
   it('carries the traceparent in the headers when one is given', () => {

@@ -10,6 +10,7 @@ import {
   NatsBus,
   type Bus,
   type HealthCheck,
+  probedInBackground,
   registerHealth,
   ServiceRuntime,
   tokenAuthority,
@@ -117,6 +118,9 @@ async function startThreadFor(config: PlatformConfig, onThread: string[], logger
 const forwardingOf = (upstreams: Map<string, string[]>, thread: ServiceThread | undefined, onThread: string[]) =>
   new Map([...upstreams, ...(thread ? onThread.map((name): [string, string[]] => [name, [thread.url]]) : [])]);
 
+/** How often the service thread's and the upstreams' readiness is asked: readiness is at most this (and one probe) behind. */
+const NEIGHBOUR_PROBE_MS = 500;
+
 const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
 
 async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
@@ -180,11 +184,14 @@ export async function startPlatform(
     metrics,
   });
   let closing = false;
+  // Other event loops (the service thread, upstream processes) are asked in the background, so readiness answers at once under load.
+  const neighbours = Object.entries({ ...(thread ? { thread: () => thread.ready() } : {}), ...upstreamChecks(upstreams) }).map(
+    ([name, check]) => [name, probedInBackground(check, NEIGHBOUR_PROBE_MS)] as const,
+  );
   const checks = {
     bus: () => bus.ping(),
     ...Object.fromEntries(runtimes.map((r) => [r.name, () => r.ping()])),
-    ...(thread ? { thread: () => thread.ready() } : {}),
-    ...upstreamChecks(upstreams),
+    ...Object.fromEntries(neighbours.map(([name, probe]) => [name, probe.check])),
   };
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
   registerIndex(app, served);
@@ -212,6 +219,7 @@ export async function startPlatform(
     threadHeaps: async () => (thread ? [await thread.heap()] : []),
     async stop() {
       closing = true;
+      for (const [, probe] of neighbours) probe.stop();
       await closeGracefully(app); // stop accepting; in-flight requests finish, forwarded ones too
       await bus.stop(); // consumers finish the event in hand
       for (const r of runtimes) await r.stop(); // jobs stop, outboxes flush, databases close

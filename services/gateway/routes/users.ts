@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { audit, choice, conflict, decodeCursor, forbidden, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, Uuid, type Principal, type Role } from '@omnishop/kit';
+import { audit, choice, conflict, decodeCursor, forbidden, newId, nowIso, PageOf, PageQuery, ROLES, toPage, unprocessable, Uuid, type Principal, type Role } from '@omnishop/kit';
 import { requireOpenLocation } from '@omnishop/store-register';
 import type { Kysely } from 'kysely';
 import { route, userOf, userView, type GatewayTables } from '../db.js';
@@ -60,7 +59,7 @@ export const createUser = route({
     if (taken) throw conflict('username-taken', `username ${body.username} is taken in this brand`);
     const now = nowIso();
     const row = {
-      id: randomUUID(),
+      id: newId(),
       tenant: principal.tenant,
       username: body.username,
       password_hash: await hashPassword(body.password),

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { Tx } from '@omnishop/kit';
+import { newId, type Tx } from '@omnishop/kit';
 import { SkuCreated } from '@omnishop/catalog/contract';
 import { OrderCancelled, OrderCompleted, OrderConfirmed, OrderPlaced, OrderRejected, OrderReturned } from '@omnishop/order/contract';
 import { allocate, receive, reserve, type ReservationStatus } from '../domain/stock.js';
@@ -46,7 +45,7 @@ export const reserveForOrder = (ttlSeconds: number) =>
       tx.emit(StockRejected, orderId, { orderId, reason: 'insufficient_stock', sku: allocation.error.sku });
       return;
     }
-    const id = randomUUID();
+    const id = newId();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
     await queries.hold.run(tx.db, { tenant, id, orderId, expiresAt, at: now.toISOString() });
@@ -81,7 +80,7 @@ const releaseHeld = settleOnOrder(['held', 'committed'], 'released');
 const releaseForOrder = async (tenant: string, orderId: string, tx: Tx<T>) => {
   if (await reservationOf(tx, tenant, orderId)) return releaseHeld(tenant, orderId, tx);
   const now = new Date().toISOString();
-  await tx.db.insertInto('reservation').values({ id: randomUUID(), tenant, order_id: orderId, status: 'released', expires_at: now, created_at: now }).execute();
+  await tx.db.insertInto('reservation').values({ id: newId(), tenant, order_id: orderId, status: 'released', expires_at: now, created_at: now }).execute();
 };
 // A completed order was confirmed, whether or not its OrderConfirmed was handled yet: with replicas, events of one
 // order may be handled out of order, and a completion ignored for a reservation still 'held' left its stock reserved

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { choice, decodeCursor, forbidden, Name, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
+import { choice, decodeCursor, forbidden, Name, newId, nowIso, PageOf, PageQuery, toPage } from '@omnishop/kit';
 import { route, storeOf, type StoreTables } from '../db.js';
 import { actsOnStore } from './access.js';
 import { StoreCode } from './stores.js';
@@ -40,7 +39,7 @@ export const addStaff = route({
     // A manager hires clerks; who manages a store is the brand's decision.
     if (body.role === 'store_manager' && principal.role !== 'brand_admin') throw forbidden('only a brand_admin appoints a store_manager');
     await storeOf(tx.db, principal.tenant, params.code);
-    const row = { id: randomUUID(), tenant: principal.tenant, store_code: params.code, name: body.name, role: body.role, status: 'active' as const, created_at: nowIso() };
+    const row = { id: newId(), tenant: principal.tenant, store_code: params.code, name: body.name, role: body.role, status: 'active' as const, created_at: nowIso() };
     await tx.db.insertInto('staff').values(row).execute();
     return { status: 201, body: staffView(row) };
   },

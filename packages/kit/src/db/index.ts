@@ -24,6 +24,7 @@ import { openWalFile, type WalFile } from './wal-file.js';
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 export { savepoint, statement, type Statement } from './statement.js';
 export { openWalFile, type WalFile } from './wal-file.js';
+export { newId } from './ids.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 
 export type Dialect = 'sqlite' | 'postgres';

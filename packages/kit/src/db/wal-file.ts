@@ -24,6 +24,13 @@ const CHECKPOINT_PAGES = 10_000;
 const LOG_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Where SQLite keeps the undo of a savepoint (every unit of work in a group commit runs in one) and
+ * its temporary tables: in memory, not in a temporary file of its own. In a file it cost about 8
+ * write calls and 20 KiB written per order, for data that is thrown away at the commit.
+ */
+const TEMP_STORE = 'MEMORY';
+
+/**
  * Opens `path` in WAL mode with synchronous=NORMAL, so a commit only writes
  * the log. Under FULL (the default), `durable()` is what makes commits
  * survive a power loss: see walFlusher.
@@ -36,6 +43,7 @@ export function openWalFile(path: string, synchronous: 'FULL' | 'NORMAL' = 'FULL
   file.pragma('synchronous = NORMAL');
   file.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
   file.pragma(`journal_size_limit = ${LOG_SIZE_LIMIT_BYTES}`);
+  file.pragma(`temp_store = ${TEMP_STORE}`);
   const flusher = synchronous === 'FULL' ? walFlusher(`${path}-wal`) : undefined;
   return {
     file,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../db/ids.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
@@ -46,7 +46,7 @@ export function createEnvelope<S extends TSchema>(def: EventDefinition<S>, f: En
     throw new Error(`${def.type} v${def.version} data invalid at ${first?.path || '/'}: ${first?.message}`);
   }
   return {
-    id: randomUUID(),
+    id: newId(),
     type: def.type,
     version: def.version,
     source: f.source,

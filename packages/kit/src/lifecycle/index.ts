@@ -49,6 +49,34 @@ export function registerHealth(app: FastifyInstance, checks: Record<string, Heal
 }
 
 /**
+ * A check of something reached over the network (the service thread, another process), probed in the
+ * background every `everyMs` and answered from its latest outcome. `/health/ready` then answers at
+ * once however busy that neighbour is (a probe of a loaded thread took 200 ms, twice what a load
+ * balancer allows), and is at most one interval and one probe behind. Fails until the first probe ends.
+ */
+export function probedInBackground(check: HealthCheck, everyMs: number): { check: HealthCheck; stop(): void } {
+  let outcome: { ok: true } | { ok: false; error: unknown } = { ok: false, error: new Error('not probed yet') };
+  let probing = false;
+  const probe = () => {
+    if (probing) return; // a slow neighbour: one probe at a time
+    probing = true;
+    check().then(
+      () => (outcome = { ok: true }),
+      (error: unknown) => (outcome = { ok: false, error }),
+    ).finally(() => (probing = false));
+  };
+  probe();
+  const timer = setInterval(probe, everyMs);
+  timer.unref();
+  return {
+    check: async () => {
+      if (!outcome.ok) throw outcome.error;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
  * A readiness check for work a process does after it listens (a demo seed,
  * a warm-up): failing, saying what is still under way, until `open()`.
  */

@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { json, notFound, nowIso, statement, type EventEnvelope, type Tx } from '@omnishop/kit';
+import { randomBytes } from 'node:crypto';
+import { json, newId, notFound, nowIso, statement, type EventEnvelope, type Tx } from '@omnishop/kit';
 import type { DeliveryRow, SubscriptionRow, WebhookTables } from './db.js';
 import { accepted, afterFailure, matches, signingSecrets, type RetrySchedule } from './domain/webhook.js';
 
@@ -17,7 +17,7 @@ export async function createSubscription(
     .insertInto('subscription')
     .values({
       tenant,
-      id: randomUUID(),
+      id: newId(),
       url: input.url,
       event_types: json.write([...new Set(input.eventTypes)]),
       description: input.description ?? null,
@@ -97,7 +97,7 @@ export async function fanOut(tx: Tx<WebhookTables>, event: EventEnvelope): Promi
     .values(
       to.map((s) => ({
         tenant: event.tenant,
-        id: randomUUID(),
+        id: newId(),
         subscription_id: s.id,
         event_id: event.id,
         event_type: event.type,

@@ -6,13 +6,14 @@ import { Waterfall } from './waterfall.js';
 
 const STATUSES = ['pending', 'awaiting_payment', 'confirmed', 'completed', 'rejected', 'cancelled', 'returned'];
 const TRACERS = ['operator', 'brand_admin'];
+/** The trace shown first: the one crossing the most services, the earliest of those (the checkout's). */
+export const widestTrace = (items) => [...items].sort((a, b) => b.services.length - a.services.length || a.startMs - b.startMs)[0];
 const open = (id) => (location.hash = `#/orders?id=${encodeURIComponent(id)}`);
 
 function Traces({ orderId }) {
   const list = useLoad(() => api('GET', `/api/traces?orderId=${encodeURIComponent(orderId)}&limit=50`), [orderId]);
   const items = list.data?.items ?? [];
-  // The checkout's trace crosses the most services; shown first.
-  const widest = [...items].sort((a, b) => b.services.length - a.services.length)[0];
+  const widest = widestTrace(items);
   const [picked, setPicked] = useState();
   const traceId = picked ?? widest?.traceId;
   const trace = useLoad(() => (traceId ? api('GET', `/api/traces/${traceId}`) : Promise.resolve(undefined)), [traceId]);

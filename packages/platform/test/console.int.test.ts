@@ -177,10 +177,11 @@ describe('the console, in a browser', () => {
     })();
     const pageTimes: number[] = [];
     while (Date.now() < until) {
-      const started = Date.now();
       await other.goto(`${t.url}/console/#/orders`);
       await other.locator('table.orders tbody tr').first().waitFor();
-      pageTimes.push(Date.now() - started);
+      // How long the platform took to answer each of the page's requests (the page, its modules, the orders), by the
+      // browser's resource timing: the console's answers, not the test machine's rendering.
+      pageTimes.push(Number(await other.evaluate("Math.max(...[...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => e.responseEnd - e.requestStart))")));
     }
     await Promise.all([load, sampling]);
     await page.locator('.event-map .edge.busy').first().waitFor();

@@ -11,7 +11,8 @@ export const widestTrace = (items) => [...items].sort((a, b) => b.services.lengt
 const open = (id) => (location.hash = `#/orders?id=${encodeURIComponent(id)}`);
 
 function Traces({ orderId }) {
-  const list = useLoad(() => api('GET', `/api/traces?orderId=${encodeURIComponent(orderId)}&limit=50`), [orderId]);
+  // Asked again every few seconds: an order's later steps (claim, shipping) are traces of their own.
+  const list = useLoad(() => api('GET', `/api/traces?orderId=${encodeURIComponent(orderId)}&limit=50`), [orderId], 5000);
   const items = list.data?.items ?? [];
   const widest = widestTrace(items);
   const [picked, setPicked] = useState();

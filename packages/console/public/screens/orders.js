@@ -6,13 +6,15 @@ import { Waterfall } from './waterfall.js';
 
 const STATUSES = ['pending', 'awaiting_payment', 'confirmed', 'completed', 'rejected', 'cancelled', 'returned'];
 const TRACERS = ['operator', 'brand_admin'];
+/** The trace shown first: the one crossing the most services, the earliest of those (the checkout's). */
+export const widestTrace = (items) => [...items].sort((a, b) => b.services.length - a.services.length || a.startMs - b.startMs)[0];
 const open = (id) => (location.hash = `#/orders?id=${encodeURIComponent(id)}`);
 
 function Traces({ orderId }) {
-  const list = useLoad(() => api('GET', `/api/traces?orderId=${encodeURIComponent(orderId)}&limit=50`), [orderId]);
+  // Asked again every few seconds: an order's later steps (claim, shipping) are traces of their own.
+  const list = useLoad(() => api('GET', `/api/traces?orderId=${encodeURIComponent(orderId)}&limit=50`), [orderId], 5000);
   const items = list.data?.items ?? [];
-  // The checkout's trace crosses the most services; shown first.
-  const widest = [...items].sort((a, b) => b.services.length - a.services.length)[0];
+  const widest = widestTrace(items);
   const [picked, setPicked] = useState();
   const traceId = picked ?? widest?.traceId;
   const trace = useLoad(() => (traceId ? api('GET', `/api/traces/${traceId}`) : Promise.resolve(undefined)), [traceId]);
@@ -45,7 +47,7 @@ function Order({ id, user }) {
       <h4>History</h4>
       <ol class="history">${o.history.map((h) => html`<li>${when(h.at)} <strong>${h.status}</strong>${h.reason ? ` — ${h.reason}` : ''}</li>`)}</ol>
       ${o.returns.length > 0 && html`<h4>Returns</h4><ul>${o.returns.map((r) => html`<li>${when(r.at)} at ${r.location}: ${r.lines.map((l) => `${l.qty} × ${l.sku}`).join(', ')}, refunded ${money(r.amount, o.currency)} (${r.reason})</li>`)}</ul>`}
-      ${TRACERS.includes(user.role) && html`<p><a href=${`#/behaviour?orderId=${encodeURIComponent(o.id)}`}>Its behaviour log</a></p><${Traces} orderId=${o.id} />`}
+      ${TRACERS.includes(user.role) && html`<${Traces} orderId=${o.id} />`}
     </article>`;
 }
 

@@ -48,7 +48,12 @@ export function Pos({ user }) {
 
   useEffect(() => {
     if (!lines.length) return setPriced(undefined);
-    pricing.act(() => api('POST', '/api/promotions/price', { body: cart })).then((p) => p && setPriced(p));
+    // Only the answer for the cart as it is now counts: an earlier one arriving late is dropped.
+    let current = true;
+    pricing.act(() => api('POST', '/api/promotions/price', { body: cart })).then((p) => current && p && setPriced(p));
+    return () => {
+      current = false;
+    };
   }, [JSON.stringify(cart)]);
 
   const onScan = (e) => {

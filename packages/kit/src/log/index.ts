@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { Ring } from '../ring/index.js';
 
 export type { Logger };
 
@@ -115,24 +114,7 @@ export interface BehaviourRecord {
   error?: string | undefined;
 }
 
-/** A behaviour record as this thread keeps it in memory: the record, and when it was written (ms since the epoch). */
-export interface KeptBehaviour extends BehaviourRecord {
-  at: number;
-}
-
-/**
- * This thread's last 10,000 behaviour records, whatever the log level, for the
- * console to search by request, trace or who (the log itself goes to a file or
- * a collector). Per thread, like the recent spans.
- */
-export const recentBehaviour = new Ring<{ at: number; record: BehaviourRecord }>(10_000);
-
-export function keptBehaviour(): KeptBehaviour[] {
-  return recentBehaviour.all().map(({ at, record }) => ({ ...record, at }));
-}
-
 export function behaviourLog(logger: Logger, record: BehaviourRecord): void {
-  recentBehaviour.push({ at: Date.now(), record });
   const failed = typeof record.status === 'number' ? record.status >= 500 : record.status === 'dead-letter' || record.status === 'failed';
   // A 503 is said on purpose (not ready yet, load, the database away): a warning, not an error.
   const refused = record.status === 503;

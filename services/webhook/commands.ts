@@ -80,6 +80,12 @@ export const payloadOf = (event: EventEnvelope) =>
 
 /** The brand's subscriptions and what they take: asked for every event, so compiled once (see statement). */
 const subscriptionsOfBrand = statement<WebhookTables>()((db) => db.selectFrom('subscription').select(['id', 'event_types']));
+const tenantsSubscribed = statement<WebhookTables>()((db) => db.selectFrom('subscription').select('tenant').distinct());
+
+/** Every brand with a subscription (across brands: the caller says why). */
+export async function subscribedTenants(tx: Tx<WebhookTables>): Promise<string[]> {
+  return (await tenantsSubscribed.all(tx.db, {})).map((r) => r.tenant);
+}
 
 /**
  * An event of the brand becomes a delivery to each of the brand's subscriptions

@@ -4,6 +4,7 @@ import { createSubscription, replayParked, rotateSecret, subscriptionOf, unsubsc
 import { route } from '../db.js';
 import { ALL_EVENTS, endpointProblem } from '../domain/webhook.js';
 import { subscribableEvents } from '../events/handlers.js';
+import type { SubscribedBrands } from '../subscribed.js';
 import { DeliveryView, deliveryView, SubscriptionView, subscriptionView, SubscriptionWithSecret } from '../views.js';
 
 const ADMIN: Role[] = ['brand_admin'];
@@ -13,29 +14,31 @@ const EventTypes = [ALL_EVENTS, ...subscribableEvents.map((e) => e.type)] as [st
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const NOT_FOUND = { 404: 'no subscription with this id in your brand' } as const;
 
-export const createSubscriptionRoute = route({
-  method: 'POST',
-  url: '/subscriptions',
-  summary: "Subscribe an endpoint of the brand's to event types; the answer shows the signing secret, once",
-  roles: ADMIN,
-  idempotent: true,
-  body: Type.Object(
-    {
-      url: Type.String({ minLength: 8, maxLength: 2000, description: 'an http:// or https:// URL that takes a POST' }),
-      eventTypes: Type.Array(choice(EventTypes), { minItems: 1, maxItems: EventTypes.length, description: `event types, or "${ALL_EVENTS}" for all of the brand's` }),
-      description: Type.Optional(Type.String({ maxLength: 500 })),
+export const createSubscriptionRoute = (subscribed: SubscribedBrands) =>
+  route({
+    method: 'POST',
+    url: '/subscriptions',
+    summary: "Subscribe an endpoint of the brand's to event types; the answer shows the signing secret, once",
+    roles: ADMIN,
+    idempotent: true,
+    body: Type.Object(
+      {
+        url: Type.String({ minLength: 8, maxLength: 2000, description: 'an http:// or https:// URL that takes a POST' }),
+        eventTypes: Type.Array(choice(EventTypes), { minItems: 1, maxItems: EventTypes.length, description: `event types, or "${ALL_EVENTS}" for all of the brand's` }),
+        description: Type.Optional(Type.String({ maxLength: 500 })),
+      },
+      { additionalProperties: false },
+    ),
+    response: { 201: SubscriptionWithSecret },
+    handler: async ({ body, principal }, tx) => {
+      const problem = endpointProblem(body.url);
+      if (problem) throw badRequest('body.url', problem);
+      const s = await createSubscription(tx, principal.tenant, body);
+      await audit(tx.db, { action: 'webhook.subscribe', target: s.id, outcome: 'ok' });
+      tx.afterCommit(() => subscribed.add(principal.tenant));
+      return { status: 201, body: { ...(await subscriptionView(tx.db, s)), secret: s.secret }, headers: { location: `/api/webhooks/subscriptions/${s.id}` } };
     },
-    { additionalProperties: false },
-  ),
-  response: { 201: SubscriptionWithSecret },
-  handler: async ({ body, principal }, tx) => {
-    const problem = endpointProblem(body.url);
-    if (problem) throw badRequest('body.url', problem);
-    const s = await createSubscription(tx, principal.tenant, body);
-    await audit(tx.db, { action: 'webhook.subscribe', target: s.id, outcome: 'ok' });
-    return { status: 201, body: { ...(await subscriptionView(tx.db, s)), secret: s.secret }, headers: { location: `/api/webhooks/subscriptions/${s.id}` } };
-  },
-});
+  });
 
 export const listSubscriptions = route({
   method: 'GET',
@@ -133,4 +136,4 @@ export const deleteSubscription = route({
   },
 });
 
-export const webhookRoutes = [createSubscriptionRoute, listSubscriptions, getSubscription, listDeliveries, rotateSecretRoute, replayRoute, deleteSubscription];
+export const webhookRoutes = (subscribed: SubscribedBrands) => [createSubscriptionRoute(subscribed), listSubscriptions, getSubscription, listDeliveries, rotateSecretRoute, replayRoute, deleteSubscription];

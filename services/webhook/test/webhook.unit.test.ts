@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { newSecret } from '../commands.js';
 import { signedHeaders } from '../domain/signature.js';
 import { accepted, afterFailure, endpointProblem, lagSeconds, matches, signingSecrets } from '../domain/webhook.js';
+import { SubscribedBrands } from '../subscribed.js';
 
 describe('webhook rules', () => {
   it('a subscription takes the types it names, or every type with *', () => {
@@ -66,5 +67,18 @@ describe('signatures (Standard Webhooks)', () => {
     const headers = signedHeaders('evt-2', new Date(), body, [newOne, oldSecret]);
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     for (const s of [oldSecret, newOne]) expect(() => new Webhook(s).verify(body, { ...headers })).not.toThrow();
+  });
+});
+
+describe('SubscribedBrands: whose events the fan-out takes', () => {
+  it('takes every brand until it has read the database, then only those with a subscription, and one made here at once', () => {
+    const subscribed = new SubscribedBrands();
+    expect(subscribed.has('acme')).toBe(true);
+    subscribed.replace(['acme']);
+    expect([subscribed.has('acme'), subscribed.has('other')]).toEqual([true, false]);
+    subscribed.add('other');
+    expect(subscribed.has('other')).toBe(true);
+    subscribed.replace([]);
+    expect(subscribed.has('acme')).toBe(false);
   });
 });

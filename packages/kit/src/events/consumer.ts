@@ -15,6 +15,12 @@ import type { EventTables } from './tables.js';
 export interface EventHandler<DB> {
   event: EventDefinition;
   handle(event: EventEnvelope, tx: Tx<DB>): Promise<void>;
+  /**
+   * Whether the handler has anything to do for this event, decided without I/O (webhooks: has its
+   * brand a subscription?). An event it does not want is passed over before any unit of work: no
+   * database, behaviour record or span. Every event is wanted when absent.
+   */
+  wants?(event: EventEnvelope): boolean;
 }
 
 export function onEvent<DB, S extends TSchema>(
@@ -170,6 +176,16 @@ export class Consumer<DB extends EventTables> implements Subscription {
    * it did and queues again behind the requests that arrived meanwhile.
    */
   async handle(batch: EventEnvelope[], at?: LogPositions): Promise<void> {
+    const wanted = batch.map((envelope) => this.handlers.get(envelope.type)?.wants?.(envelope) ?? true);
+    if (!wanted.includes(false)) return this.handleWanted(batch, at);
+    if (!wanted.includes(true)) return;
+    return this.handleWanted(
+      batch.filter((_, i) => wanted[i]),
+      at && { log: at.log, seqs: at.seqs.filter((_, i) => wanted[i]) },
+    );
+  }
+
+  private async handleWanted(batch: EventEnvelope[], at?: LogPositions): Promise<void> {
     const from = at ? await this.placeIn(at.log) : 0;
     const placeOf = (i: number): Place | undefined => (at ? { log: at.log, seq: at.seqs[i]! } : undefined);
     let next = 0;

@@ -28,7 +28,7 @@ describe('npm run cluster', () => {
   let pids: number[] = [];
   beforeAll(async () => {
     nats = await startNats(parent);
-    cluster = await startCluster(['--replicas', 'order=2,inventory=2,fulfilment=1', '--no-seed'], { BUS_URL: nats.url });
+    cluster = await startCluster(['--replicas', 'order=2,inventory=2,fulfilment=1', '--seed'], { BUS_URL: nats.url });
     pids = [...cluster.processes.values()].map((p) => p.pid);
     ({ sku, admin } = await stockThroughGateway(cluster.url, stock));
     buyer = await auth.mint({ subject: 'cluster-buyer', tenant: 'acme', role: 'customer' });
@@ -49,9 +49,16 @@ describe('npm run cluster', () => {
     return settled;
   }
 
+  it('seeds the demo brand through the gateway, and says so: ready means its stock is there', async () => {
+    expect(cluster.output()).toMatch(/the gateway seeds the demo brand/);
+    const shopper = await auth.mint({ subject: 'cluster-demo-shopper', tenant: 'demo', role: 'customer' });
+    const stock = await api(cluster.url, 'GET', '/api/inventory/stock?sku=TS1001-BLK-M', { token: shopper });
+    expect(stock.status, JSON.stringify(stock.body)).toBe(200);
+    expect(JSON.stringify(stock.body)).toContain('ST_SH_001');
+  });
+
   it('starts every service behind the gateway, which places and confirms an order', async () => {
     expect([...cluster.processes.keys()].sort()).toEqual(['catalog#1', 'customer#1', 'fulfilment#1', 'gateway', 'inventory#1', 'inventory#2', 'order#1', 'order#2', 'payment#1', 'promotion#1', 'store#1', 'webhook#1']);
-    expect(cluster.output()).toMatch(/no demo seed/);
     expect(await settledStatus(cluster.url, buyer, await placeWhenKnown(cluster.url, buyer, sku))).toBe('confirmed');
     stock -= 1;
   });

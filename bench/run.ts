@@ -24,7 +24,7 @@ import { SKU } from './lib/brand.js';
 import { startCluster } from './lib/distributed.js';
 import { MemoryTracker } from './lib/memory.js';
 import { OrderBook } from './lib/orders.js';
-import { BENCH_DIR, cleanUp, cpuSecondsOf, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
+import { BENCH_DIR, cleanUp, cpuSecondsOfAll, removeTempDirs, say, startTarget, stopTarget, tempDirs, type Target } from './lib/procs.js';
 import { peerDatabase, PEERS, type Peer } from './peers/index.js';
 import { figureTable, fmt, loadTable, type FigureRow } from './lib/report.js';
 
@@ -437,12 +437,6 @@ interface Sustained {
   cpuMsPerOrder: number | null;
 }
 
-/** CPU seconds of the platform's processes so far (every thread); undefined if one cannot be read. */
-function serverCpuSeconds(sys: System): number | undefined {
-  const each = sys.serverPids().map(cpuSecondsOf);
-  return each.some((s) => s === undefined) ? undefined : each.reduce((a, s) => a! + s!, 0);
-}
-
 /**
  * Orders offered at a fixed rate (autocannon overallRate, spread over the
  * connections, each sending its share at the start of every second) for
@@ -467,13 +461,13 @@ async function sustained(sys: System, opts: Options, acceptedPerSec: number): Pr
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
     }
   })();
-  const cpuBefore = serverCpuSeconds(sys);
+  const cpuBefore = cpuSecondsOfAll(sys.serverPids());
   const figures = await runLoad({ urls: sys.loadUrls, path: sys.path, token: sys.token, sku: sys.sku, connections: opts.connections, durationS: opts.sustainedS, overallRate: rate, serverPids: sys.serverPids() }).finally(() => {
     running = false;
   });
   await sampler;
   const { drainS } = await sys.book.drain(figures.window.endMs, opts.settleS);
-  const cpuAfter = serverCpuSeconds(sys);
+  const cpuAfter = cpuSecondsOfAll(sys.serverPids());
   const cpuMsPerOrder =
     backlogAtStart === 0 && drainS !== null && cpuBefore !== undefined && cpuAfter !== undefined && figures.responses2xx > 0
       ? Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / figures.responses2xx) / 1000

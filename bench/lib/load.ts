@@ -7,7 +7,7 @@
 import autocannon from 'autocannon';
 import { cpus } from 'node:os';
 import { ORDER_BODY } from '../targets/protocol.js';
-import { cpuSecondsOf } from './procs.js';
+import { cpuSecondsOfAll } from './procs.js';
 
 export interface LoadPlan {
   /** Base URLs (http://host:port), one autocannon instance each. */
@@ -136,10 +136,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadFigures> {
   });
 
   const pids = plan.serverPids.filter((p): p is number => p !== undefined);
-  const serverCpu = () => {
-    const each = pids.map(cpuSecondsOf);
-    return each.some((s) => s === undefined) ? undefined : each.reduce<number>((a, s) => a + s!, 0);
-  };
+  const serverCpu = () => cpuSecondsOfAll(pids);
   const serverBefore = serverCpu();
   const selfBefore = process.cpuUsage();
   const machineBefore = machineCpuMs();

@@ -163,6 +163,12 @@ export function cpuSecondsOf(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds of several processes so far, summed; undefined if one of them cannot be read. */
+export function cpuSecondsOfAll(pids: (number | undefined)[]): number | undefined {
+  const each = pids.map(cpuSecondsOf);
+  return each.some((s) => s === undefined) ? undefined : each.reduce<number>((a, s) => a + s!, 0);
+}
+
 /** Resident set size of a process in MiB, from /proc/<pid>/status (VmRSS); undefined if it cannot be read. */
 export function rssMbOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -107,6 +107,8 @@ export class Consumer<DB extends EventTables> implements Subscription {
   readonly group: string;
   readonly types: string[];
   private readonly handlers = new Map<string, EventHandler<DB>>();
+  /** Whether any handler passes over events (EventHandler.wants): only then is a batch looked through first. */
+  private readonly choosy: boolean;
   /** The place committed in each log: read once, then kept as each unit commits (this group's only writer). */
   private readonly places = new Map<string, number>();
 
@@ -124,6 +126,7 @@ export class Consumer<DB extends EventTables> implements Subscription {
       this.handlers.set(h.event.type, h);
     }
     this.types = [...this.handlers.keys()];
+    this.choosy = handlers.some((h) => h.wants !== undefined);
   }
 
   private get kitDb(): Kysely<EventTables> {
@@ -176,6 +179,7 @@ export class Consumer<DB extends EventTables> implements Subscription {
    * it did and queues again behind the requests that arrived meanwhile.
    */
   async handle(batch: EventEnvelope[], at?: LogPositions): Promise<void> {
+    if (!this.choosy) return this.handleWanted(batch, at);
     const wanted = batch.map((envelope) => this.handlers.get(envelope.type)?.wants?.(envelope) ?? true);
     if (!wanted.includes(false)) return this.handleWanted(batch, at);
     if (!wanted.includes(true)) return;

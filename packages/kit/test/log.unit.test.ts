@@ -24,6 +24,20 @@ describe('log', () => {
     expect(lines[0]).toMatchObject({ pid: process.pid, hostname: expect.any(String), port: 8081, msg: 'started' });
   });
 
+  it('stamps each record with the time it was written, as ISO 8601 to the millisecond', () => {
+    const { logger, lines } = capture();
+    const before = Date.now();
+    logger.info('one');
+    logger.info('two');
+    const after = Date.now();
+    for (const line of lines) {
+      expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      const at = Date.parse(line.time as string);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(after);
+    }
+  });
+
   it('never writes a password, token, secret or authorization header', () => {
     const { logger, lines } = capture();
     logger.info({ password: 'hunter2', user: { password: 'p', token: 't' }, req: { headers: { authorization: 'Bearer abc' } }, jwtSecret: 's' }, 'login');

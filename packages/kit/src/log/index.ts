@@ -50,6 +50,24 @@ export interface LogOptions {
   destination?: DestinationStream;
 }
 
+/**
+ * pino's ISO timestamp, made once per millisecond: a busy process writes many
+ * records in the same millisecond, and formatting the date for each was 1.3 %
+ * of a loaded order thread.
+ */
+function isoTimeOncePerMs(): () => string {
+  let at = 0;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
   return pino(
     {
@@ -57,7 +75,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
       // Which process said it, once logs of several replicas are merged (the platform adds its port once it listens).
       base: { ...(opts.name ? { app: opts.name } : {}), pid: process.pid, hostname: hostname() },
       formatters: { log: redactSecrets },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMs(),
     },
     opts.destination,
   );

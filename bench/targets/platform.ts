@@ -30,6 +30,13 @@ async function main(): Promise<void> {
     {
       // The platform's own settings from the environment (ADMISSION_LOOP_DELAY_MS, QUEUE_LIMIT_MS, ...), but for those the bench sets.
       ...process.env,
+      // Embedded, whatever the shell says: its own SQLite files and bus, every service here.
+      DATABASE_URL: '',
+      BUS_URL: '',
+      UPSTREAMS: '',
+      // Which services, and on which thread: BENCH_SERVICES and BENCH_THREAD_SERVICES below, else the defaults.
+      SERVICES: undefined,
+      THREAD_SERVICES: undefined,
       PORT: '0',
       DATA_DIR: dataDir,
       SEED: 'false',

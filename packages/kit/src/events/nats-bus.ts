@@ -114,7 +114,7 @@ export class NatsBus implements Bus {
   /**
    * Makes (or brings up to date) the consumer of one partition of a group.
    * Debian's server predates multi-subject filters (2.10): a partition's
-   * consumer reads every type, and the group skips those it does not handle.
+   * consumer reads every type, and the group acknowledges those it does not handle as they arrive, unread (deliver).
    */
   private async ensureConsumer(group: string, partition: number): Promise<void> {
     const name = this.consumerName(group, partition);
@@ -233,7 +233,11 @@ export class NatsBus implements Bus {
       wake?.();
       await Promise.all(open.map((m) => m.close()));
     });
+    const handled = new Set(sub.types);
     const take = (m: JsMsg) => {
+      // Another group's type is passed over at once: it is the only message of its partition in
+      // flight, so acknowledging it lets the partition's next event come without waiting for a batch.
+      if (!handled.has(this.typeOf(m))) return void m.ack();
       arrived.push(m);
       wake?.();
     };
@@ -275,11 +279,16 @@ export class NatsBus implements Bus {
     return undefined;
   }
 
+  /** The event type of a message, from its subject (`<prefix>.<EventType>.<partition>`), without reading the event. */
+  private typeOf(m: JsMsg): string {
+    return m.subject.slice(this.prefix.length + 1, m.subject.lastIndexOf('.'));
+  }
+
   private async handleUntilDone(sub: Subscription, batch: JsMsg[]): Promise<void> {
-    const wanted = batch.map((m) => m.json<EventEnvelope>()).filter((e) => sub.types.includes(e.type));
+    const events = batch.map((m) => m.json<EventEnvelope>());
     for (;;) {
       try {
-        if (wanted.length) await sub.handle(wanted);
+        await sub.handle(events);
         for (const m of batch) m.ack();
         return;
       } catch (error) {

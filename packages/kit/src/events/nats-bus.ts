@@ -26,6 +26,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export const ACK_WAIT_MS = 3000;
 const HEARTBEAT_MS = 1000;
+/** How many messages a partition's pull asks for; with 4, every message delivered sent another pull request. */
+const PULL_BATCH = 64;
 
 /** How many partitions the events are spread over by key, by default: as many events as this, of different keys, go in one batch. */
 export const PARTITIONS = 32;
@@ -269,8 +271,9 @@ export class NatsBus implements Bus {
     while (!this.stopping) {
       try {
         const consumer = await this.js.consumers.get(this.stream, this.consumerName(group, partition));
-        // One unacknowledged message at a time per partition: a small buffer holds all there can be.
-        return await consumer.consume({ max_messages: 4, callback: take });
+        // One unacknowledged message at a time per partition, so the buffer never holds more than that; a
+        // large one only means the client asks JetStream for more rarely (a pull once a quarter of it arrived).
+        return await consumer.consume({ max_messages: PULL_BATCH, callback: take });
       } catch (error) {
         this.logger.warn({ err: error, group, partition }, 'cannot consume from JetStream yet; will retry');
         await sleep(1000);

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { choice, ConfigError, DEFAULT_KID, loadConfig, parseSigningKeys, type SigningKey } from '@omnishop/kit';
+import { choice, ConfigError, DEFAULT_KID, loadConfig, PARTITIONS, parseSigningKeys, type SigningKey } from '@omnishop/kit';
 
 /** The key every fresh checkout signs demo tokens with; a production start refuses it. */
 export const DEMO_JWT_SECRET = 'omnishop-demo-signing-key-do-not-use-in-production';
@@ -21,6 +21,13 @@ export const PlatformConfigSchema = Type.Object({
   }),
   busUrl: Type.String({ pattern: '^(nats://.+)?$', default: '', description: 'empty: the embedded bus in dataDir; nats://... for NATS JetStream' }),
   busStream: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'OMNISHOP', description: 'JetStream stream (and subject prefix) of this platform' }),
+  busPartitions: Type.Integer({
+    minimum: 1,
+    maximum: 1024,
+    default: PARTITIONS,
+    description:
+      'JetStream: partitions the events are spread over by key; each consumer group handles one event of a partition at a time, so this bounds how many a group has in hand. Every process of a platform must use the same number, and a stream must be drained before it changes',
+  }),
   services: Type.String({
     pattern: '^[a-z]+(,[a-z]+)*$',
     default: 'catalog,store,inventory,order,promotion,customer,payment,fulfilment,webhook,gateway',

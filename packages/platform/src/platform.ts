@@ -130,7 +130,7 @@ const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeco
 async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
   if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous, retention: retentionOf(config) });
   if (!/^nats:\/\//.test(config.busUrl)) throw new ConfigError([`busUrl (env BUS_URL): must be empty (embedded) or nats://..., got ${config.busUrl}`]);
-  return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events` }, logger);
+  return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events`, partitions: config.busPartitions }, logger);
 }
 
 /**

@@ -26,6 +26,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export const ACK_WAIT_MS = 3000;
 const HEARTBEAT_MS = 1000;
+/** How many messages a partition's pull asks for; with 4, every message delivered sent another pull request. */
+const PULL_BATCH = 64;
 
 /** How many partitions the events are spread over by key, by default: as many events as this, of different keys, go in one batch. */
 export const PARTITIONS = 32;
@@ -114,7 +116,7 @@ export class NatsBus implements Bus {
   /**
    * Makes (or brings up to date) the consumer of one partition of a group.
    * Debian's server predates multi-subject filters (2.10): a partition's
-   * consumer reads every type, and the group skips those it does not handle.
+   * consumer reads every type, and the group acknowledges those it does not handle as they arrive, unread (deliver).
    */
   private async ensureConsumer(group: string, partition: number): Promise<void> {
     const name = this.consumerName(group, partition);
@@ -233,7 +235,11 @@ export class NatsBus implements Bus {
       wake?.();
       await Promise.all(open.map((m) => m.close()));
     });
+    const handled = new Set(sub.types);
     const take = (m: JsMsg) => {
+      // Another group's type is passed over at once: it is the only message of its partition in
+      // flight, so acknowledging it lets the partition's next event come without waiting for a batch.
+      if (!handled.has(this.typeOf(m))) return void m.ack();
       arrived.push(m);
       wake?.();
     };
@@ -265,8 +271,9 @@ export class NatsBus implements Bus {
     while (!this.stopping) {
       try {
         const consumer = await this.js.consumers.get(this.stream, this.consumerName(group, partition));
-        // One unacknowledged message at a time per partition: a small buffer holds all there can be.
-        return await consumer.consume({ max_messages: 4, callback: take });
+        // One unacknowledged message at a time per partition, so the buffer never holds more than that; a
+        // large one only means the client asks JetStream for more rarely (a pull once a quarter of it arrived).
+        return await consumer.consume({ max_messages: PULL_BATCH, callback: take });
       } catch (error) {
         this.logger.warn({ err: error, group, partition }, 'cannot consume from JetStream yet; will retry');
         await sleep(1000);
@@ -275,11 +282,16 @@ export class NatsBus implements Bus {
     return undefined;
   }
 
+  /** The event type of a message, from its subject (`<prefix>.<EventType>.<partition>`), without reading the event. */
+  private typeOf(m: JsMsg): string {
+    return m.subject.slice(this.prefix.length + 1, m.subject.lastIndexOf('.'));
+  }
+
   private async handleUntilDone(sub: Subscription, batch: JsMsg[]): Promise<void> {
-    const wanted = batch.map((m) => m.json<EventEnvelope>()).filter((e) => sub.types.includes(e.type));
+    const events = batch.map((m) => m.json<EventEnvelope>());
     for (;;) {
       try {
-        if (wanted.length) await sub.handle(wanted);
+        await sub.handle(events);
         for (const m of batch) m.ack();
         return;
       } catch (error) {

@@ -1,10 +1,14 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../db/index.js';
 import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
 import { annotate, SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';
 import type { Bus } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
 import type { EventTables } from './tables.js';
+
+/** How soon a replica that found another draining the outbox looks again. */
+const RETRY_LOCKED_MS = 20;
 
 /**
  * Moves committed outbox rows to the bus, oldest first, in batches; deletes
@@ -18,6 +22,7 @@ export class Relay {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private stopped = false;
 
   constructor(
     private readonly db: Kysely<EventTables>,
@@ -28,18 +33,25 @@ export class Relay {
       intervalMs?: number;
       /** Resolves once what was committed so far is on disk: nothing leaves the service before its own database has it. */
       durable?: () => Promise<void>;
-      /** Whose outbox this is, for the publish spans. */
+      /** Whose outbox this is, for the publish spans and the drain lock. */
       service?: string;
+      /**
+       * postgres: replicas of a service share its outbox; one drains it at a time (an advisory lock held
+       * for a batch), so each event is published once rather than by every replica, and in seq order.
+       */
+      dialect?: Dialect;
     } = {},
   ) {}
 
   start(): void {
+    this.stopped = false;
     this.timer = setInterval(() => this.nudge(), this.opts.intervalMs ?? 1000);
     this.timer.unref();
     this.nudge();
   }
 
   nudge(): void {
+    if (this.stopped) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -65,6 +77,7 @@ export class Relay {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    this.stopped = true;
   }
 
   /**
@@ -88,27 +101,40 @@ export class Relay {
     const batchSize = this.opts.batchSize ?? 500;
     try {
       for (;;) {
-        const rows = await this.db.selectFrom('outbox').select(['seq', 'envelope']).orderBy('seq').limit(batchSize).execute();
-        const last = rows[rows.length - 1];
-        if (!last) return;
-        await this.opts.durable?.();
-        const envelopes = rows.map((r) => JSON.parse(r.envelope) as EventEnvelope);
-        const spans = envelopes.map((e) => this.publishSpan(e));
-        try {
-          await this.bus.publish(envelopes);
-        } catch (error) {
-          for (const span of spans) span.end(error);
-          throw error;
-        }
-        for (const span of spans) span.end();
-        // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
-        await this.db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();
+        const moved = this.opts.dialect === 'postgres' ? await this.db.transaction().execute((trx) => this.moveLocked(trx, batchSize)) : await this.move(this.db, batchSize);
         this.failures = 0;
-        if (rows.length < batchSize) return;
+        if (moved < batchSize) return;
       }
     } catch (error) {
       // The rows stay in the outbox; the timer tries again. Log once per outage, not per tick.
       if (this.failures++ === 0) this.logger.error({ err: error }, 'relay could not publish; events wait in the outbox');
     }
+  }
+
+  /** One batch under the outbox's drain lock; a replica that finds it taken tries again shortly, as the holder may have read before our commit. */
+  private async moveLocked(trx: Kysely<EventTables>, batchSize: number): Promise<number> {
+    const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`relay/${this.opts.service ?? 'outbox'}`})) as locked`.execute(trx);
+    if (lock.rows[0]?.locked) return this.move(trx, batchSize);
+    setTimeout(() => this.nudge(), RETRY_LOCKED_MS).unref();
+    return 0;
+  }
+
+  /** Publishes the oldest batch and deletes it from the outbox: how many rows it moved. */
+  private async move(db: Kysely<EventTables>, batchSize: number): Promise<number> {
+    const rows = await db.selectFrom('outbox').select(['seq', 'envelope']).orderBy('seq').limit(batchSize).execute();
+    if (!rows.length) return 0;
+    await this.opts.durable?.();
+    const envelopes = rows.map((r) => JSON.parse(r.envelope) as EventEnvelope);
+    const spans = envelopes.map((e) => this.publishSpan(e));
+    try {
+      await this.bus.publish(envelopes);
+    } catch (error) {
+      for (const span of spans) span.end(error);
+      throw error;
+    }
+    for (const span of spans) span.end();
+    // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
+    await db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();
+    return rows.length;
   }
 }

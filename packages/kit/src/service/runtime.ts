@@ -229,7 +229,7 @@ export class ServiceRuntime<DB extends KitTables> {
       sqliteSynchronous: opts.sqliteSynchronous,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
     });
-    this.relay = new Relay(tablesOf<EventTables>()(this.sdb.db), opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name });
+    this.relay = new Relay(tablesOf<EventTables>()(this.sdb.db), opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name, dialect: this.sdb.dialect });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? [], { queueLimitMs: opts.queueLimitMs });
     // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
     const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];

@@ -1,10 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../bench/lib/distributed.js';
-import { alive, api, auth, ledgerOf, orderBurst, placeWhenKnown, settledStatus, startCluster, stockThroughGateway, watchSettling, type RunningCluster } from './cluster-process.js';
-import { eventually } from './harness.js';
+import { alive, api, auth, checkoutTrace, ledgerOf, orderBurst, placeWhenKnown, settledStatus, startCluster, stockThroughGateway, watchSettling, type RunningCluster } from './cluster-process.js';
+import { consoleSignedIn, launchChromium } from './browser.js';
+import { eventually, newKey } from './harness.js';
+import { CHECKOUT_SERVICES, expectOneTree } from './trace-shape.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../bench/results/console-ci', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,6 +66,37 @@ describe('npm run cluster', () => {
     expect([...cluster.processes.keys()].sort()).toEqual(['catalog#1', 'customer#1', 'fulfilment#1', 'gateway', 'inventory#1', 'inventory#2', 'order#1', 'order#2', 'payment#1', 'promotion#1', 'store#1', 'webhook#1']);
     expect(await settledStatus(cluster.url, buyer, await placeWhenKnown(cluster.url, buyer, sku))).toBe('confirmed');
     stock -= 1;
+  });
+
+  it('one online order is one trace across every process it touched, and the console on the gateway shows it whole', async () => {
+    const id = await placeWhenKnown(cluster.url, buyer, sku);
+    expect(await settledStatus(cluster.url, buyer, id)).toBe('confirmed');
+    stock -= 1;
+    const operator = await auth.mint({ subject: 'cluster-operator', tenant: 'acme', role: 'operator' });
+    const spans = await checkoutTrace(cluster.url, operator, id);
+    // Each service is a process of its own here, so each service's spans came from another process.
+    expect([...new Set(spans.map((s) => s.service))]).toEqual(expect.arrayContaining(['gateway', ...CHECKOUT_SERVICES]));
+    expectOneTree(spans, 'gateway: POST /api/orders');
+
+    // The console, served by the gateway, draws that trace with every service's spans.
+    const created = await api(cluster.url, 'POST', '/api/auth/users', { token: operator, idempotencyKey: newKey(), body: { username: 'cluster-operator', password: 'cluster-operator-password', role: 'operator' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const page = await consoleSignedIn(browser, cluster.url, { tenant: 'acme', username: 'cluster-operator', password: 'cluster-operator-password' }, errors);
+      await page.goto(`${cluster.url}/console/#/orders?id=${id}`);
+      await page.locator(`button[data-trace="${spans[0]!.traceId}"]`).click();
+      const waterfall = page.locator(`.waterfall[data-trace="${spans[0]!.traceId}"]`);
+      await waterfall.waitFor();
+      await expect(waterfall.locator('.legend .service').allTextContents()).resolves.toEqual(expect.arrayContaining(['gateway', ...CHECKOUT_SERVICES]));
+      await expect(waterfall.locator('.span').count()).resolves.toBe(spans.length);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'cluster-trace.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    expect(errors).toEqual([]);
   });
 
   it('SIGKILL of an order and an inventory replica during a burst: the cluster restarts them, and the orders they held settle within 5 s', async () => {

@@ -9,16 +9,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acrossTenants, createEnvelope, type EventTables } from '@omnishop/kit';
 import { StoreOpened } from '@omnishop/store/contract';
 import type { Kysely } from 'kysely';
+import { consoleSignedIn, launchChromium } from './browser.js';
 import { eventually, finalOrder, issuedCoupon, member, newKey, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'bench/results/console-ci');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const STORE = 'ST_CONSOLE';
 const SHOPPER = 'console-shopper';
 
@@ -32,7 +32,7 @@ describe('the console, in a browser', () => {
   beforeAll(async () => {
     [t, browser] = await Promise.all([
       startTestPlatform(),
-      chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     sku = await stockedSku(t, { price: 12900, stock: { [STORE]: 100_000 } });
     const admin = await t.token('brand_admin');
@@ -51,19 +51,7 @@ describe('the console, in a browser', () => {
   });
 
   /** A fresh browser tab, signed in through the console's form as `username`; every console error it logs is kept. */
-  async function signedIn(username: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${username}: ${m.text()}`));
-    page.on('pageerror', (e) => errors.push(`${username}: ${String(e)}`));
-    await page.goto(`${t.url}/`);
-    expect(new URL(page.url()).pathname).toBe('/console/');
-    await page.getByLabel('Brand').fill('acme');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password(username));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('header .who').waitFor();
-    return page;
-  }
+  const signedIn = (username: string): Promise<Page> => consoleSignedIn(browser, t.url, { tenant: 'acme', username, password: password(username) }, errors);
 
   const customer = () => t.token('customer', { subject: SHOPPER });
 

@@ -29,7 +29,7 @@ import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
-import { registerConsoleAssets, registerEventMap } from '@omnishop/console';
+import { registerBehaviour, registerConsoleAssets, registerEventMap } from '@omnishop/console';
 import { webhookService } from '@omnishop/webhook';
 import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
@@ -201,13 +201,14 @@ export async function startPlatform(
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
   registerIndex(app, served);
   registerMetrics(app, metrics, thread);
-  // The service thread's and (distributed) the upstream processes' recent spans join this thread's.
+  // The service thread's and (distributed) the upstream processes' recent spans and behaviour records join this thread's.
   const peers = () => [...new Set([...(thread ? [thread.url] : []), ...[...upstreams.values()].flat()])];
-  await registerTraces(app, recent, peers);
+  const tracesAbout = await registerTraces(app, recent, peers);
   await registerApiDocs(app, () => platformDocument(reachable));
   // The console: its page and assets, and the event map of what this process serves (the service thread's figures included).
   await registerConsoleAssets(app);
   await registerEventMap(app, { services: served, logger, metrics: async () => [await metrics.json(), ...(await threadMetrics(thread))] });
+  await registerBehaviour(app, { peers, tracesAbout });
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });

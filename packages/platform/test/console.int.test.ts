@@ -140,6 +140,29 @@ describe('the console, in a browser', () => {
     await page.close();
   }, 60_000);
 
+  it("an operator finds an order's behaviour records, each linked to its trace, and a customer's by who they are", async () => {
+    const page = await signedIn('operator');
+    await page.goto(`${t.url}/console/#/orders?id=${shipped}`);
+    await page.getByRole('link', { name: 'Its behaviour log' }).click();
+    await page.locator(`table.behaviour[data-query="orderId=${shipped}"] tbody tr`).first().waitFor();
+    const actions = await page.locator('table.behaviour tbody tr td:nth-child(4)').allTextContents();
+    // The checkout request, the events it set off in other services, the claim and the shipping.
+    expect(actions).toEqual(expect.arrayContaining(['POST /api/orders', 'OrderPlaced', 'PaymentCaptured', 'POST /api/fulfilment/orders/:orderId/claim', 'POST /api/fulfilment/orders/:orderId/ship']));
+    const placing = page.locator('table.behaviour tbody tr', { hasText: 'POST /api/orders' }).filter({ hasText: SHOPPER }).first();
+    const traceId = await placing.locator('[data-trace]').getAttribute('data-trace');
+    await placing.locator('[data-trace]').click();
+    await page.locator(`.waterfall[data-trace="${traceId}"]`).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'behaviour.png'), fullPage: true });
+    await page.getByLabel('Find by').selectOption('customer');
+    await page.getByRole('textbox', { name: 'Find' }).fill(SHOPPER);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.locator(`table.behaviour[data-query="customer=${SHOPPER}"] tbody tr`).first().waitFor();
+    const who = await page.locator('table.behaviour tbody tr td:nth-child(7)').allTextContents();
+    expect(who.length).toBeGreaterThan(0);
+    expect(new Set(who)).toEqual(new Set([`${SHOPPER} (customer)`]));
+    await page.close();
+  }, 60_000);
+
   it("the event map's rates change while orders flow, and the console answers within a second meanwhile", async () => {
     await settled(t);
     const page = await signedIn('operator');

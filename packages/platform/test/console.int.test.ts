@@ -11,9 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acrossTenants, createEnvelope, type EventTables } from '@omnishop/kit';
-import { StoreOpened } from '@omnishop/store/contract';
-import type { Kysely } from 'kysely';
+import { createEnvelope } from '@omnishop/kit';
+import { OrderCompleted, OrderConfirmed, TILL_CHANNEL } from '@omnishop/order/contract';
 import { consoleSignedIn, launchChromium } from './browser.js';
 import { eventually, finalOrder, issuedCoupon, member, newKey, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
 
@@ -206,28 +205,29 @@ describe('the console, in a browser', () => {
   }, 60_000);
 
   it('an operator sees a dead letter with its error and replays it from the console', async () => {
-    // A StoreOpened that inventory failed to handle (its database was locked, say), parked as the consumer parks one.
-    const code = `ST_DL${randomUUID().slice(0, 6).toUpperCase()}`;
-    const event = createEnvelope(StoreOpened, { source: 'store', key: code, tenant: 'acme', data: { code, name: 'Late store', type: 'store', city: 'Hangzhou', lat: 30.27, lng: 120.15 } });
-    const inventory = t.platform.runtimes.find((r) => r.name === 'inventory')!;
-    await acrossTenants('the test parks a dead letter', () =>
-      (inventory.sdb.db as never as Kysely<EventTables>)
-        .insertInto('dead_letter')
-        .values({ id: `dl-${event.id}`, consumer: 'inventory', event_id: event.id, type: event.type, tenant: 'acme', envelope: JSON.stringify(event), error: 'SQLITE_BUSY: database is locked', attempts: 5, failed_at: new Date().toISOString() })
-        .execute(),
-    );
-    const admin = await t.token('brand_admin');
-    const receive = () => t.api('POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location: code, kind: 'receive', qty: 1 } });
-    expect((await receive()).status).toBe(422); // inventory does not know the store yet
+    // A till sale's completion that reaches the customer service before its confirmation (as after an outage): the
+    // loyalty consumer has no paid total to earn points from, fails on each attempt and parks the event.
+    const orderId = randomUUID();
+    const ofOrder = { source: 'order', key: orderId, tenant: 'acme' };
+    const completed = createEnvelope(OrderCompleted, { ...ofOrder, data: { orderId } });
+    await t.platform.bus.publish([completed]);
+    const operator = await t.token('operator');
+    const parked = () => t.api('GET', '/api/customers/admin/dead-letters', { token: operator }).then((r) => (r.body.items as { eventId: string }[]).some((d) => d.eventId === completed.id));
+    await eventually(async () => ((await parked()) ? true : undefined), 'the completion parked as a dead letter');
     const page = await signedIn('operator');
     await page.getByRole('link', { name: 'Dead letters' }).click();
-    const row = page.locator(`[data-event="${event.id}"]`);
+    const row = page.locator(`[data-event="${completed.id}"]`);
     await row.waitFor();
-    await expect(row.locator('.error').textContent()).resolves.toBe('SQLITE_BUSY: database is locked');
+    await expect(row.locator('td').first().textContent()).resolves.toBe('customer');
+    await expect(row.locator('.error').textContent()).resolves.toContain(`order ${orderId} completed, but its OrderConfirmed was never seen`);
     await page.screenshot({ path: join(SCREENSHOTS, 'dead-letters.png') });
+    // The confirmation comes after all; replayed now, the completion earns the shopper points for the sale.
+    await t.platform.bus.publish([createEnvelope(OrderConfirmed, { ...ofOrder, data: { orderId, customerId: SHOPPER, channel: TILL_CHANNEL, total: 12900, currency: 'CNY' } })]);
+    await settled(t);
     await row.getByRole('button', { name: 'Replay' }).click();
     await page.locator('#no-dead-letters').waitFor();
-    expect((await receive()).status).toBe(201);
+    const points = await t.api('GET', '/api/customers/me/points', { token: await customer() });
+    expect((points.body.items as { orderId?: string; delta: number }[]).filter((e) => e.orderId === orderId).map((e) => e.delta > 0)).toEqual([true]);
     await page.close();
   }, 60_000);
 

@@ -99,6 +99,31 @@ describe('npm run cluster', () => {
     expect(errors).toEqual([]);
   });
 
+  it("the console on the gateway covers every process: the API index, the event map's nodes and rates, and the dead letters screen", async () => {
+    const every = ['catalog', 'customer', 'fulfilment', 'gateway', 'inventory', 'order', 'payment', 'promotion', 'store', 'webhook'];
+    const index = await api(cluster.url, 'GET', '/api');
+    expect((index.body.services as { name: string }[]).map((s) => s.name).sort()).toEqual(every);
+    const operator = await auth.mint({ subject: 'cluster-operator', tenant: 'acme', role: 'operator' });
+    const map = await api(cluster.url, 'GET', '/api/console/event-map', { token: operator });
+    expect((map.body.nodes as { name: string }[]).map((n) => n.name).sort()).toEqual(every);
+    // Counted by the order and inventory processes, not the gateway's: the order above went along these edges.
+    const edge = (type: string, from: string, to: string) => (map.body.edges as { type: string; from: string; to: string; handled: number }[]).find((e) => e.type === type && e.from === from && e.to === to)!;
+    expect(edge('OrderPlaced', 'order', 'inventory').handled).toBeGreaterThanOrEqual(1);
+    expect(edge('PaymentRequested', 'order', 'payment').handled).toBeGreaterThanOrEqual(1);
+
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const page = await consoleSignedIn(browser, cluster.url, { tenant: 'acme', username: 'cluster-operator', password: 'cluster-operator-password' }, errors);
+      // The screen asks each service in the index for its dead letters, through the gateway: every one answers.
+      await page.getByRole('link', { name: 'Dead letters' }).click();
+      await page.locator('#no-dead-letters').waitFor();
+    } finally {
+      await browser.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('SIGKILL of an order and an inventory replica during a burst: the cluster restarts them, and the orders they held settle within 5 s', async () => {
     const orders = 40;
     let killedAt = 0;

@@ -137,6 +137,10 @@ Environment:
   BENCH_THREAD_SERVICES embedded: which of them run on the platform's service thread
                         (default: the platform's, inventory,payment; none: one thread)
   BENCH_PROFILE_DIR     write a V8 CPU profile of each target there (node --cpu-prof)
+  the platform's settings (the README's table, e.g. ADMISSION_LOOP_DELAY_MS)
+                        embedded: read by the platform as usual, except PORT, DATA_DIR,
+                        SEED, LOG_LEVEL, SQLITE_SYNCHRONOUS and the rate limits, which
+                        the bench sets
 `;
 
 type Mode = 'embedded' | 'distributed';

@@ -11,8 +11,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
-import { pino } from 'pino';
-import { createHttpServer, createLogger, installTracing, Metrics, SkuCode, tokenAuthority, type RouteConfig } from '@omnishop/kit';
+import { createHttpServer, createLogger, installTracing, logStream, Metrics, SkuCode, tokenAuthority, type RouteConfig } from '@omnishop/kit';
 import { announce, exitOnSignals } from './protocol.js';
 
 async function main(): Promise<void> {
@@ -21,7 +20,8 @@ async function main(): Promise<void> {
   if (!secret) throw new Error('BENCH_JWT_SECRET is not set');
   const logger = createLogger({
     level: process.env.BENCH_LOG_LEVEL ?? 'info',
-    destination: pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: false }),
+    // As the platform writes its log (see packages/platform/src/logging.ts).
+    destination: logStream(process.env.BENCH_LOG_DEST ?? '/dev/null').destination,
   });
   const metrics = process.env.AB_NO_METRICS ? undefined : new Metrics();
   const app = createHttpServer({ logger, auth: tokenAuthority(secret), bodyLimitBytes: 1_048_576, requestTimeoutMs: 10_000, metrics });

@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   if (!dataDir) throw new Error('BENCH_DATA_DIR is not set');
   const config = loadPlatformConfig(
     {
+      // The platform's own settings from the environment (ADMISSION_LOOP_DELAY_MS, QUEUE_LIMIT_MS, ...), but for those the bench sets.
+      ...process.env,
       PORT: '0',
       DATA_DIR: dataDir,
       SEED: 'false',

@@ -8,9 +8,9 @@ export const BENCH_LOG_DESTINATION = process.env.BENCH_LOG_DEST ?? '/dev/null';
 
 /**
  * Starts the platform as a bench target: its log lines (the service thread's
- * too) go to BENCH_LOG_DESTINATION through the same kind of stream pino uses
- * for stdout (SonicBoom, asynchronous), so every line is built and written
- * exactly as in production, only to another file; a signal stops it
+ * too) go to BENCH_LOG_DESTINATION through the stream the platform uses for
+ * stdout (platformLogger), so every line is built and written exactly as in
+ * production, only to another file; a signal stops it
  * gracefully and flushes the log.
  */
 export async function startBenchPlatform(config: PlatformConfig) {

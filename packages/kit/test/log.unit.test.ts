@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { behaviourLog, chooseLogFormat, createLogger, humanReadableLog } from '../src/index.js';
+import { behaviourLog, chooseLogFormat, createLogger, humanReadableLog, logStream } from '../src/index.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -22,6 +22,20 @@ describe('log', () => {
     logger.setBindings({ port: 8081 });
     logger.info('started');
     expect(lines[0]).toMatchObject({ pid: process.pid, hostname: expect.any(String), port: 8081, msg: 'started' });
+  });
+
+  it('stamps each record with the time it was written, as ISO 8601 to the millisecond', () => {
+    const { logger, lines } = capture();
+    const before = Date.now();
+    logger.info('one');
+    logger.info('two');
+    const after = Date.now();
+    for (const line of lines) {
+      expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      const at = Date.parse(line.time as string);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(after);
+    }
   });
 
   it('never writes a password, token, secret or authorization header', () => {
@@ -50,6 +64,24 @@ describe('log', () => {
     behaviourLog(logger, { ...base, action: 'GET /health/ready', status: 503 });
     expect(lines.map((l) => l.level)).toEqual([30, 50, 50, 40]);
     expect(lines[0]).toMatchObject({ behaviour: { ...base, status: 201 } });
+  });
+});
+
+describe('a log written in the background', () => {
+  it('has every line, whole and in order, once flushed, whatever characters they hold', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omnishop-log-'));
+    try {
+      const file = join(dir, 'platform.log');
+      const { destination, flush } = logStream(file);
+      const logger = createLogger({ level: 'info', destination });
+      for (let n = 0; n < 5000; n++) logger.info({ n, note: n % 2 ? 'Größe 38 – 淡蓝色' : 'plain' }, 'line');
+      flush();
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { n: number; note: string });
+      expect(lines.map((l) => l.n)).toEqual([...Array(5000).keys()]);
+      expect(lines[1]!.note).toBe('Größe 38 – 淡蓝色');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,4 @@
-import { pino } from 'pino';
-import { createLogger, humanReadableLog, type LogFormat, type Logger } from '@omnishop/kit';
+import { createLogger, humanReadableLog, logStream, type LogFormat, type Logger } from '@omnishop/kit';
 
 /**
  * Where and how a platform process writes its log lines, as plain data: the
@@ -11,7 +10,7 @@ export interface LogSpec {
   format?: LogFormat;
   /** pretty: where the routine behaviour records go. */
   behaviourFile?: string;
-  /** json: a file instead of stdout, written asynchronously (flush at the end). */
+  /** json: a file instead of stdout. Either is written in the background, and flushed at exit. */
   file?: string;
 }
 
@@ -20,7 +19,8 @@ export function platformLogger(spec: LogSpec): { logger: Logger; flush(): void }
     if (!spec.behaviourFile) throw new Error('a pretty log needs a behaviourFile for the behaviour records');
     return { logger: createLogger({ level: spec.level, name: 'omnishop', destination: humanReadableLog({ behaviourFile: spec.behaviourFile }) }), flush: () => undefined };
   }
-  if (!spec.file) return { logger: createLogger({ level: spec.level, name: 'omnishop' }), flush: () => undefined };
-  const destination = pino.destination({ dest: spec.file, sync: false });
-  return { logger: createLogger({ level: spec.level, name: 'omnishop', destination }), flush: () => destination.flushSync() };
+  // JSON lines, to the file or to stdout, written in the background and flushed when the process (or thread) exits.
+  const { destination, flush } = logStream(spec.file ?? 1);
+  process.once('exit', flush);
+  return { logger: createLogger({ level: spec.level, name: 'omnishop', destination }), flush };
 }

@@ -1,5 +1,8 @@
+import { mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
+import SonicBoom from 'sonic-boom';
 import { prettyFactory } from 'pino-pretty';
 import { Ring } from '../ring/index.js';
 
@@ -48,6 +51,24 @@ export interface LogOptions {
   destination?: DestinationStream;
 }
 
+/**
+ * pino's ISO timestamp, made once per millisecond: a busy process writes many
+ * records in the same millisecond, and formatting the date for each was 1.3 %
+ * of a loaded order thread.
+ */
+function isoTimeOncePerMs(): () => string {
+  let at = 0;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
   return pino(
     {
@@ -55,7 +76,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
       // Which process said it, once logs of several replicas are merged (the platform adds its port once it listens).
       base: { ...(opts.name ? { app: opts.name } : {}), pid: process.pid, hostname: hostname() },
       formatters: { log: redactSecrets },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMs(),
     },
     opts.destination,
   );
@@ -70,6 +91,32 @@ export type LogFormat = 'json' | 'pretty';
 export function chooseLogFormat(setting: 'auto' | LogFormat, where: { tty: boolean; production: boolean }): LogFormat {
   if (setting !== 'auto') return setting;
   return where.tty && !where.production ? 'pretty' : 'json';
+}
+
+/**
+ * A log written in the background, to a file or a file descriptor (1:
+ * stdout): lines are gathered and written in large writes off the event
+ * loop; `flush` writes what is left (at exit). Bytes, not strings, are
+ * gathered: sonic-boom's string mode (pino's own stdout stream) measures the
+ * UTF-8 length of the whole pending chunk, up to 16 KiB, at every line, which
+ * cost 5 µs a line against 1 µs here, and a service writes a behaviour record
+ * per request and per event.
+ */
+export function logStream(to: string | number): { destination: DestinationStream; flush(): void } {
+  // Opened here, not in the background: a process that stops at once (a bad setting) still flushes what it said.
+  if (typeof to === 'string') mkdirSync(dirname(to), { recursive: true });
+  const stream = new SonicBoom({ fd: typeof to === 'number' ? to : openSync(to, 'a'), sync: false, contentMode: 'buffer' });
+  let open = true;
+  // A reader gone away (a closed pipe) ends the log, not the process, as with pino's own stream.
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    open = false;
+  });
+  return {
+    // The buffer mode takes bytes; its types only know strings.
+    destination: { write: (line: string) => open && stream.write(Buffer.from(line) as unknown as string) },
+    flush: () => open && stream.flushSync(),
+  };
 }
 
 /** pino writes one JSON line per record, level first and message last: enough to route without parsing. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { acrossTenants, AccessRevoked, actForTenant, audit, err, newId, nowIso, ok, ROLES, type Principal, type Result, type Role, type TokenAuthority, type Tx } from '@omnishop/kit';
 import type { GatewayTables, UserRow } from './db.js';
 import { afterFailure, afterSuccess, isLocked } from './domain/lockout.js';
-import { decoyHash, hashPassword, verifyPassword } from './domain/password.js';
+import { decoyHash, verifyPassword } from './domain/password.js';
 import { judgeRefresh, newRefreshToken, refreshTokenHash } from './domain/refresh.js';
 import type { TokenPair } from './views.js';
 
@@ -65,14 +65,38 @@ async function revokeAccess(
   auth.revoke({ tenant: user.tenant, subject: user.id, before });
 }
 
-/** Signs a user in with a password: a new session, or a refusal (unknown user, wrong password, disabled, locked: one for all). */
-export async function startSession(tx: Tx<T>, opts: GatewayOptions, credentials: { tenant: string; username: string; password: string }): Promise<Result<TokenPair, 'refused'>> {
-  const now = new Date();
+type Credentials = { tenant: string; username: string; password: string };
+
+/** A password checked against the hash a user had when it was read: what sign-in decides on. */
+export interface PasswordCheck {
+  /** The hash checked against; undefined: no such user. */
+  hash: string | undefined;
+  matches: boolean;
+}
+
+const findUser = (tx: Tx<T>, credentials: Credentials) =>
+  tx.db.selectFrom('app_user').selectAll().where('tenant', '=', credentials.tenant).where('username', '=', credentials.username).executeTakeFirst();
+
+/**
+ * The slow half of sign-in, outside any unit of work (a route's prepare): the password checked with
+ * scrypt against the user's hash. An unknown user costs a hash check too, so timing does not tell who exists.
+ */
+export async function checkPassword(read: Tx<T>, credentials: Credentials): Promise<PasswordCheck> {
   // Whoever it turns out to be, sign-in works within the brand named.
   actForTenant(credentials.tenant);
-  const user = await tx.db.selectFrom('app_user').selectAll().where('tenant', '=', credentials.tenant).where('username', '=', credentials.username).executeTakeFirst();
-  // An unknown user costs a hash check too, so timing does not tell who exists.
-  const matches = await verifyPassword(credentials.password, user?.password_hash ?? (await decoyHash()));
+  const hash = (await findUser(read, credentials))?.password_hash;
+  return { hash, matches: await verifyPassword(credentials.password, hash ?? (await decoyHash())) };
+}
+
+/**
+ * Signs a user in whose password was checked (checkPassword): a new session, or a refusal (unknown user, wrong
+ * password, disabled, locked: one for all). A password changed since it was checked is a wrong one.
+ */
+export async function startSession(tx: Tx<T>, opts: GatewayOptions, credentials: Credentials, checked: PasswordCheck): Promise<Result<TokenPair, 'refused'>> {
+  const now = new Date();
+  actForTenant(credentials.tenant);
+  const user = await findUser(tx, credentials);
+  const matches = checked.matches && user !== undefined && user.password_hash === checked.hash;
   const state = { failedAttempts: user?.failed_attempts ?? 0, lockedUntil: user?.locked_until ?? null };
   const actor = user ? { subject: user.id, role: user.role, tenant: user.tenant } : undefined;
   if (!user || !matches || user.status !== 'active' || isLocked(state, now)) {
@@ -123,8 +147,8 @@ export async function endSessions(tx: Tx<T>, auth: TokenAuthority, principal: Pr
   await audit(tx.db, { action: 'auth.sign-out', target: principal.subject });
 }
 
-/** Adds a user to the brand; undefined when the username is taken there. */
-export async function addUser(tx: Tx<T>, tenant: string, user: { username: string; password: string; role: Role; store?: string }): Promise<UserRow | undefined> {
+/** Adds a user to the brand with their password's hash (hashPassword, made before the unit of work); undefined when the username is taken there. */
+export async function addUser(tx: Tx<T>, tenant: string, user: { username: string; passwordHash: string; role: Role; store?: string }): Promise<UserRow | undefined> {
   const taken = await tx.db.selectFrom('app_user').select('id').where('tenant', '=', tenant).where('username', '=', user.username).executeTakeFirst();
   if (taken) return undefined;
   const now = nowIso();
@@ -132,7 +156,7 @@ export async function addUser(tx: Tx<T>, tenant: string, user: { username: strin
     id: newId(),
     tenant,
     username: user.username,
-    password_hash: await hashPassword(user.password),
+    password_hash: user.passwordHash,
     role: user.role,
     store: user.store ?? null,
     status: 'active' as const,

@@ -11,6 +11,7 @@ import { DeadLetters } from './screens/dead-letters.js';
 import { Pos } from './screens/pos.js';
 import { Returns } from './screens/returns.js';
 import { Fulfilment } from './screens/fulfilment.js';
+import { Behaviour } from './screens/behaviour.js';
 
 const STAFF = ['clerk', 'store_manager', 'brand_admin'];
 /** Each screen and who may use it, as the API's roles allow. */
@@ -20,6 +21,7 @@ export const SCREENS = [
   { path: 'orders', title: 'Orders', roles: ['operator', ...STAFF, 'customer'], view: Orders },
   { path: 'stock', title: 'Stock', roles: ['operator', ...STAFF], view: Stock },
   { path: 'dead-letters', title: 'Dead letters', roles: ['operator'], view: DeadLetters },
+  { path: 'behaviour', title: 'Behaviour log', roles: ['operator', 'brand_admin'], view: Behaviour },
   { path: 'pos', title: 'POS', roles: ['clerk', 'store_manager'], view: Pos },
   { path: 'returns', title: 'Returns', roles: STAFF, view: Returns },
   { path: 'fulfilment', title: 'Fulfilment', roles: ['clerk', 'store_manager'], view: Fulfilment },

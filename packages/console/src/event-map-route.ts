@@ -34,7 +34,7 @@ export const CONSOLE_ROUTES = {
     method: 'GET',
     url: '/event-map',
     summary:
-      "The live event map of this process's services, from their event definitions and metrics. With `accept: text/event-stream` a stream of server-sent events, one `snapshot` (this schema, as JSON) a second with rates over the second before; otherwise one snapshot.",
+      "The live event map of every service this port answers for (a gateway's: those it forwards to too), from their event definitions and the metrics of every thread and process running them. With `accept: text/event-stream` a stream of server-sent events, one `snapshot` (this schema, as JSON) a second with rates over the second before; otherwise one snapshot.",
     roles: ROLES,
     response: { 200: SnapshotSchema },
   },

@@ -56,17 +56,22 @@ export function flows(services: readonly MappedService[]): Flow[] {
 
 const DONE = new Set(['ok', 'duplicate', 'dead-letter']);
 
-/** The figures the map shows, summed over every registry given (the threads of a process). */
+/**
+ * The figures the map shows from every registry given (the threads of a process, the processes of a cluster):
+ * events handled summed, as each replica counts its own; lag, backlog and dead letters the highest any reports,
+ * as every replica of a service reads them from the same place (its group on the bus, its database).
+ */
 export function figuresOf(registries: readonly MetricsJson[]): Figures {
   const figures: Figures = { handled: new Map(), lag: new Map(), outbox: new Map(), deadLetters: new Map() };
   const add = (into: Map<string, number>, key: string, n: number) => into.set(key, (into.get(key) ?? 0) + n);
+  const highest = (into: Map<string, number>, key: string, n: number) => into.set(key, Math.max(into.get(key) ?? 0, n));
   for (const metric of registries.flat()) {
     for (const { labels, value } of metric.values) {
       const label = (name: string) => String(labels[name] ?? '');
       if (metric.name === 'omnishop_events_handled_total' && DONE.has(label('outcome'))) add(figures.handled, `${label('group')} ${label('type')}`, value);
-      else if (metric.name === 'omnishop_consumer_lag_events') add(figures.lag, label('group'), value);
-      else if (metric.name === 'omnishop_outbox_backlog_events') add(figures.outbox, label('service'), value);
-      else if (metric.name === 'omnishop_dead_letters') add(figures.deadLetters, label('service'), value);
+      else if (metric.name === 'omnishop_consumer_lag_events') highest(figures.lag, label('group'), value);
+      else if (metric.name === 'omnishop_outbox_backlog_events') highest(figures.outbox, label('service'), value);
+      else if (metric.name === 'omnishop_dead_letters') highest(figures.deadLetters, label('service'), value);
     }
   }
   return figures;

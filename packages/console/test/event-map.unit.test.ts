@@ -24,13 +24,15 @@ describe('the event map', () => {
     ]);
   });
 
-  it('counts what a group is done with, over every thread, leaving out failed attempts that will be retried', () => {
+  it('counts what a group is done with over every thread and replica, leaving out failed attempts that will be retried', () => {
     const f = figuresOf([
       registry([['inventory', 'OrderPlaced', 'ok', 10], ['inventory', 'OrderPlaced', 'retry', 7], ['inventory', 'OrderPlaced', 'dead-letter', 1]], { inventory: 3 }),
-      registry([['inventory', 'OrderPlaced', 'duplicate', 2]], { inventory: 1 }),
+      registry([['inventory', 'OrderPlaced', 'duplicate', 2]], { inventory: 3, order: 1 }),
     ]);
     expect(f.handled.get('inventory OrderPlaced')).toBe(13);
-    expect(f.lag.get('inventory')).toBe(4);
+    // Two replicas of inventory read their group's lag on the bus: the same events, not twice as many.
+    expect(f.lag.get('inventory')).toBe(3);
+    expect(f.lag.get('order')).toBe(1);
   });
 
   it("gives each edge its rate over the window since the previous snapshot, and each node its group's lag", () => {

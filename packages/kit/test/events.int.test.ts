@@ -30,6 +30,9 @@ const Noted = defineEvent('Noted', 1, 'A test event.', Type.Object({ n: Type.Int
 const on = handlerFor<ProbeTables>();
 const route = routeFor<ProbeTables>();
 const attempts = new Map<string, number>();
+/** What /slow-notes waits for before its unit of work: the test says when it is done. */
+let finishSlowWork = () => {};
+const slowWork = new Promise<void>((resolve) => (finishSlowWork = resolve));
 /** failTimes 99 means "broken until the test heals it", like a bug fixed before a replay. */
 let healed = false;
 
@@ -59,6 +62,18 @@ const probe = defineService<ProbeTables>({
       handler: async ({ body }, tx) => {
         for (const note of body.notes) tx.emit(Noted, note.key, { n: note.n, failTimes: note.failTimes });
         return { status: 202, body: { emitted: body.notes.length } };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/slow-notes',
+      summary: 'emit a note after slow work that needs no transaction (as hashing a password is)',
+      roles: ['brand_admin'],
+      body: Type.Object({ key: Type.String() }),
+      prepare: async ({ body }) => (await slowWork, body.key.length),
+      handler: async ({ body, prepared }, tx) => {
+        tx.emit(Noted, body.key, { n: prepared, failTimes: 0 });
+        return { status: 202, body: { n: prepared } };
       },
     }),
   ],
@@ -166,6 +181,19 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     const after = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
     expect(((await after.json()) as { items: unknown[] }).items).toEqual([]);
     expect((await post(p.url, '/api/probe/admin/dead-letters/nope/replay', operator)).status).toBe(404);
+  });
+
+  it("a route's slow work before its unit of work (prepare) holds up no other write of the service; the handler gets what it made", async () => {
+    const p = await start(dir());
+    cleanup.push(p.stop);
+    const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
+    const slow = post(p.url, '/api/probe/slow-notes', admin, { key: 'slow' });
+    // On SQLite a service's units commit in groups, one after another: a unit that waited would hold this one up.
+    expect((await post(p.url, '/api/probe/notes', admin, { notes: [{ key: 'quick', n: 1, failTimes: 0 }] })).status).toBe(202);
+    await until(async () => (await handled(p.runtime)).some((h) => h.key === 'quick'));
+    finishSlowWork();
+    expect(await slow).toEqual({ status: 202, body: { n: 4 } });
+    await until(async () => (await handled(p.runtime)).some((h) => h.key === 'slow' && h.n === 4));
   });
 
   it('a redelivered event takes effect once, and a restart resumes where each consumer left off', async () => {

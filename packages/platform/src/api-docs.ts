@@ -27,10 +27,10 @@ const ServiceIndex = Type.Object(
     openapi: Type.String({ description: 'the path of the one document of every service' }),
     docs: Type.String({ description: 'the path of the API reference page' }),
   },
-  { title: 'ServiceIndex', description: 'The services this process runs, and where their API documents are' },
+  { title: 'ServiceIndex', description: 'The services this port answers for, and where their API documents are' },
 );
 
-/** `GET /api`: the services this process runs and their documents. */
+/** `GET /api`: the services this port answers for (those this process runs; a gateway's, those it forwards to too) and their documents. */
 export function registerIndex(app: FastifyInstance, services: readonly Described[]): void {
   const body = {
     services: services.map((s) => ({ name: s.name, api: s.prefix, openapi: `${s.prefix}/openapi.json`, description: s.description })),
@@ -38,7 +38,7 @@ export function registerIndex(app: FastifyInstance, services: readonly Described
     docs: API_PAGE,
   };
   const schema = {
-    summary: 'The services this process runs, and where their API documents are',
+    summary: 'The services this port answers for (those this process runs and, on a gateway, those it forwards to), and where their API documents are',
     description: 'Public: no token.',
     tags: ['platform'],
     security: [],

@@ -5,17 +5,28 @@ import type { Metrics, MetricsJson } from '@omnishop/kit';
 /** Where Prometheus scrapes; not an API operation, so the API document leaves it out. */
 export const METRICS_PATH = '/metrics';
 
+/** The figures of the thread or process at `url` as JSON (`accept: application/json`); undefined when it answers otherwise. */
+async function metricsAt(url: string): Promise<MetricsJson | undefined> {
+  const res = await request(`${url}${METRICS_PATH}`, { headers: { accept: 'application/json' } });
+  if (res.statusCode === 200) return (await res.body.json()) as MetricsJson;
+  await res.body.dump();
+  return undefined;
+}
+
 /**
  * The figures of this process's other threads: the embedded platform's
  * service thread has a registry of its own (its own module instances), asked
- * over the loopback for its figures as JSON (`accept: application/json`).
+ * over the loopback for its figures as JSON.
  */
 export async function threadMetrics(thread?: { url: string }): Promise<MetricsJson[]> {
-  if (!thread) return [];
-  const res = await request(`${thread.url}${METRICS_PATH}`, { headers: { accept: 'application/json' } });
-  if (res.statusCode === 200) return [(await res.body.json()) as MetricsJson];
-  await res.body.dump();
-  return [];
+  const figures = thread && (await metricsAt(thread.url));
+  return figures ? [figures] : [];
+}
+
+/** The figures of each of `peers` (the service thread, a gateway's upstream processes) that answers; one out of reach is left out. */
+export async function peersMetrics(peers: readonly string[]): Promise<MetricsJson[]> {
+  const answers = await Promise.all(peers.map((url) => metricsAt(url).catch(() => undefined)));
+  return answers.filter((figures): figures is MetricsJson => figures !== undefined);
 }
 
 /**

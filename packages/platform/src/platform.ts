@@ -29,12 +29,12 @@ import { orderService } from '@omnishop/order';
 import { paymentService } from '@omnishop/payment';
 import { promotionService } from '@omnishop/promotion';
 import { storeService } from '@omnishop/store';
-import { registerConsoleAssets, registerEventMap } from '@omnishop/console';
+import { registerBehaviour, registerConsoleAssets, registerEventMap } from '@omnishop/console';
 import { webhookService } from '@omnishop/webhook';
 import { platformDocument, registerApiDocs, registerIndex } from './api-docs.js';
 import { signingKeys, type PlatformConfig } from './config.js';
 import type { LogSpec } from './logging.js';
-import { registerMetrics, threadMetrics } from './metrics.js';
+import { peersMetrics, registerMetrics } from './metrics.js';
 import { registerTraces } from './traces.js';
 import { startServiceThread, type ServiceThread } from './service-thread.js';
 import { parseUpstreams, registerUpstreams, upstreamChecks } from './upstreams.js';
@@ -199,15 +199,17 @@ export async function startPlatform(
     ...Object.fromEntries(neighbours.map(([name, probe]) => [name, probe.check])),
   };
   registerHealth(app, { ...checks, ...opts.readiness }, () => closing);
-  registerIndex(app, served);
+  registerIndex(app, reachable);
   registerMetrics(app, metrics, thread);
-  // The service thread's and (distributed) the upstream processes' recent spans join this thread's.
+  // The service thread's and (distributed) the upstream processes' recent spans and behaviour records join this thread's.
   const peers = () => [...new Set([...(thread ? [thread.url] : []), ...[...upstreams.values()].flat()])];
-  await registerTraces(app, recent, peers);
+  const tracesAbout = await registerTraces(app, recent, peers);
   await registerApiDocs(app, () => platformDocument(reachable));
-  // The console: its page and assets, and the event map of what this process serves (the service thread's figures included).
+  // The console: its page and assets, and the event map of every service this port answers for, with the figures of
+  // the service thread and (a gateway) the upstream processes.
   await registerConsoleAssets(app);
-  await registerEventMap(app, { services: served, logger, metrics: async () => [await metrics.json(), ...(await threadMetrics(thread))] });
+  await registerEventMap(app, { services: reachable, logger, metrics: async () => [await metrics.json(), ...(await peersMetrics(peers()))] });
+  await registerBehaviour(app, { peers, tracesAbout });
   for (const runtime of runtimes) {
     await runtime.start();
     await app.register(runtime.plugin, { prefix: runtime.def.prefix });

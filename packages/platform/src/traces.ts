@@ -81,18 +81,27 @@ export const TRACES_SERVICE = platformRoutes('traces', 'Recent traces kept in me
 /** What a principal may see: a platform operator every brand's spans, anyone else their brand's. */
 const tenantOf = (principal: Principal | undefined) => (principal?.tenant === PLATFORM_TENANT ? undefined : principal?.tenant);
 
+/** The ids of the recent traces about `id` (an order, a request) that `principal` may see, asked with its token. */
+export type TracesAbout = (id: string, authorization: string | undefined, principal: Principal | undefined) => Promise<Set<string>>;
+
 /**
  * Serves /api/traces from this thread's recent spans and those of its peers
  * (the service thread, and in distributed mode the processes it forwards to),
  * asked over HTTP with the caller's own token at /api/traces/spans, which
  * answers a thread's own spans only, so no peer asks further. A peer that does
- * not answer is left out.
+ * not answer is left out. Returns how to find the traces about an id, for the behaviour log.
  */
-export async function registerTraces(app: FastifyInstance, recent: RecentSpans, peers: () => string[]): Promise<void> {
+export async function registerTraces(app: FastifyInstance, recent: RecentSpans, peers: () => string[]): Promise<TracesAbout> {
   const gather = async (authorization: string | undefined, path: string): Promise<SpanView[]> => [
     ...recent.all().map(spanView),
     ...(await fromPeers<SpanView>(peers(), path, 'spans', authorization)),
   ];
+  /** The spans a principal may see of the traces about `id`, from every thread and process. */
+  const spansAbout = async (id: string | undefined, authorization: string | undefined, tenant: string | undefined) => {
+    const spans = visibleTo(await gather(authorization, `/api/traces/spans${id ? `?id=${encodeURIComponent(id)}` : ''}`), tenant);
+    const wanted = id ? new Set(spans.filter((s) => spanConcerns(s, id)).map((s) => s.traceId)) : undefined;
+    return { spans, wanted };
+  };
   await app.register(
     async (scope) => {
       const config: RouteConfig = { service: 'traces', roles: ROLES };
@@ -116,11 +125,8 @@ export async function registerTraces(app: FastifyInstance, recent: RecentSpans, 
         schema: routeSchema('traces', list),
         handler: async (req) => {
           const q = req.query as { orderId?: string; requestId?: string; limit: number };
-          const id = q.orderId ?? q.requestId;
-          const spans = visibleTo(await gather(req.headers.authorization, `/api/traces/spans${id ? `?id=${encodeURIComponent(id)}` : ''}`), tenantOf(req.ctx?.principal));
-          const traces = byTrace(spans);
-          const wanted = id ? new Set(spans.filter((s) => spanConcerns(s, id)).map((s) => s.traceId)) : undefined;
-          const items = [...traces].filter(([traceId]) => !wanted || wanted.has(traceId)).slice(0, q.limit).map(([traceId, s]) => summarize(traceId, s));
+          const { spans, wanted } = await spansAbout(q.orderId ?? q.requestId, req.headers.authorization, tenantOf(req.ctx?.principal));
+          const items = [...byTrace(spans)].filter(([traceId]) => !wanted || wanted.has(traceId)).slice(0, q.limit).map(([traceId, s]) => summarize(traceId, s));
           return { items };
         },
       });
@@ -139,4 +145,5 @@ export async function registerTraces(app: FastifyInstance, recent: RecentSpans, 
     },
     { prefix: TRACES_SERVICE.prefix },
   );
+  return async (id, authorization, principal) => (await spansAbout(id, authorization, tenantOf(principal))).wanted ?? new Set();
 }

@@ -8,6 +8,7 @@ import { tokenAuthority } from '@omnishop/kit';
 import { freePort } from '../src/cluster/ports.js';
 import { DEMO_JWT_SECRET } from '../src/config.js';
 import { eventually, newKey, openStore, request } from './harness.js';
+import type { SpanSeen } from './trace-shape.js';
 
 const ROOT = resolve(__dirname, '../../..');
 export const auth = tokenAuthority(DEMO_JWT_SECRET);
@@ -209,4 +210,13 @@ export async function ledgerOf(gateway: string, admin: string, sku: string) {
   const res = await api(gateway, 'GET', `/api/inventory/ledger?sku=${sku}&limit=200`, { token: admin });
   const items = res.body.items as { kind: string; reference: string }[];
   return { reserved: items.filter((m) => m.kind === 'reserve').map((m) => m.reference), balance: res.body.balance as { onHand: number; reserved: number; available: number } };
+}
+
+/** The trace of an order's checkout (the one its POST began), as the process at `url` shows it to an operator. */
+export async function checkoutTrace(url: string, operator: string, orderId: string): Promise<SpanSeen[]> {
+  const list = await api(url, 'GET', `/api/traces?orderId=${orderId}`, { token: operator });
+  const checkout = (list.body.items as { traceId: string; root: string }[]).find((t) => t.root.startsWith('POST /api/orders'));
+  if (!checkout) throw new Error(`no checkout trace of ${orderId}: ${JSON.stringify(list.body)}`);
+  const trace = await api(url, 'GET', `/api/traces/${checkout.traceId}`, { token: operator });
+  return trace.body.spans as SpanSeen[];
 }

@@ -1,10 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../bench/lib/distributed.js';
-import { alive, api, auth, ledgerOf, orderBurst, placeWhenKnown, settledStatus, startCluster, stockThroughGateway, watchSettling, type RunningCluster } from './cluster-process.js';
-import { eventually } from './harness.js';
+import { alive, api, auth, checkoutTrace, ledgerOf, orderBurst, placeWhenKnown, settledStatus, startCluster, stockThroughGateway, watchSettling, type RunningCluster } from './cluster-process.js';
+import { consoleSignedIn, launchChromium } from './browser.js';
+import { eventually, newKey } from './harness.js';
+import { CHECKOUT_SERVICES, expectOneTree } from './trace-shape.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../bench/results/console-ci', import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,6 +66,62 @@ describe('npm run cluster', () => {
     expect([...cluster.processes.keys()].sort()).toEqual(['catalog#1', 'customer#1', 'fulfilment#1', 'gateway', 'inventory#1', 'inventory#2', 'order#1', 'order#2', 'payment#1', 'promotion#1', 'store#1', 'webhook#1']);
     expect(await settledStatus(cluster.url, buyer, await placeWhenKnown(cluster.url, buyer, sku))).toBe('confirmed');
     stock -= 1;
+  });
+
+  it('one online order is one trace across every process it touched, and the console on the gateway shows it whole', async () => {
+    const id = await placeWhenKnown(cluster.url, buyer, sku);
+    expect(await settledStatus(cluster.url, buyer, id)).toBe('confirmed');
+    stock -= 1;
+    const operator = await auth.mint({ subject: 'cluster-operator', tenant: 'acme', role: 'operator' });
+    const spans = await checkoutTrace(cluster.url, operator, id);
+    // Each service is a process of its own here, so each service's spans came from another process.
+    expect([...new Set(spans.map((s) => s.service))]).toEqual(expect.arrayContaining(['gateway', ...CHECKOUT_SERVICES]));
+    expectOneTree(spans, 'gateway: POST /api/orders');
+
+    // The console, served by the gateway, draws that trace with every service's spans.
+    const created = await api(cluster.url, 'POST', '/api/auth/users', { token: operator, idempotencyKey: newKey(), body: { username: 'cluster-operator', password: 'cluster-operator-password', role: 'operator' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const page = await consoleSignedIn(browser, cluster.url, { tenant: 'acme', username: 'cluster-operator', password: 'cluster-operator-password' }, errors);
+      await page.goto(`${cluster.url}/console/#/orders?id=${id}`);
+      await page.locator(`button[data-trace="${spans[0]!.traceId}"]`).click();
+      const waterfall = page.locator(`.waterfall[data-trace="${spans[0]!.traceId}"]`);
+      await waterfall.waitFor();
+      await expect(waterfall.locator('.legend .service').allTextContents()).resolves.toEqual(expect.arrayContaining(['gateway', ...CHECKOUT_SERVICES]));
+      await expect(waterfall.locator('.span').count()).resolves.toBe(spans.length);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'cluster-trace.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it("the console on the gateway covers every process: the API index, the event map's nodes and rates, and the dead letters screen", async () => {
+    const every = ['catalog', 'customer', 'fulfilment', 'gateway', 'inventory', 'order', 'payment', 'promotion', 'store', 'webhook'];
+    const index = await api(cluster.url, 'GET', '/api');
+    expect((index.body.services as { name: string }[]).map((s) => s.name).sort()).toEqual(every);
+    const operator = await auth.mint({ subject: 'cluster-operator', tenant: 'acme', role: 'operator' });
+    const map = await api(cluster.url, 'GET', '/api/console/event-map', { token: operator });
+    expect((map.body.nodes as { name: string }[]).map((n) => n.name).sort()).toEqual(every);
+    // Counted by the order and inventory processes, not the gateway's: the order above went along these edges.
+    const edge = (type: string, from: string, to: string) => (map.body.edges as { type: string; from: string; to: string; handled: number }[]).find((e) => e.type === type && e.from === from && e.to === to)!;
+    expect(edge('OrderPlaced', 'order', 'inventory').handled).toBeGreaterThanOrEqual(1);
+    expect(edge('PaymentRequested', 'order', 'payment').handled).toBeGreaterThanOrEqual(1);
+
+    const browser = await launchChromium();
+    const errors: string[] = [];
+    try {
+      const page = await consoleSignedIn(browser, cluster.url, { tenant: 'acme', username: 'cluster-operator', password: 'cluster-operator-password' }, errors);
+      // The screen asks each service in the index for its dead letters, through the gateway: every one answers.
+      await page.getByRole('link', { name: 'Dead letters' }).click();
+      await page.locator('#no-dead-letters').waitFor();
+    } finally {
+      await browser.close();
+    }
+    expect(errors).toEqual([]);
   });
 
   it('SIGKILL of an order and an inventory replica during a burst: the cluster restarts them, and the orders they held settle within 5 s', async () => {

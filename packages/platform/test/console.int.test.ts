@@ -9,16 +9,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acrossTenants, createEnvelope, type EventTables } from '@omnishop/kit';
-import { StoreOpened } from '@omnishop/store/contract';
-import type { Kysely } from 'kysely';
+import { createEnvelope } from '@omnishop/kit';
+import { OrderCompleted, OrderConfirmed, TILL_CHANNEL } from '@omnishop/order/contract';
+import { consoleSignedIn, launchChromium } from './browser.js';
 import { eventually, finalOrder, issuedCoupon, member, newKey, settled, startTestPlatform, stockedSku, type TestPlatform } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SCREENSHOTS = join(ROOT, 'bench/results/console-ci');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const STORE = 'ST_CONSOLE';
 const SHOPPER = 'console-shopper';
 
@@ -32,7 +31,7 @@ describe('the console, in a browser', () => {
   beforeAll(async () => {
     [t, browser] = await Promise.all([
       startTestPlatform(),
-      chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
+      launchChromium(),
     ]);
     sku = await stockedSku(t, { price: 12900, stock: { [STORE]: 100_000 } });
     const admin = await t.token('brand_admin');
@@ -51,19 +50,7 @@ describe('the console, in a browser', () => {
   });
 
   /** A fresh browser tab, signed in through the console's form as `username`; every console error it logs is kept. */
-  async function signedIn(username: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${username}: ${m.text()}`));
-    page.on('pageerror', (e) => errors.push(`${username}: ${String(e)}`));
-    await page.goto(`${t.url}/`);
-    expect(new URL(page.url()).pathname).toBe('/console/');
-    await page.getByLabel('Brand').fill('acme');
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password(username));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('header .who').waitFor();
-    return page;
-  }
+  const signedIn = (username: string): Promise<Page> => consoleSignedIn(browser, t.url, { tenant: 'acme', username, password: password(username) }, errors);
 
   const customer = () => t.token('customer', { subject: SHOPPER });
 
@@ -152,6 +139,29 @@ describe('the console, in a browser', () => {
     await page.close();
   }, 60_000);
 
+  it("an operator finds an order's behaviour records, each linked to its trace, and a customer's by who they are", async () => {
+    const page = await signedIn('operator');
+    await page.goto(`${t.url}/console/#/orders?id=${shipped}`);
+    await page.getByRole('link', { name: 'Its behaviour log' }).click();
+    await page.locator(`table.behaviour[data-query="orderId=${shipped}"] tbody tr`).first().waitFor();
+    const actions = await page.locator('table.behaviour tbody tr td:nth-child(4)').allTextContents();
+    // The checkout request, the events it set off in other services, the claim and the shipping.
+    expect(actions).toEqual(expect.arrayContaining(['POST /api/orders', 'OrderPlaced', 'PaymentCaptured', 'POST /api/fulfilment/orders/:orderId/claim', 'POST /api/fulfilment/orders/:orderId/ship']));
+    const placing = page.locator('table.behaviour tbody tr', { hasText: 'POST /api/orders' }).filter({ hasText: SHOPPER }).first();
+    const traceId = await placing.locator('[data-trace]').getAttribute('data-trace');
+    await placing.locator('[data-trace]').click();
+    await page.locator(`.waterfall[data-trace="${traceId}"]`).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'behaviour.png'), fullPage: true });
+    await page.getByLabel('Find by').selectOption('customer');
+    await page.getByRole('textbox', { name: 'Find' }).fill(SHOPPER);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.locator(`table.behaviour[data-query="customer=${SHOPPER}"] tbody tr`).first().waitFor();
+    const who = await page.locator('table.behaviour tbody tr td:nth-child(7)').allTextContents();
+    expect(who.length).toBeGreaterThan(0);
+    expect(new Set(who)).toEqual(new Set([`${SHOPPER} (customer)`]));
+    await page.close();
+  }, 60_000);
+
   it("the event map's rates change while orders flow, and the console answers within a second meanwhile", async () => {
     await settled(t);
     const page = await signedIn('operator');
@@ -195,28 +205,29 @@ describe('the console, in a browser', () => {
   }, 60_000);
 
   it('an operator sees a dead letter with its error and replays it from the console', async () => {
-    // A StoreOpened that inventory failed to handle (its database was locked, say), parked as the consumer parks one.
-    const code = `ST_DL${randomUUID().slice(0, 6).toUpperCase()}`;
-    const event = createEnvelope(StoreOpened, { source: 'store', key: code, tenant: 'acme', data: { code, name: 'Late store', type: 'store', city: 'Hangzhou', lat: 30.27, lng: 120.15 } });
-    const inventory = t.platform.runtimes.find((r) => r.name === 'inventory')!;
-    await acrossTenants('the test parks a dead letter', () =>
-      (inventory.sdb.db as never as Kysely<EventTables>)
-        .insertInto('dead_letter')
-        .values({ id: `dl-${event.id}`, consumer: 'inventory', event_id: event.id, type: event.type, tenant: 'acme', envelope: JSON.stringify(event), error: 'SQLITE_BUSY: database is locked', attempts: 5, failed_at: new Date().toISOString() })
-        .execute(),
-    );
-    const admin = await t.token('brand_admin');
-    const receive = () => t.api('POST', '/api/inventory/movements', { token: admin, idempotencyKey: newKey(), body: { sku, location: code, kind: 'receive', qty: 1 } });
-    expect((await receive()).status).toBe(422); // inventory does not know the store yet
+    // A till sale's completion that reaches the customer service before its confirmation (as after an outage): the
+    // loyalty consumer has no paid total to earn points from, fails on each attempt and parks the event.
+    const orderId = randomUUID();
+    const ofOrder = { source: 'order', key: orderId, tenant: 'acme' };
+    const completed = createEnvelope(OrderCompleted, { ...ofOrder, data: { orderId } });
+    await t.platform.bus.publish([completed]);
+    const operator = await t.token('operator');
+    const parked = () => t.api('GET', '/api/customers/admin/dead-letters', { token: operator }).then((r) => (r.body.items as { eventId: string }[]).some((d) => d.eventId === completed.id));
+    await eventually(async () => ((await parked()) ? true : undefined), 'the completion parked as a dead letter');
     const page = await signedIn('operator');
     await page.getByRole('link', { name: 'Dead letters' }).click();
-    const row = page.locator(`[data-event="${event.id}"]`);
+    const row = page.locator(`[data-event="${completed.id}"]`);
     await row.waitFor();
-    await expect(row.locator('.error').textContent()).resolves.toBe('SQLITE_BUSY: database is locked');
+    await expect(row.locator('td').first().textContent()).resolves.toBe('customer');
+    await expect(row.locator('.error').textContent()).resolves.toContain(`order ${orderId} completed, but its OrderConfirmed was never seen`);
     await page.screenshot({ path: join(SCREENSHOTS, 'dead-letters.png') });
+    // The confirmation comes after all; replayed now, the completion earns the shopper points for the sale.
+    await t.platform.bus.publish([createEnvelope(OrderConfirmed, { ...ofOrder, data: { orderId, customerId: SHOPPER, channel: TILL_CHANNEL, total: 12900, currency: 'CNY' } })]);
+    await settled(t);
     await row.getByRole('button', { name: 'Replay' }).click();
     await page.locator('#no-dead-letters').waitFor();
-    expect((await receive()).status).toBe(201);
+    const points = await t.api('GET', '/api/customers/me/points', { token: await customer() });
+    expect((points.body.items as { orderId?: string; delta: number }[]).filter((e) => e.orderId === orderId).map((e) => e.delta > 0)).toEqual([true]);
     await page.close();
   }, 60_000);
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ROLES, unauthorized, type RouteResult } from '@omnishop/kit';
-import { endSessions, refreshSession, startSession, type GatewayOptions } from '../commands.js';
+import { checkPassword, endSessions, refreshSession, startSession, type GatewayOptions } from '../commands.js';
 import { route } from '../db.js';
 import { TokenPair } from '../views.js';
 
@@ -26,8 +26,10 @@ export const signIn = (opts: GatewayOptions) =>
     body: Type.Object({ tenant: Tenant, username: Username, password: Password }, { additionalProperties: false }),
     response: { 200: TokenPair },
     errors: { 401: 'the brand, username or password is wrong, or the user is disabled or locked (one answer for all)' },
-    handler: async ({ body }, tx) => {
-      const session = await startSession(tx, opts, body);
+    // scrypt takes tens of milliseconds: inside the unit of work it would hold up every write of the gateway queued behind it.
+    prepare: ({ body }, read) => checkPassword(read, body),
+    handler: async ({ body, prepared }, tx) => {
+      const session = await startSession(tx, opts, body, prepared);
       return session.ok ? { status: 200, body: session.value } : refusal(SIGN_IN_REFUSED);
     },
   });

@@ -47,7 +47,7 @@ function Order({ id, user }) {
       <h4>History</h4>
       <ol class="history">${o.history.map((h) => html`<li>${when(h.at)} <strong>${h.status}</strong>${h.reason ? ` — ${h.reason}` : ''}</li>`)}</ol>
       ${o.returns.length > 0 && html`<h4>Returns</h4><ul>${o.returns.map((r) => html`<li>${when(r.at)} at ${r.location}: ${r.lines.map((l) => `${l.qty} × ${l.sku}`).join(', ')}, refunded ${money(r.amount, o.currency)} (${r.reason})</li>`)}</ul>`}
-      ${TRACERS.includes(user.role) && html`<${Traces} orderId=${o.id} />`}
+      ${TRACERS.includes(user.role) && html`<p><a href=${`#/behaviour?orderId=${encodeURIComponent(o.id)}`}>Its behaviour log</a></p><${Traces} orderId=${o.id} />`}
     </article>`;
 }
 

@@ -2,7 +2,7 @@ import { request } from 'undici';
 
 /**
  * What the other threads and processes of a platform keep in memory (recent
- * spans), asked for at `path` on each of `peers` with the
+ * spans, behaviour records), asked for at `path` on each of `peers` with the
  * caller's own token, each answering `{ [field]: T[] }` of its own only. A
  * peer that does not answer, or refuses, is left out.
  */

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import SonicBoom from 'sonic-boom';
 import { prettyFactory } from 'pino-pretty';
+import { Ring } from '../ring/index.js';
 
 export type { Logger };
 
@@ -161,7 +162,28 @@ export interface BehaviourRecord {
   error?: string | undefined;
 }
 
+/** A behaviour record as this thread keeps it in memory: the record, and when it was written (ms since the epoch). */
+export interface KeptBehaviour extends BehaviourRecord {
+  at: number;
+}
+
+/**
+ * This thread's last 10,000 records of requests and consumed events, whatever the log level, for the
+ * console to find by request, trace or who (the log itself goes to a file or a collector). Job runs,
+ * which come every few seconds, are left out: an idle hour of them would push out every request.
+ */
+const recentBehaviour = new Ring<{ at: number; record: BehaviourRecord }>(10_000);
+
+/** The records this thread keeps that `matches` accepts, oldest first. */
+export function keptBehaviour(matches: (record: BehaviourRecord) => boolean = () => true): KeptBehaviour[] {
+  return recentBehaviour
+    .all()
+    .filter(({ record }) => matches(record))
+    .map(({ at, record }) => ({ ...record, at }));
+}
+
 export function behaviourLog(logger: Logger, record: BehaviourRecord): void {
+  if (record.kind !== 'job') recentBehaviour.push({ at: Date.now(), record });
   const failed = typeof record.status === 'number' ? record.status >= 500 : record.status === 'dead-letter' || record.status === 'failed';
   // A 503 is said on purpose (not ready yet, load, the database away): a warning, not an error.
   const refused = record.status === 503;

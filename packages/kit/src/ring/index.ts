@@ -1,4 +1,4 @@
-/** The newest `capacity` items, each new one overwriting the oldest: what a thread keeps of its recent spans. */
+/** The newest `capacity` items, each new one overwriting the oldest: what a thread keeps of its recent spans and behaviour records. */
 export class Ring<T> {
   private readonly items: (T | undefined)[];
   private next = 0;

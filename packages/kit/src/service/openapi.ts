@@ -8,7 +8,7 @@ import type { RouteAccess, RouteDefinition } from './route.js';
 type JsonSchema = Record<string, unknown>;
 
 /** What an API document needs of a route: everything but its handler. */
-export type DocumentedRoute = Omit<RouteDefinition<never>, 'handler'>;
+export type DocumentedRoute = Omit<RouteDefinition<never>, 'handler' | 'prepare'>;
 
 /** A service as its API document sees it. */
 export interface DocumentedService {

@@ -159,7 +159,7 @@ export function installPipeline(app: FastifyInstance, opts: PipelineOptions): vo
 }
 
 /**
- * 8–11. A route's handler: idempotency → unit of work → handler → outbox. A
+ * 8–11. A route's handler: its slow work that needs no transaction (prepare) → idempotency → unit of work → handler → outbox. A
  * write runs in one transaction (commit on success, roll back on error) whose
  * emitted events go to the outbox in it; a creating POST claims its
  * Idempotency-Key in the same transaction, so a repeat gets the first answer
@@ -171,7 +171,8 @@ export function routeHandler<DB extends IdempotencyTables>(uow: UnitOfWork<DB>, 
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = currentContext()?.principal;
     if (!principal && !isPublic) throw new Error(`${route.method} ${route.url} reached its handler without a principal`);
-    const input = { body: request.body, params: request.params, query: request.query, principal };
+    const given = { body: request.body, params: request.params, query: request.query, principal };
+    const input = route.prepare ? { ...given, prepared: await route.prepare(given, uow.readOnly()) } : given;
     let replayed = false;
     const result: RouteResult =
       route.method === 'GET' || route.transaction === false

@@ -56,22 +56,30 @@ export interface RouteDefinition<DB> {
   /** Its success bodies by status; every route has one (a 204: `Type.Null()`). */
   response?: Record<number, TSchema>;
   errors?: RouteErrors;
+  /**
+   * Slow work that needs no transaction (hashing a password), done before the unit of work so it holds
+   * up nobody's commit: on SQLite a service's units commit in groups, each unit in turn, so a unit that
+   * waits holds up every request queued behind it. It may read (`read` is outside any transaction),
+   * never write; what it returns is the handler's `input.prepared`.
+   */
+  prepare?(input: RouteInput<unknown, unknown, unknown, Principal | undefined>, read: Tx<DB>): Promise<unknown>;
   /** Typed where the route is defined (routeFor infers its input from the schemas); the pipeline hands it what they validated. */
-  handler(input: RouteInput<unknown, unknown, unknown, Principal | undefined>, tx: Tx<DB>): Promise<RouteResult>;
+  handler(input: RouteInput<unknown, unknown, unknown, Principal | undefined> & { prepared?: unknown }, tx: Tx<DB>): Promise<RouteResult>;
 }
 
-interface RouteSpec<DB, B extends TSchema, P extends TSchema, Q extends TSchema, A extends RouteAccess>
-  extends Omit<RouteDefinition<DB>, 'handler' | 'body' | 'params' | 'query' | 'roles'> {
+interface RouteSpec<DB, B extends TSchema, P extends TSchema, Q extends TSchema, A extends RouteAccess, R>
+  extends Omit<RouteDefinition<DB>, 'handler' | 'prepare' | 'body' | 'params' | 'query' | 'roles'> {
   roles: A;
   body?: B;
   params?: P;
   query?: Q;
-  handler(input: RouteInput<Static<B>, Static<P>, Static<Q>, A extends 'public' ? undefined : Principal>, tx: Tx<DB>): Promise<RouteResult>;
+  prepare?(input: RouteInput<Static<B>, Static<P>, Static<Q>, A extends 'public' ? undefined : Principal>, read: Tx<DB>): Promise<R>;
+  handler(input: RouteInput<Static<B>, Static<P>, Static<Q>, A extends 'public' ? undefined : Principal> & { prepared: R }, tx: Tx<DB>): Promise<RouteResult>;
 }
 
-/** `const route = routeFor<MyTables>()`, then `route({...})` infers body, params and query types from their schemas. */
+/** `const route = routeFor<MyTables>()`, then `route({...})` infers body, params and query types from their schemas (and `prepared` from `prepare`). */
 export function routeFor<DB>() {
-  return <B extends TSchema = TUnknown, P extends TSchema = TUnknown, Q extends TSchema = TUnknown, A extends RouteAccess = readonly Role[]>(
-    spec: RouteSpec<DB, B, P, Q, A>,
+  return <B extends TSchema = TUnknown, P extends TSchema = TUnknown, Q extends TSchema = TUnknown, A extends RouteAccess = readonly Role[], R = undefined>(
+    spec: RouteSpec<DB, B, P, Q, A, R>,
   ): RouteDefinition<DB> => spec;
 }

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { acrossTenants, createLogger, defineService, EmbeddedBus, openDatabase, ServiceRuntime, sql, type KitTables } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { acrossTenants, defineService, EmbeddedBus, type KitTables } from '../src/index.js';
+import { pgReplicas } from './pg-replicas.js';
 
 interface TickTables extends KitTables {
   tick: { replica: string; at: string };
@@ -40,25 +38,10 @@ const ticker = (replica: string) =>
 
 /** A scheduled job on PostgreSQL runs once per tick across the replicas of its service, not once per replica. */
 describe('jobs with replicas (PostgreSQL)', () => {
-  const server = process.env.OMNISHOP_TEST_POSTGRES;
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    const sdb = openDatabase({ service: SERVICE, url: server, dataDir: tmpdir() });
-    await sql`drop schema if exists ${sql.id(SERVICE)} cascade`.execute(sdb.db);
-    await sdb.close();
-  });
+  const replicas = pgReplicas(SERVICE);
 
   it('takes each tick on one replica, and keeps ticking on the other when one stops', async () => {
-    if (!server) throw new Error('OMNISHOP_TEST_POSTGRES is not set');
-    const logger = createLogger({ level: 'silent' });
-    const replica = async (id: string) => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-jobs-'));
-      dirs.push(dataDir);
-      const runtime = new ServiceRuntime(ticker(id), { dataDir, databaseUrl: server, databasePoolMax: 2, bus: new EmbeddedBus(dataDir, logger), logger });
-      await runtime.start();
-      return runtime;
-    };
+    const replica = (id: string) => replicas.start(ticker(id), (dataDir) => new EmbeddedBus(dataDir, replicas.logger));
     const a = await replica('a');
     const b = await replica('b');
     const count = async () =>

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger, defineEvent, defineService, openDatabase, ServiceRuntime, sql, type Bus, type EventEnvelope, type KitTables } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { defineEvent, defineService, type Bus, type EventEnvelope, type KitTables } from '../src/index.js';
+import { pgReplicas } from './pg-replicas.js';
 
 const Ticked = defineEvent('Ticked', 1, 'A test event, one per tick.', Type.Object({ n: Type.Integer() }));
 const SERVICE = `emitter_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -29,27 +27,12 @@ function recordingBus(): Bus & { published: EventEnvelope[] } {
 
 /** Replicas of a service share its PostgreSQL outbox: one drains it at a time, so each event is published once, in order. */
 describe('relays of replicas (PostgreSQL)', () => {
-  const server = process.env.OMNISHOP_TEST_POSTGRES;
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    const sdb = openDatabase({ service: SERVICE, url: server, dataDir: tmpdir() });
-    await sql`drop schema if exists ${sql.id(SERVICE)} cascade`.execute(sdb.db);
-    await sdb.close();
-  });
+  const replicas = pgReplicas(SERVICE);
 
   it('publishes every event of the shared outbox once, in the order it was written', async () => {
-    if (!server) throw new Error('OMNISHOP_TEST_POSTGRES is not set');
-    const logger = createLogger({ level: 'silent' });
     const bus = recordingBus();
     const def = defineService<KitTables>({ name: SERVICE, prefix: '/api/emitter', description: 'kit test service', emits: [Ticked], migrations: {}, routes: [] });
-    const replica = async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'omnishop-relay-'));
-      dirs.push(dataDir);
-      const runtime = new ServiceRuntime(def, { dataDir, databaseUrl: server, databasePoolMax: 4, bus, logger, relayIntervalMs: 50 });
-      await runtime.start();
-      return runtime;
-    };
+    const replica = () => replicas.start(def, () => bus, { relayIntervalMs: 50, databasePoolMax: 4 });
     const [a, b] = [await replica(), await replica()];
     // Both replicas write, in turn, so both relays are nudged for rows either may take.
     for (let n = 0; n < EVENTS; n++) await (n % 2 ? a : b).uow.run(async (tx) => tx.emit(Ticked, 'one-key', { n }, { tenant: 'acme' }));

@@ -156,6 +156,16 @@ export const tablesOf =
   <Part>() =>
   <DB extends Part>(db: Kysely<DB>): Kysely<Part> =>
     db as unknown as Kysely<Part>;
+/**
+ * PostgreSQL: takes the lock named `name` for the rest of the transaction `db` is in, if no other
+ * transaction holds it (an advisory lock; it never waits): whether this one now holds it. For work
+ * that one replica of a service at a time should do.
+ */
+export async function tryTransactionLock<DB>(db: Kysely<DB>, name: string): Promise<boolean> {
+  const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${name})) as locked`.execute(db);
+  return lock.rows[0]?.locked === true;
+}
+
 export type MigrationStep = (db: AnyDb, dialect: Dialect) => Promise<void>;
 /** Named migration steps; they run in name order, each once. */
 export type Migrations = Record<string, MigrationStep>;

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../db/index.js';
+import type { Kysely } from 'kysely';
+import { tryTransactionLock, type Dialect } from '../db/index.js';
 import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
 import { annotate, SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';
@@ -113,8 +113,7 @@ export class Relay {
 
   /** One batch under the outbox's drain lock; a replica that finds it taken tries again shortly, as the holder may have read before our commit. */
   private async moveLocked(trx: Kysely<EventTables>, batchSize: number): Promise<number> {
-    const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`relay/${this.opts.service ?? 'outbox'}`})) as locked`.execute(trx);
-    if (lock.rows[0]?.locked) return this.move(trx, batchSize);
+    if (await tryTransactionLock(trx, `relay/${this.opts.service ?? 'outbox'}`)) return this.move(trx, batchSize);
     setTimeout(() => this.nudge(), RETRY_LOCKED_MS).unref();
     return 0;
   }

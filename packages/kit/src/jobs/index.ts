@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Dialect, Migrations } from '../db/index.js';
+import { tryTransactionLock, type Dialect, type Migrations } from '../db/index.js';
 import { runWithContext, withDeadline } from '../context/index.js';
 import { behaviourLog } from '../log/index.js';
 import { SpanKind, startSpan } from '../trace/index.js';
@@ -51,8 +51,7 @@ const DUE_AFTER = 0.9;
  * job fails, the record rolls back with it and the next tick, anywhere, runs it.
  */
 async function takeTick(db: Kysely<unknown>, service: string, job: Pick<JobDefinition<unknown>, 'name' | 'everyMs'>): Promise<boolean> {
-  const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`${service}/${job.name}`})) as locked`.execute(db);
-  if (!lock.rows[0]?.locked) return false;
+  if (!(await tryTransactionLock(db, `${service}/${job.name}`))) return false;
   const taken = await sql`insert into job_run (job, ran_at) values (${job.name}, now())
     on conflict (job) do update set ran_at = now() where job_run.ran_at <= now() - ${`${Math.floor(job.everyMs * DUE_AFTER)} milliseconds`}::interval
     returning job`.execute(db);

@@ -253,6 +253,7 @@ describe('the console, in a browser', () => {
     await page.getByRole('textbox', { name: 'SKU' }).fill(sku);
     await page.getByRole('button', { name: 'Show' }).click();
     const row = page.locator(`table.stock tr[data-location="${STORE}"]`);
+    await row.waitFor();
     await expect(row.locator('td').allTextContents()).resolves.toEqual([STORE, String(stock.onHand), String(stock.reserved), String(stock.available)]);
     await row.getByRole('button', { name: STORE }).click();
     const ledger = page.locator(`section[data-location="${STORE}"]`);

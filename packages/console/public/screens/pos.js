@@ -37,6 +37,9 @@ export function Pos({ user }) {
   const [lines, setLines] = useState([]);
   const [coupons, setCoupons] = useState([]);
   const [customerId, setCustomerId] = useState('');
+  // What the clerk has typed in the member field, kept as typed: a re-render meanwhile (a price arriving)
+  // must not wipe it. It joins the cart, and is priced, once the field is left.
+  const [member, setMember] = useState('');
   const [priced, setPriced] = useState();
   const [receipt, setReceipt] = useState();
   const pricing = useAction();
@@ -79,6 +82,7 @@ export function Pos({ user }) {
     setLines([]);
     setCoupons([]);
     setCustomerId('');
+    setMember('');
     setReceipt(undefined);
     setSaleKey(crypto.randomUUID());
     setTimeout(() => scan.current?.focus());
@@ -95,7 +99,7 @@ export function Pos({ user }) {
         <form onSubmit=${onCoupon} aria-label="Add a coupon">
           <label>Coupon <input name="coupon" placeholder="coupon code" autocomplete="off" /></label>
         </form>
-        <label>Member <input name="customer" value=${customerId} onChange=${(e) => setCustomerId(e.target.value.trim())} placeholder="customer id (optional)" /></label>
+        <label>Member <input name="customer" value=${member} onInput=${(e) => setMember(e.target.value)} onChange=${(e) => setCustomerId(e.target.value.trim())} placeholder="customer id (optional)" /></label>
       </div>
       <div class="cart" aria-label="Cart">
         <table>

@@ -46,7 +46,7 @@ function SignIn({ onSignedIn }) {
     <main class="signin">
       <h1>Omnishop console</h1>
       <form onSubmit=${submit} aria-label="Sign in">
-        <label>Brand <input name="tenant" value="demo" required /></label>
+        <label>Brand <input name="tenant" defaultValue="demo" required /></label>
         <label>Username <input name="username" autocomplete="username" required autofocus /></label>
         <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
         <button disabled=${busy}>Sign in</button>

@@ -30,7 +30,7 @@ export function Behaviour({ params }) {
     <h2>Behaviour log</h2>
     <form onSubmit=${search} class="inline" aria-label="Find behaviour">
       <select name="by" aria-label="Find by">${BY.map(([key, label]) => html`<option value=${key} selected=${key === by}>${label}</option>`)}</select>
-      <input name="value" aria-label="Find" value=${value} placeholder="an order id, a request id or a customer id" size="40" />
+      <input name="value" key=${query} aria-label="Find" defaultValue=${value} placeholder="an order id, a request id or a customer id" size="40" />
       <button>Find</button>
     </form>
     <${Problem} error=${found.error} />

@@ -22,8 +22,8 @@ function Claimed({ id, onGone }) {
       <p><code>${id}</code> <strong class="status">${f.status}</strong>${f.carrier ? ` · ${f.carrier} ${f.tracking}` : ''}</p>
       ${f.status === 'claimed' &&
       html`<form onSubmit=${book} aria-label="Book a courier" class="inline">
-          <input name="carrier" value="SF" aria-label="Carrier" required />
-          <input name="tracking" value=${`SF${Date.now()}`} aria-label="Tracking number" required />
+          <input name="carrier" defaultValue="SF" aria-label="Carrier" required />
+          <input name="tracking" defaultValue=${`SF${Date.now()}`} aria-label="Tracking number" required />
           <button disabled=${action.busy}>Book courier</button>
         </form>
         <button disabled=${action.busy} onClick=${() => step('ready')}>Ready for pickup</button>`}

@@ -63,7 +63,7 @@ export function Orders({ user, params }) {
   return html`
     <h2>Orders</h2>
     <form onSubmit=${search} class="inline" aria-label="Find an order">
-      <input name="id" placeholder="order id" aria-label="Order id" value=${id ?? ''} />
+      <input name="id" key=${id} placeholder="order id" aria-label="Order id" defaultValue=${id ?? ''} />
       <button>Open</button>
       <select aria-label="Status" value=${status} onChange=${(e) => setStatus(e.target.value)}>
         <option value="">every status</option>

@@ -35,7 +35,7 @@ export function Returns({ user }) {
             <td><input type="number" min="0" max=${l.qty - l.returnedQty} value=${qty[l.sku] ?? 0} aria-label=${`Return ${l.sku}`} onInput=${(e) => setQty({ ...qty, [l.sku]: Number(e.target.value) })} /></td></tr>`,
         )}</tbody>
       </table>
-      <label>Reason <input name="reason" required value="does not fit" /></label>
+      <label>Reason <input name="reason" required defaultValue="does not fit" /></label>
       ${user.role === 'brand_admin' && html`<label>Location <input name="location" required placeholder="store or warehouse code" /></label>`}
       <button disabled=${give.busy}>Take back and refund</button>
       <${Problem} error=${give.error} />

@@ -33,7 +33,7 @@ export function Stock({ user, params }) {
   const ledger = LEDGER_READERS.includes(user.role);
   return html`
     <h2>Stock</h2>
-    <form onSubmit=${find} class="inline" aria-label="Find stock"><input name="sku" placeholder="SKU" aria-label="SKU" value=${sku} /><button>Show</button></form>
+    <form onSubmit=${find} class="inline" aria-label="Find stock"><input name="sku" key=${sku} placeholder="SKU" aria-label="SKU" defaultValue=${sku} /><button>Show</button></form>
     <${Problem} error=${stock.error} />
     ${stock.data &&
     html`<table class="stock">

@@ -28,6 +28,7 @@ import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
 import {
   acrossTenants,
+  busRoutes,
   Consumer,
   createEnvelope,
   createLogger,
@@ -109,6 +110,9 @@ const BenchEvent = defineEvent(
   'An event of the JetStream microbench, the size of an OrderPlaced.',
   Type.Object({ n: Type.Integer(), orderId: Type.String(), customerId: Type.String(), lines: Type.Array(Type.Object({ sku: Type.String(), qty: Type.Integer(), unitPrice: Type.Integer() })), total: Type.Integer() }),
 );
+
+/** The bench's two consumer groups, the kit bus's no-op subscription and the kit Consumer, each sent the bench's events. */
+const ROUTES = busRoutes([{ group: 'noop', types: [BenchEvent.type] }, { group: 'jsbench', types: [BenchEvent.type] }]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -233,7 +237,7 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
 
     say('  kit NatsBus.publish...');
     const busStream = name('BUS');
-    const bus = await NatsBus.connect({ url: nats.url, stream: busStream, subjectPrefix: `${busStream.toLowerCase()}.events` }, logger);
+    const bus = await NatsBus.connect({ url: nats.url, stream: busStream, subjectPrefix: `${busStream.toLowerCase()}.events`, routes: ROUTES }, logger);
     buses.push(bus);
     const busEvents = envelopes(n);
     const busStarted = performance.now();
@@ -244,7 +248,7 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
     if (opts.db === 'postgres') database = await freshDatabase(opts.postgres);
     sdb = await openKitDatabase(opts, dataDir, database?.url);
     const relayStream = name('RELAY');
-    const relayBus = await NatsBus.connect({ url: nats.url, stream: relayStream, subjectPrefix: `${relayStream.toLowerCase()}.events` }, logger);
+    const relayBus = await NatsBus.connect({ url: nats.url, stream: relayStream, subjectPrefix: `${relayStream.toLowerCase()}.events`, routes: ROUTES }, logger);
     buses.push(relayBus);
     await fillOutbox(sdb.db, envelopes(n));
     const relay = new Relay(sdb.db as never, relayBus, logger, { durable: () => sdb!.durable() });
@@ -263,7 +267,7 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
     const rawCon = await rawConsume(js, jsm, name('RAW'), n, opts.timeoutS);
 
     say('  kit bus delivery (no-op subscription)...');
-    const deliveryBus = await NatsBus.connect({ url: nats.url, stream: busStream, subjectPrefix: `${busStream.toLowerCase()}.events` }, logger);
+    const deliveryBus = await NatsBus.connect({ url: nats.url, stream: busStream, subjectPrefix: `${busStream.toLowerCase()}.events`, routes: ROUTES }, logger);
     buses.push(deliveryBus);
     let delivered = 0;
     deliveryBus.subscribe({
@@ -279,7 +283,7 @@ export async function runJetstreamBench(opts: JetstreamOptions): Promise<Jetstre
     await deliveryBus.stop();
 
     say(`  kit Consumer (exactly-once on ${opts.db})...`);
-    const consumerBus = await NatsBus.connect({ url: nats.url, stream: relayStream, subjectPrefix: `${relayStream.toLowerCase()}.events` }, logger);
+    const consumerBus = await NatsBus.connect({ url: nats.url, stream: relayStream, subjectPrefix: `${relayStream.toLowerCase()}.events`, routes: ROUTES }, logger);
     buses.push(consumerBus);
     const uow = unitOfWork<EventTables>('jsbench', sdb, relay, []);
     consumerBus.subscribe(new Consumer<EventTables>('jsbench', [onEvent(BenchEvent, async () => {})], uow, logger));

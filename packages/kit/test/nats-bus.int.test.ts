@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACK_WAIT_MS, createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
+import { ACK_WAIT_MS, busRoutes, createLogger, NatsBus, type EventEnvelope, type Subscription } from '../src/index.js';
 
 /**
  * Against the real NATS JetStream server on this machine (OMNISHOP_TEST_NATS,
@@ -14,10 +16,18 @@ afterEach(async () => {
   open = [];
 });
 
+/** The groups of these tests and what each handles; SkuCreated goes to none of them. */
+const ROUTES = busRoutes([
+  { group: 'inventory', types: ['OrderPlaced', 'OrderCancelled'] },
+  { group: 'order', types: ['StockReserved'] },
+  { group: 'fulfilment', types: ['OrderPlaced'] },
+  { group: 'orders', types: ['OrderPlaced'] },
+]);
+
 function fresh() {
   const stream = `T${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   return async () => {
-    const bus = await NatsBus.connect({ url: NATS, stream, subjectPrefix: `${stream.toLowerCase()}.events` }, logger);
+    const bus = await NatsBus.connect({ url: NATS, stream, subjectPrefix: `${stream.toLowerCase()}.events`, routes: ROUTES }, logger);
     open.push(bus);
     return bus;
   };
@@ -78,6 +88,34 @@ describe('NATS JetStream bus', () => {
     expect(seen.filter((e) => e.key === 'o1').map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }]);
     expect(numbers(seen)).toEqual([1, 3, 4]);
     expect(await bus.lag()).toEqual({ inventory: 0 });
+  });
+
+  it("delivers a group its own types only: JetStream sends it nothing it would pass over", async () => {
+    const stream = `T${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const bus = await NatsBus.connect({ url: NATS, stream, subjectPrefix: `${stream.toLowerCase()}.events`, routes: ROUTES }, logger);
+    open.push(bus);
+    const { sub, seen } = collector('order', ['StockReserved']);
+    bus.subscribe(sub);
+    await bus.start();
+    await bus.publish([envelope('OrderPlaced', 'o1', 1), envelope('StockReserved', 'o1', 2), envelope('SkuCreated', 's', 3), envelope('OrderPlaced', 'o2', 4), envelope('StockReserved', 'o2', 5)]);
+    await until(() => seen.length >= 2);
+    const nc = await natsConnect({ servers: NATS });
+    try {
+      const jsm = await jetstreamManager(nc);
+      let delivered = 0;
+      for await (const info of jsm.consumers.list(stream)) delivered += info.delivered.consumer_seq;
+      expect(delivered).toBe(2);
+      expect((await jsm.streams.info(stream)).state.messages).toBe(5);
+    } finally {
+      await nc.close();
+    }
+    expect(numbers(seen)).toEqual([2, 5]);
+  });
+
+  it('refuses to start a group the routes send none of its types to, naming them', async () => {
+    const bus = await fresh()();
+    bus.subscribe(collector('payment', ['PaymentRequested']).sub);
+    await expect(bus.start()).rejects.toThrow(/do not send PaymentRequested to consumer group payment/);
   });
 
   it('redelivers a batch whose handling failed', async () => {

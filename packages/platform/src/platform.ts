@@ -13,10 +13,13 @@ import {
   probedInBackground,
   registerHealth,
   ServiceRuntime,
+  busRoutes,
+  serviceHandlers,
   tokenAuthority,
   ConfigError,
   type Logger,
   type RetryPolicy,
+  type Routes,
   type TokenAuthority,
   type KitTables,
 } from '@omnishop/kit';
@@ -108,6 +111,8 @@ function chosenServices(config: PlatformConfig, publicUrl: () => string | undefi
     here: all.filter((d) => wanted.includes(d.name) && !onThread.includes(d.name)),
     onThread,
     prefixes: new Map(all.map((d) => [d.name, d.prefix])),
+    // Every process of a platform routes every type to every group that handles it, wherever that group runs.
+    routes: busRoutes(all.map((d) => ({ group: d.name, types: serviceHandlers(d as never, auth).map((h) => h.event.type) }))),
   };
 }
 
@@ -127,10 +132,10 @@ const NEIGHBOUR_PROBE_MS = 500;
 
 const retentionOf = (config: PlatformConfig) => ({ seconds: config.retentionSeconds, everyMs: config.pruneEveryMs });
 
-async function openBus(config: PlatformConfig, logger: Logger): Promise<Bus> {
+async function openBus(config: PlatformConfig, logger: Logger, routes: Routes): Promise<Bus> {
   if (!config.busUrl) return new EmbeddedBus(config.dataDir, logger, { synchronous: config.sqliteSynchronous, retention: retentionOf(config) });
   if (!/^nats:\/\//.test(config.busUrl)) throw new ConfigError([`busUrl (env BUS_URL): must be empty (embedded) or nats://..., got ${config.busUrl}`]);
-  return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events`, partitions: config.busPartitions }, logger);
+  return NatsBus.connect({ url: config.busUrl, stream: config.busStream, subjectPrefix: `${config.busStream.toLowerCase()}.events`, partitions: config.busPartitions, routes }, logger);
 }
 
 /**
@@ -156,9 +161,9 @@ export async function startPlatform(
   // One authority for the process: every service here verifies with it, and the gateway mints and revokes with it.
   const auth = tokenAuthority(signingKeys(config));
   const listening: { url?: string } = {}; // known once the server listens
-  const { served, reachable, here: definitions, onThread, prefixes } = chosenServices(config, () => listening.url, auth);
+  const { served, reachable, here: definitions, onThread, prefixes, routes } = chosenServices(config, () => listening.url, auth);
   const upstreams = parseUpstreams(config.upstreams);
-  const bus = await openBus(config, logger);
+  const bus = await openBus(config, logger, routes);
   const metrics = new Metrics();
   metrics.watchBus(bus);
   const thread = await startThreadFor(config, onThread, logger, opts);

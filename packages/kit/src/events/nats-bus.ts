@@ -47,12 +47,39 @@ export interface NatsBusOptions {
   batchSize?: number;
   /** Partitions by key (default PARTITIONS); every process of a platform must use the same number. */
   partitions?: number;
+  /**
+   * Which consumer groups handle each event type (see busRoutes): the subject of an event names
+   * them, so a group's consumers are delivered its own types and no others. Every process of a
+   * platform must be given the same routes.
+   */
+  routes: Routes;
+}
+
+/** Event type → the consumer groups that handle it. */
+export type Routes = Record<string, readonly string[]>;
+
+/**
+ * The routes of a platform from what each consumer group handles: every group that handles a
+ * type is sent it.
+ */
+export function busRoutes(groups: readonly { group: string; types: readonly string[] }[]): Routes {
+  const routes: Record<string, string[]> = {};
+  for (const { group, types } of groups) for (const type of new Set(types)) (routes[type] ??= []).push(group);
+  return routes;
 }
 
 /**
  * The distributed bus: NATS JetStream. Events are kept in one stream after
- * delivery (like the embedded log), under `<prefix>.<EventType>.<partition>`,
- * the partition a hash of the event's key. Each consumer group is one durable
+ * delivery (like the embedded log), under
+ * `<prefix>.<partition>.<mark>.<mark>...<EventType>`: the partition a hash of
+ * the event's key, then one mark per consumer group of the platform (in the
+ * routes' order of groups), `y` when that group handles the type and `n`
+ * otherwise. A group's consumers filter on `y` in its own place and `*` in
+ * every other, so each event is stored once and delivered only to the groups
+ * that handle it (this server predates multi-subject filters, 2.10; a group
+ * that was delivered every type and acknowledged most unread cost JetStream and
+ * every process a message and an acknowledgement per event and group, the
+ * largest share of the cluster's CPU). Each consumer group is one durable
  * pull consumer per partition, shared by every replica of the service, and
  * each lets one event at a time be unacknowledged (max_ack_pending 1): the
  * next event of a partition is delivered, to whichever replica asks, only
@@ -80,7 +107,15 @@ export class NatsBus implements Bus {
     private readonly prefix: string,
     private readonly batchSize: number,
     private readonly partitions: number,
-  ) {}
+    private readonly routes: Routes,
+  ) {
+    this.groups = [...new Set(Object.values(routes).flat())].sort();
+  }
+
+  /** Every consumer group of the platform, in the order of their marks in a subject. */
+  private readonly groups: string[];
+  /** The marks of each event type's subject, worked out once per type. */
+  private readonly marks = new Map<string, string>();
 
   static async connect(opts: NatsBusOptions, logger: Logger): Promise<NatsBus> {
     const nc = await connect({ servers: opts.url, name: 'omnishop', maxReconnectAttempts: -1 });
@@ -92,12 +127,29 @@ export class NatsBus implements Bus {
     } catch {
       await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], duplicate_window: 2 * 60 * 1_000_000_000 });
     }
-    return new NatsBus(nc, jetstream(nc), jsm, logger, stream, prefix, opts.batchSize ?? 200, opts.partitions ?? PARTITIONS);
+    return new NatsBus(nc, jetstream(nc), jsm, logger, stream, prefix, opts.batchSize ?? 200, opts.partitions ?? PARTITIONS, opts.routes);
   }
 
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     // Sent in order on one connection, so the stream stores them in outbox order; each is durable when acknowledged.
-    await Promise.all(envelopes.map((e) => this.js.publish(`${this.prefix}.${e.type}.${partitionOf(e.key, this.partitions)}`, JSON.stringify(e), { msgID: e.id })));
+    await Promise.all(envelopes.map((e) => this.js.publish(this.subjectOf(e), JSON.stringify(e), { msgID: e.id })));
+  }
+
+  /** `<prefix>.<partition>.<a mark per group>.<EventType>`: see the class. */
+  private subjectOf(e: EventEnvelope): string {
+    let marks = this.marks.get(e.type);
+    if (marks === undefined) {
+      const to = new Set(this.routes[e.type] ?? []);
+      marks = this.groups.map((g) => (to.has(g) ? 'y' : 'n')).join('.');
+      this.marks.set(e.type, marks);
+    }
+    return `${this.prefix}.${partitionOf(e.key, this.partitions)}.${marks ? `${marks}.` : ''}${e.type}`;
+  }
+
+  /** What the consumers of one partition of a group filter on: its own mark `y`, any other, any type. */
+  private filterOf(group: string, partition: number): string {
+    const marks = this.groups.map((g) => (g === group ? 'y' : '*')).join('.');
+    return `${this.prefix}.${partition}.${marks ? `${marks}.` : ''}*`;
   }
 
   subscribe(subscription: Subscription): void {
@@ -114,20 +166,26 @@ export class NatsBus implements Bus {
   }
 
   /**
-   * Makes (or brings up to date) the consumer of one partition of a group.
-   * Debian's server predates multi-subject filters (2.10): a partition's
-   * consumer reads every type, and the group acknowledges those it does not handle as they arrive, unread (deliver).
+   * Makes (or brings up to date) the consumer of one partition of a group. One whose filter no longer
+   * fits (the platform's groups changed, or the subjects of an older build) is made anew: what it
+   * could be delivered under its old filter does not match the new, so it has no place to keep.
    */
   private async ensureConsumer(group: string, partition: number): Promise<void> {
     const name = this.consumerName(group, partition);
     const wanted = { ack_wait: ACK_WAIT_MS * 1_000_000, max_ack_pending: 1 };
-    const info = await this.jsm.consumers.info(this.stream, name).catch(() => undefined);
+    const filter = this.filterOf(group, partition);
+    let info = await this.jsm.consumers.info(this.stream, name).catch(() => undefined);
+    if (info && info.config.filter_subject !== filter) {
+      this.logger.warn({ group, partition, was: info.config.filter_subject, now: filter }, 'consumer filter changed; making the consumer anew');
+      await this.jsm.consumers.delete(this.stream, name);
+      info = undefined;
+    }
     if (!info) {
       await this.jsm.consumers.add(this.stream, {
         durable_name: name,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subject: `${this.prefix}.*.${partition}`,
+        filter_subject: filter,
         ...wanted,
       });
     } else if (info.config.ack_wait !== wanted.ack_wait || info.config.max_ack_pending !== wanted.max_ack_pending) {
@@ -135,8 +193,15 @@ export class NatsBus implements Bus {
     }
   }
 
+  /** A subscription the routes do not send all its types to would wait for them forever: refused at start. */
+  private checkRouted(sub: Subscription): void {
+    const missing = sub.types.filter((type) => !(this.routes[type] ?? []).includes(sub.group));
+    if (missing.length) throw new Error(`the bus routes do not send ${missing.join(', ')} to consumer group ${sub.group}: give NatsBus routes that include it (busRoutes)`);
+  }
+
   async start(): Promise<void> {
     this.stopping = false;
+    for (const sub of this.subscriptions) this.checkRouted(sub);
     for (const sub of this.subscriptions) {
       await Promise.all(this.range().map((p) => this.ensureConsumer(sub.group, p)));
       this.loops.push(this.deliver(sub));
@@ -237,8 +302,8 @@ export class NatsBus implements Bus {
     });
     const handled = new Set(sub.types);
     const take = (m: JsMsg) => {
-      // Another group's type is passed over at once: it is the only message of its partition in
-      // flight, so acknowledging it lets the partition's next event come without waiting for a batch.
+      // A type routed here that this build does not handle (routes of another build) is passed over at
+      // once: it is the only message of its partition in flight, so the next need not wait for a batch.
       if (!handled.has(this.typeOf(m))) return void m.ack();
       arrived.push(m);
       wake?.();
@@ -282,9 +347,9 @@ export class NatsBus implements Bus {
     return undefined;
   }
 
-  /** The event type of a message, from its subject (`<prefix>.<EventType>.<partition>`), without reading the event. */
+  /** The event type of a message, from its subject (the last token), without reading the event. */
   private typeOf(m: JsMsg): string {
-    return m.subject.slice(this.prefix.length + 1, m.subject.lastIndexOf('.'));
+    return m.subject.slice(m.subject.lastIndexOf('.') + 1);
   }
 
   private async handleUntilDone(sub: Subscription, batch: JsMsg[]): Promise<void> {

@@ -197,6 +197,14 @@ function platformStaff(principal: Principal): void {
 }
 
 /**
+ * The handlers of a service's consumer group: its own, and AccessRevoked when it verifies tokens
+ * (every service refuses revoked tokens itself). What the group handles, for the bus routes too.
+ */
+export function serviceHandlers<DB extends KitTables>(def: ServiceDefinition<DB>, auth?: TokenAuthority): EventHandler<DB>[] {
+  return [...(def.handlers ?? []), ...(auth ? [revocationHandler<DB>(auth)] : [])];
+}
+
+/**
  * A service, running: its database (migrated at start), outbox relay,
  * consumer group, jobs, and a Fastify plugin with its routes, its OpenAPI
  * document and its dead-letter admin routes. The same runtime serves the
@@ -231,9 +239,7 @@ export class ServiceRuntime<DB extends KitTables> {
     });
     this.relay = new Relay(tablesOf<EventTables>()(this.sdb.db), opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name, dialect: this.sdb.dialect });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? [], { queueLimitMs: opts.queueLimitMs });
-    // Every service refuses revoked tokens itself, so each handles AccessRevoked beside its own events.
-    const handlers = [...(def.handlers ?? []), ...(opts.auth ? [revocationHandler<DB>(opts.auth)] : [])];
-    this.consumer = new Consumer(def.name, handlers, this.uow, logger, { retry: opts.retry, metrics: opts.metrics });
+    this.consumer = new Consumer(def.name, serviceHandlers(def, opts.auth), this.uow, logger, { retry: opts.retry, metrics: opts.metrics });
     const retention = opts.retention ? [retentionJob<DB>(this.consumer.group, this.sdb.dialect, opts.retention, opts.bus)] : [];
     this.jobs = new JobScheduler(def.name, [...(def.jobs ?? []), ...retention], this.uow, logger, this.sdb.dialect);
     this.gauges = serviceGauges(this.name, this.sdb, this.uow);

@@ -69,6 +69,7 @@ const unitSavepoint = savepoint('unit');
 
 interface Queued<DB> {
   work: Work<DB>;
+  background: boolean;
   span: ActiveSpan | undefined;
   queuedAt: number;
   ctx: ReturnType<typeof currentContext>;
@@ -84,6 +85,12 @@ const insideUnit = new AsyncLocalStorage<string>();
 
 /** How many units of work may share one commit. */
 const MAX_GROUP = 256;
+/**
+ * How long one group may run before it commits with the units it ran so far, the rest waiting for
+ * the next group: SQLite runs on the event loop, so a group is a turn of the loop that nothing else
+ * (a health check, a request being read, a disk flush being heard) gets into.
+ */
+const GROUP_BUDGET_MS = 10;
 
 /**
  * One atomic unit of work per request, consumed event batch or job run.
@@ -96,7 +103,9 @@ const MAX_GROUP = 256;
  * disk has it, while the next group is already being written. Nobody hears
  * "done" before that, so accepted still means durable. Requests go first:
  * a group takes every waiting request but at most one background unit, so a
- * backlog of events never leaves a request waiting behind it.
+ * backlog of events never leaves a request waiting behind it. A group is
+ * bounded by time as well as count (GROUP_BUDGET_MS): what it did not reach
+ * goes first in the next, after the loop has had a turn.
  * PostgreSQL already merges the disk flushes of concurrent commits, so there
  * each unit keeps its own transaction and units run in parallel.
  */
@@ -212,6 +221,11 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     return group;
   }
 
+  /** Units a group's budget left out: back to the front of their queues, still counting from when they were queued. */
+  function returnUnrun(unrun: Queued<DB>[]): void {
+    for (const item of unrun.reverse()) (item.background ? background : requests).unshift(item);
+  }
+
   /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
   async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: Pending) {
     const own = pendingWork();
@@ -240,7 +254,13 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         try {
           const trx = await sdb.db.startTransaction().execute();
           try {
-            for (const item of group) outcomes.push(await runInGroup(trx, item, pending));
+            const started = performance.now();
+            for (const item of group) {
+              if (outcomes.length && performance.now() - started > GROUP_BUDGET_MS) break;
+              outcomes.push(await runInGroup(trx, item, pending));
+            }
+            // What the budget left out goes first in the next group, in the order it came.
+            returnUnrun(group.splice(outcomes.length));
             await trx.commit().execute();
           } catch (error) {
             await trx.rollback().execute().catch(() => undefined);
@@ -282,7 +302,8 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
       return traced(
         span,
         new Promise<T>((resolve, reject) => {
-          (runOpts?.background ? background : requests).push({ work, span, queuedAt: performance.now(), ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
+          const isBackground = runOpts?.background ?? false;
+          (isBackground ? background : requests).push({ work, background: isBackground, span, queuedAt: performance.now(), ctx: currentContext(), resolve: resolve as (value: unknown) => void, reject });
           if (!committing) void outsideContext(commitGroups);
         }),
       );

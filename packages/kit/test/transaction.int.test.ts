@@ -93,6 +93,27 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     expect(rows).toEqual([1000, 1003, 1004]);
   });
 
+  it('commits a flood of requests over several groups of about 10 ms each, and runs the waiting background unit in the first of them', async () => {
+    const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
+    const uow = unitOfWork('items', sdb, relay, [Added]);
+    const settled: string[] = [];
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until); // a unit that holds the event loop, as SQLite work does
+    };
+    const insert = (id: number, background = false) =>
+      uow.run(async (tx) => {
+        busy(1);
+        await tx.db.insertInto('item').values({ id }).execute();
+      }, { background }).then(() => void settled.push(background ? 'chore' : `request ${id}`));
+    await Promise.all([...Array.from({ length: 60 }, (_, i) => insert(2000 + i)), insert(2100, true)]);
+    // 60 ms of requests do not fit one group: the chore commits with the first, not after every request.
+    expect(settled.indexOf('chore')).toBeLessThan(30);
+    expect(settled.filter((s) => s.startsWith('request'))).toEqual(Array.from({ length: 60 }, (_, i) => `request ${2000 + i}`));
+    const rows = await sdb.db.selectFrom('item').select('id').where('id', '>=', 2000).execute();
+    expect(rows).toHaveLength(61);
+  });
+
   it('refuses a unit of work started inside another, instead of waiting forever', async () => {
     const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
     const uow = unitOfWork('items', sdb, relay, [Added]);

@@ -103,9 +103,10 @@ const GROUP_BUDGET_MS = 10;
  * disk has it, while the next group is already being written. Nobody hears
  * "done" before that, so accepted still means durable. Requests go first:
  * a group takes every waiting request but at most one background unit, so a
- * backlog of events never leaves a request waiting behind it. A group is
- * bounded by time as well as count (GROUP_BUDGET_MS): what it did not reach
- * goes first in the next, after the loop has had a turn.
+ * backlog of events never leaves a request waiting behind it. A group's
+ * requests are bounded by time as well as count (GROUP_BUDGET_MS): those it
+ * did not reach go first in the next, after the loop has had a turn; its
+ * background unit always runs, so the consumers keep moving under a flood.
  * PostgreSQL already merges the disk flushes of concurrent commits, so there
  * each unit keeps its own transaction and units run in parallel.
  */
@@ -221,11 +222,6 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     return group;
   }
 
-  /** Units a group's budget left out: back to the front of their queues, still counting from when they were queued. */
-  function returnUnrun(unrun: Queued<DB>[]): void {
-    for (const item of unrun.reverse()) (item.background ? background : requests).unshift(item);
-  }
-
   /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
   async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: Pending) {
     const own = pendingWork();
@@ -250,17 +246,24 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         const group = nextGroup();
         if (!group.length) continue; // every request waiting was refused for load
         const pending = pendingWork();
+        const ran: Queued<DB>[] = [];
         const outcomes: Awaited<ReturnType<typeof runInGroup>>[] = [];
+        /** Requests past the budget: they go first in the next group, still counting from when they were queued. */
+        const deferred = new Set<Queued<DB>>();
         try {
           const trx = await sdb.db.startTransaction().execute();
           try {
             const started = performance.now();
             for (const item of group) {
-              if (outcomes.length && performance.now() - started > GROUP_BUDGET_MS) break;
+              // The group's one background unit runs whatever the time: a stream of requests never starves the consumers.
+              if (!item.background && ran.length && performance.now() - started > GROUP_BUDGET_MS) {
+                deferred.add(item);
+                continue;
+              }
               outcomes.push(await runInGroup(trx, item, pending));
+              ran.push(item);
             }
-            // What the budget left out goes first in the next group, in the order it came.
-            returnUnrun(group.splice(outcomes.length));
+            requests.unshift(...deferred);
             await trx.commit().execute();
           } catch (error) {
             await trx.rollback().execute().catch(() => undefined);
@@ -268,20 +271,20 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
           }
         } catch (error) {
           // The commit itself failed (disk, database gone): nothing in the group happened.
-          for (const item of group) item.reject(error);
+          for (const item of group) if (!deferred.has(item)) item.reject(error);
           continue;
         }
         // Settled once on disk; the next group is written meanwhile.
         void sdb.durable().then(
           () => {
             for (const [n, outcome] of outcomes.entries()) {
-              if (outcome.ok) group[n]!.resolve(outcome.value);
-              else group[n]!.reject(outcome.error);
+              if (outcome.ok) ran[n]!.resolve(outcome.value);
+              else ran[n]!.reject(outcome.error);
             }
             afterDurable(pending);
           },
           (error: unknown) => {
-            for (const item of group) item.reject(error);
+            for (const item of ran) item.reject(error);
           },
         );
       }

@@ -26,7 +26,7 @@ function recordingBus(): Bus & { published: EventEnvelope[] } {
 }
 
 /** Replicas of a service share its PostgreSQL outbox: one drains it at a time, so each event is published once, in order. */
-describe('relays of replicas (PostgreSQL)', () => {
+describe('relays and background work on PostgreSQL', () => {
   const replicas = pgReplicas(SERVICE);
 
   it('publishes every event of the shared outbox once, in the order it was written', async () => {
@@ -44,5 +44,26 @@ describe('relays of replicas (PostgreSQL)', () => {
     expect(new Set(bus.published.map((e) => e.id)).size).toBe(EVENTS);
     expect(bus.published.length, 'publishes, counting repeats').toBe(EVENTS);
     expect(bus.published.map((e) => (e.data as { n: number }).n)).toEqual([...Array(EVENTS).keys()]);
+  });
+
+  it('runs background work and its relay while requests hold every connection of the pool and more queue for one', async () => {
+    const bus = recordingBus();
+    const def = defineService<KitTables>({ name: SERVICE, prefix: '/api/emitter', description: 'kit test service', emits: [Ticked], migrations: {}, routes: [] });
+    // Four connections: two for requests, two kept for background work.
+    const replica = await replicas.start(def, () => bus, { relayIntervalMs: 50, databasePoolMax: 4 });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // Two requests take both connections of the pool and keep them; three more wait for one.
+    const requests = Array.from({ length: 5 }, () => replica.uow.run(async (tx) => void (await held, tx.emit(Ticked, 'request', { n: -1 }, { tenant: 'acme' }))));
+    const chore = replica.uow.run(async (tx) => tx.emit(Ticked, 'chore', { n: 1 }, { tenant: 'acme' }), { background: true });
+    const done = await Promise.race([chore.then(() => 'committed'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    const deadline = Date.now() + 5000;
+    while (!bus.published.some((e) => e.key === 'chore') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const publishedMeanwhile = bus.published.map((e) => e.key);
+    release();
+    await Promise.all(requests);
+    await replica.stop();
+    expect(done).toBe('committed');
+    expect(publishedMeanwhile).toEqual(['chore']);
   });
 });

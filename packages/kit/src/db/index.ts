@@ -32,6 +32,13 @@ export type Dialect = 'sqlite' | 'postgres';
 /** A service's own database: a SQLite file of its own, or a PostgreSQL schema of its own. */
 export interface ServiceDatabase<DB> {
   db: Kysely<DB>;
+  /**
+   * The same database for background work (consumer batches, jobs, the relay). PostgreSQL: on a pool
+   * of its own (BACKGROUND_POOL of the poolMax connections), so a flood of requests, which takes every
+   * connection of the main pool and queues for more, never leaves the saga waiting behind it for one.
+   * SQLite: `db` itself (one connection, and the unit of work lets requests go first).
+   */
+  background: Kysely<DB>;
   dialect: Dialect;
   /** Scopes every query to the context's tenant; learns the tenant tables when migrations have run. */
   tenantScope: TenantScopePlugin;
@@ -58,11 +65,18 @@ export interface DatabaseOptions {
    * event loop on the disk; FULL's flush is `durable()`'s, in libuv's thread pool.
    */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
-  /** PostgreSQL: the most connections the pool holds; 10 by default. */
+  /** PostgreSQL: the most connections the service holds (BACKGROUND_POOL of them for background work); 10 by default. */
   poolMax?: number;
   /** Told when an idle PostgreSQL connection dies (server restart, admin kill); the pool reconnects on next use. */
   onConnectionError?: (error: Error) => void;
 }
+
+/**
+ * PostgreSQL connections of `poolMax` kept for background work: a consumer group's batch and the relay's
+ * drain at once (each runs one at a time per process). In the distributed bench, requests queued for the
+ * one pool left an order replica's consumer about one batch a second under a flood of orders.
+ */
+export const BACKGROUND_POOL = 2;
 
 // pg returns int8 (counts, bigserial) as strings; every number we store fits a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -103,22 +117,37 @@ function withStatementCache(file: WalFile['file'], max = 1000) {
 
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
-    const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max: opts.poolMax ?? 10 });
-    // Unhandled, a connection's error would crash the process: an idle one's reaches the pool, and one
-    // in use (held by a transaction between its statements) emits it itself when the server goes
-    // away. That work fails on its next statement instead, and the pool drops the connection.
-    pool.on('error', (error) => opts.onConnectionError?.(error));
-    pool.on('connect', (client) => client.on('error', (error) => opts.onConnectionError?.(error)));
     const tenantScope = new TenantScopePlugin();
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin(), tenantScope] });
+    const open = (max: number) => {
+      const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max });
+      // Unhandled, a connection's error would crash the process: an idle one's reaches the pool, and one
+      // in use (held by a transaction between its statements) emits it itself when the server goes
+      // away. That work fails on its next statement instead, and the pool drops the connection.
+      pool.on('error', (error) => opts.onConnectionError?.(error));
+      pool.on('connect', (client) => client.on('error', (error) => opts.onConnectionError?.(error)));
+      return { pool, db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new DeadlinePlugin(), tenantScope] }) };
+    };
+    const max = opts.poolMax ?? 10;
+    // Carved out of poolMax, so a process holds no more connections than it says; a pool of one is shared.
+    const backgroundMax = Math.min(BACKGROUND_POOL, max - 1);
+    const main = open(max - backgroundMax);
+    const background = backgroundMax > 0 ? open(backgroundMax) : main;
+    const pools = [...new Set([main.pool, background.pool])];
     return {
-      db,
+      db: main.db,
+      background: background.db,
       dialect: 'postgres',
       tenantScope,
       durable: () => Promise.resolve(),
-      poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      ping: async () => void (await sql`select 1`.execute(db)),
-      close: () => db.destroy(),
+      poolUse: () => ({
+        total: pools.reduce((n, p) => n + p.totalCount, 0),
+        idle: pools.reduce((n, p) => n + p.idleCount, 0),
+        waiting: pools.reduce((n, p) => n + p.waitingCount, 0),
+      }),
+      ping: async () => void (await sql`select 1`.execute(main.db)),
+      close: async () => {
+        await Promise.all([...new Set([main.db, background.db])].map((db) => db.destroy()));
+      },
     };
   }
   if (opts.url) throw new Error(`databaseUrl must be empty (SQLite) or a postgres:// URL, got ${opts.url}`);
@@ -131,6 +160,7 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   registerSqliteConnection(db, connection);
   return {
     db,
+    background: db,
     dialect: 'sqlite',
     tenantScope,
     durable,

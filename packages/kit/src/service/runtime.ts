@@ -237,7 +237,7 @@ export class ServiceRuntime<DB extends KitTables> {
       sqliteSynchronous: opts.sqliteSynchronous,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on next use'),
     });
-    this.relay = new Relay(tablesOf<EventTables>()(this.sdb.db), opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name, dialect: this.sdb.dialect });
+    this.relay = new Relay(tablesOf<EventTables>()(this.sdb.background), opts.bus, logger, { intervalMs: opts.relayIntervalMs, durable: () => this.sdb.durable(), service: def.name, dialect: this.sdb.dialect });
     this.uow = unitOfWork(def.name, this.sdb, this.relay, def.emits ?? [], { queueLimitMs: opts.queueLimitMs });
     this.consumer = new Consumer(def.name, serviceHandlers(def, opts.auth), this.uow, logger, { retry: opts.retry, metrics: opts.metrics });
     const retention = opts.retention ? [retentionJob<DB>(this.consumer.group, this.sdb.dialect, opts.retention, opts.bus)] : [];

@@ -108,7 +108,9 @@ const GROUP_BUDGET_MS = 10;
  * did not reach go first in the next, after the loop has had a turn; its
  * background unit always runs, so the consumers keep moving under a flood.
  * PostgreSQL already merges the disk flushes of concurrent commits, so there
- * each unit keeps its own transaction and units run in parallel.
+ * each unit keeps its own transaction and units run in parallel; background
+ * units on a pool of their own (ServiceDatabase.background), so they never
+ * queue for a connection behind a flood of requests.
  */
 export interface UnitOfWorkOptions {
   /**
@@ -193,9 +195,9 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     if (pending.events.length) relay.nudge();
   }
 
-  async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>, span?: ActiveSpan): Promise<T> {
+  async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>, db: Kysely<DB>, span?: ActiveSpan): Promise<T> {
     const pending = pendingWork();
-    const result = await sdb.db.transaction().execute(async (trx) => {
+    const result = await db.transaction().execute(async (trx) => {
       const value = await work(txOn(trx, pending));
       await writeOutbox(trx, pending.events, span);
       return value;
@@ -297,7 +299,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     run<T>(work: (tx: Tx<DB>) => Promise<T>, runOpts?: { background?: boolean }): Promise<T> {
       if (sdb.dialect !== 'sqlite') {
         const span = unitSpan();
-        return traced(span, runAlone(work, span));
+        return traced(span, runAlone(work, runOpts?.background ? sdb.background : sdb.db, span));
       }
       const outer = insideUnit.getStore();
       if (outer) return Promise.reject(new Error(`a unit of work of ${outer} started another; use the tx it was given`));

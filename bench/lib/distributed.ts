@@ -145,8 +145,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const stream = `BENCH${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
   const env = {
     DATABASE_URL: database.url,
-    // 11 processes: 5 connections each stay under the server's max_connections (100 by default).
-    DATABASE_POOL_MAX: '5',
+    // 12 processes: 7 connections each (5 for requests, 2 for background work) stay under the server's max_connections (100 by default).
+    DATABASE_POOL_MAX: '7',
     BUS_URL: nats.url,
     BUS_STREAM: stream,
     DATA_DIR: dataDir,

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/omnishop',
     BUS_URL: process.env.BUS_URL || 'nats://127.0.0.1:4222',
-    DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? '5',
+    DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? '7',
     LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'),
   };
   let config;

@@ -33,7 +33,7 @@ Environment (besides every setting of npm start, passed to each process):
   BUS_URL       NATS JetStream server (default nats://127.0.0.1:4222)
   BUS_STREAM    JetStream stream of this platform (default OMNISHOP)
   PORT, HOST    where the gateway listens (default 127.0.0.1:8080)
-  DATABASE_POOL_MAX  connections per process (default 5: 13 processes stay under PostgreSQL's 100)
+  DATABASE_POOL_MAX  connections per process, 2 of them for background work (default 7: 13 processes stay under PostgreSQL's 100)
 `;
 
 export class ClusterUsageError extends Error {}

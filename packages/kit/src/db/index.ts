@@ -131,8 +131,8 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
     // Carved out of poolMax, so a process holds no more connections than it says; a pool of one is shared.
     const backgroundMax = Math.min(BACKGROUND_POOL, max - 1);
     const main = open(max - backgroundMax);
-    const background = backgroundMax > 0 ? open(backgroundMax) : main;
-    const pools = [...new Set([main.pool, background.pool])];
+    const opened = backgroundMax > 0 ? [main, open(backgroundMax)] : [main];
+    const background = opened.at(-1)!;
     return {
       db: main.db,
       background: background.db,
@@ -140,14 +140,12 @@ export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
       tenantScope,
       durable: () => Promise.resolve(),
       poolUse: () => ({
-        total: pools.reduce((n, p) => n + p.totalCount, 0),
-        idle: pools.reduce((n, p) => n + p.idleCount, 0),
-        waiting: pools.reduce((n, p) => n + p.waitingCount, 0),
+        total: opened.reduce((n, { pool }) => n + pool.totalCount, 0),
+        idle: opened.reduce((n, { pool }) => n + pool.idleCount, 0),
+        waiting: opened.reduce((n, { pool }) => n + pool.waitingCount, 0),
       }),
       ping: async () => void (await sql`select 1`.execute(main.db)),
-      close: async () => {
-        await Promise.all([...new Set([main.db, background.db])].map((db) => db.destroy()));
-      },
+      close: async () => void (await Promise.all(opened.map(({ db }) => db.destroy()))),
     };
   }
   if (opts.url) throw new Error(`databaseUrl must be empty (SQLite) or a postgres:// URL, got ${opts.url}`);

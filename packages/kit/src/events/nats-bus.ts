@@ -119,7 +119,7 @@ export class NatsBus implements Bus {
 
   static async connect(opts: NatsBusOptions, logger: Logger): Promise<NatsBus> {
     // noAsyncTraces: every request (each JetStream publish is one) otherwise builds an Error up front for the
-    // caller's stack, should it fail: 3-4 % of a relaying service's CPU in the distributed bench's profile.
+    // caller's stack, should it fail: 1-4 % of a relaying service's CPU in the distributed bench's profiles.
     const nc = await connect({ servers: opts.url, name: 'omnishop', maxReconnectAttempts: -1, noAsyncTraces: true });
     const jsm = await jetstreamManager(nc);
     const stream = opts.stream ?? 'OMNISHOP';

@@ -101,10 +101,10 @@ const LOG_FLUSH_MS = 100;
  * A log written in the background, to a file or a file descriptor (1:
  * stdout): lines are gathered and written in large writes off the event
  * loop, at least every LOG_FLUSH_MS; `flush` writes what is left (at exit).
- * Bytes, not strings, are gathered: sonic-boom's string mode (pino's own stdout stream) measures the
- * UTF-8 length of the whole pending chunk, up to 16 KiB, at every line, which
- * cost 5 µs a line against 1 µs here, and a service writes a behaviour record
- * per request and per event.
+ * Bytes, not strings, are gathered: sonic-boom's string mode (pino's own
+ * stdout stream) measures the UTF-8 length of the whole pending chunk, up to
+ * 16 KiB, at every line, which cost 5 µs a line against 1 µs here, and a
+ * service writes a behaviour record per request and per event.
  */
 export function logStream(to: string | number): { destination: DestinationStream; flush(): void } {
   // Opened here, not in the background: a process that stops at once (a bad setting) still flushes what it said.

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { defineEvent, defineService, type Bus, type EventEnvelope, type KitTables } from '../src/index.js';
+import { acrossTenants, defineEvent, defineService, type Bus, type EventEnvelope, type KitTables } from '../src/index.js';
 import { pgReplicas } from './pg-replicas.js';
 
 const Ticked = defineEvent('Ticked', 1, 'A test event, one per tick.', Type.Object({ n: Type.Integer() }));
 const SERVICE = `emitter_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const EVENTS = 300;
 
-/** A bus that records what reaches it, to count each event's publishes. */
-function recordingBus(): Bus & { published: EventEnvelope[] } {
+/** A bus that records what reaches it, to count each event's publishes; while `down`, it refuses them. */
+function recordingBus(): Bus & { published: EventEnvelope[]; down: boolean } {
   const published: EventEnvelope[] = [];
   return {
     published,
-    publish: async (envelopes) => void published.push(...envelopes),
+    down: false,
+    async publish(envelopes) {
+      if (this.down) throw new Error('broker down');
+      published.push(...envelopes);
+    },
     subscribe: () => undefined,
     start: async () => undefined,
     stop: async () => undefined,
@@ -44,6 +48,25 @@ describe('relays and background work on PostgreSQL', () => {
     expect(new Set(bus.published.map((e) => e.id)).size).toBe(EVENTS);
     expect(bus.published.length, 'publishes, counting repeats').toBe(EVENTS);
     expect(bus.published.map((e) => (e.data as { n: number }).n)).toEqual([...Array(EVENTS).keys()]);
+  });
+
+  it('keeps events in the outbox while the bus refuses them, and publishes each once, in order, when it is back', async () => {
+    const bus = recordingBus();
+    const def = defineService<KitTables>({ name: SERVICE, prefix: '/api/emitter', description: 'kit test service', emits: [Ticked], migrations: {}, routes: [] });
+    const replica = await replicas.start(def, () => bus, { relayIntervalMs: 50, databasePoolMax: 4 });
+    const waiting = () => replica.sdb.db.selectFrom('outbox').select('id').where('key', '=', 'outage').execute();
+    bus.down = true;
+    for (let n = 0; n < 5; n++) await replica.uow.run(async (tx) => tx.emit(Ticked, 'outage', { n }, { tenant: 'acme' }));
+    await new Promise((r) => setTimeout(r, 300)); // several drains tried and failed
+    const keptMeanwhile = (await acrossTenants('the test reads the outbox', waiting)).length;
+    bus.down = false;
+    const deadline = Date.now() + 5000;
+    while (bus.published.filter((e) => e.key === 'outage').length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const leftAfter = (await acrossTenants('the test reads the outbox', waiting)).length;
+    await replica.stop();
+    expect(keptMeanwhile).toBe(5);
+    expect(bus.published.filter((e) => e.key === 'outage').map((e) => (e.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4]);
+    expect(leftAfter).toBe(0);
   });
 
   it('runs background work and its relay while requests hold every connection of the pool and more queue for one', async () => {

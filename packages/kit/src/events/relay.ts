@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
-import { tryTransactionLock, type Dialect } from '../db/index.js';
+import { sql, type Kysely } from 'kysely';
+import { type Dialect } from '../db/index.js';
+import { statement } from '../db/statement.js';
 import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
 import { annotate, SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';
@@ -111,11 +112,20 @@ export class Relay {
     }
   }
 
-  /** One batch under the outbox's drain lock; a replica that finds it taken tries again shortly, as the holder may have read before our commit. */
+  /**
+   * One batch under the outbox's drain lock, taken and emptied in one statement: the rows are deleted
+   * first and published before the commit, so a failed publish rolls the delete back. A replica that
+   * finds the lock taken tries again shortly, as the holder may have read before our commit.
+   */
   private async moveLocked(trx: Kysely<EventTables>, batchSize: number): Promise<number> {
-    if (await tryTransactionLock(trx, `relay/${this.opts.service ?? 'outbox'}`)) return this.move(trx, batchSize);
-    setTimeout(() => this.nudge(), RETRY_LOCKED_MS).unref();
-    return 0;
+    const rows = await takeOldest.all(trx, { lock: `relay/${this.opts.service ?? 'outbox'}`, batchSize });
+    if (!rows[0]?.locked) {
+      setTimeout(() => this.nudge(), RETRY_LOCKED_MS).unref();
+      return 0;
+    }
+    const taken = rows.filter((r) => r.seq !== null).sort((a, b) => Number(a.seq) - Number(b.seq));
+    if (taken.length) await this.publish(taken.map((r) => r.envelope!));
+    return taken.length;
   }
 
   /** Publishes the oldest batch and deletes it from the outbox: how many rows it moved. */
@@ -123,7 +133,14 @@ export class Relay {
     const rows = await db.selectFrom('outbox').select(['seq', 'envelope']).orderBy('seq').limit(batchSize).execute();
     if (!rows.length) return 0;
     await this.opts.durable?.();
-    const envelopes = rows.map((r) => JSON.parse(r.envelope) as EventEnvelope);
+    await this.publish(rows.map((r) => r.envelope));
+    // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
+    await db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();
+    return rows.length;
+  }
+
+  private async publish(stored: string[]): Promise<void> {
+    const envelopes = stored.map((envelope) => JSON.parse(envelope) as EventEnvelope);
     const spans = envelopes.map((e) => this.publishSpan(e));
     try {
       await this.bus.publish(envelopes);
@@ -132,8 +149,20 @@ export class Relay {
       throw error;
     }
     for (const span of spans) span.end();
-    // By exact seq, not a range: on PostgreSQL a lower seq can commit after a higher one was read.
-    await db.deleteFrom('outbox').where('seq', 'in', rows.map((r) => r.seq)).execute();
-    return rows.length;
   }
 }
+
+/**
+ * PostgreSQL: the drain lock and the oldest batch, deleted, in one round trip. One row per event
+ * taken, or one with no event; `locked` says whether this transaction holds the lock.
+ */
+const takeOldest = statement<EventTables, { lock: string; batchSize: number }>()<{ locked: boolean; seq: string | number | null; envelope: string | null }>((_db, p) => ({
+  compile: () =>
+    sql<{ locked: boolean; seq: string | number | null; envelope: string | null }>`
+      with drain as (select pg_try_advisory_xact_lock(hashtext(${p.lock})) as locked),
+      taken as (
+        delete from outbox where seq in (select seq from outbox where (select locked from drain) order by seq limit ${p.batchSize})
+        returning seq, envelope
+      )
+      select drain.locked, taken.seq, taken.envelope from drain left join taken on true`.compile(_db),
+}));

@@ -81,9 +81,14 @@ const probe = defineService<ProbeTables>({
     on(Noted, async (event, tx) => {
       const seen = (attempts.get(event.id) ?? 0) + 1;
       attempts.set(event.id, seen);
-      await tx.db.insertInto('handled').values({ event_id: event.id, key: event.key, n: event.data.n } as never).execute();
-      // Written, then thrown: the transaction must take the write back.
-      if (seen <= event.data.failTimes && !(event.data.failTimes === 99 && healed)) throw new Error(`failing on purpose (attempt ${seen})`);
+      const write = async () => {
+        await tx.db.insertInto('handled').values({ event_id: event.id, key: event.key, n: event.data.n } as never).execute();
+        // Written, then thrown: the transaction must take the write back.
+        if (seen <= event.data.failTimes && !(event.data.failTimes === 99 && healed)) throw new Error(`failing on purpose (attempt ${seen})`);
+      };
+      // A key starting with "late" makes its write, and fails, when the work is done (Tx.beforeCommit).
+      if (event.key.startsWith('late')) tx.beforeCommit(write);
+      else await write();
     }),
   ],
 });
@@ -181,6 +186,28 @@ describe('events: outbox, relay, embedded bus, idempotent consumer', () => {
     const after = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
     expect(((await after.json()) as { items: unknown[] }).items).toEqual([]);
     expect((await post(p.url, '/api/probe/admin/dead-letters/nope/replay', operator)).status).toBe(404);
+  });
+
+  it('a write left for the commit that fails is its own event\'s failure: undone, retried, dead-lettered, and the events around it go on', async () => {
+    const p = await start(dir());
+    cleanup.push(p.stop);
+    const admin = await auth.mint({ subject: 'a', tenant: 't1', role: 'brand_admin' });
+    const notes = [
+      { key: 'late-a', n: 1, failTimes: 0 },
+      { key: 'late-b', n: 2, failTimes: 2 }, // its write fails twice, then is made once
+      { key: 'late-a', n: 3, failTimes: 0 },
+      { key: 'late-c', n: 4, failTimes: 98 }, // fails every attempt (99 heals once the first test healed it): dead letter
+      { key: 'late-a', n: 5, failTimes: 0 },
+    ];
+    expect((await post(p.url, '/api/probe/notes', admin, { notes })).status).toBe(202);
+    await until(async () => (await handled(p.runtime)).length === 4);
+    await until(async () => Object.values(await p.bus.lag()).every((n) => n === 0));
+    expect((await handled(p.runtime)).map((r) => r.n)).toEqual([1, 2, 3, 5]);
+    const operator = await auth.mint({ subject: 'op', tenant: 'platform', role: 'operator' });
+    const list = await fetch(`${p.url}/api/probe/admin/dead-letters`, { headers: { authorization: `Bearer ${operator}` } });
+    const dead = (await list.json()) as { items: { envelope: { key: string }; error: string }[] };
+    expect(dead.items.map((d) => d.envelope.key)).toEqual(['late-c']);
+    expect(dead.items[0]!.error).toContain('failing on purpose');
   });
 
   it("a route's slow work before its unit of work (prepare) holds up no other write of the service; the handler gets what it made", async () => {

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLogger,
+  currentContext,
   defineEvent,
   EmbeddedBus,
   eventMigrations,
@@ -40,6 +41,37 @@ describe('unit of work on SQLite: concurrent units share commits, and each stays
     await sdb.close();
     await bus.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('makes the writes left for the commit after the work, in its context, and a unit whose last write fails leaves nothing', async () => {
+    const relay = new Relay(sdb.db as unknown as Kysely<EventTables>, bus, logger);
+    relay.nudge = () => {};
+    const uow = unitOfWork('items', sdb, relay, [Added]);
+    const madeFor: string[] = [];
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, n) =>
+        runWithContext({ service: 'items', requestId: `late${n}`, tenant: 'acme', signal: AbortSignal.timeout(5000) }, () =>
+          uow.run(async (tx) => {
+            const id = 5000 + n;
+            tx.beforeCommit(async () => {
+              // After the work: its row is there.
+              const mine = await tx.db.selectFrom('item').select('id').where('id', '=', id).execute();
+              await tx.db.insertInto('item').values({ id: id + 100 }).execute();
+              madeFor.push(`${currentContext()?.requestId}:${mine.length}`);
+              if (n % 4 === 0) throw new Error(`last write of ${n} fails`);
+            });
+            await tx.db.insertInto('item').values({ id }).execute();
+            return n;
+          }),
+        ),
+      ),
+    );
+    const succeeded = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    expect(succeeded).toEqual(Array.from({ length: 20 }, (_, n) => n).filter((n) => n % 4 !== 0));
+    const rows = (await sdb.db.selectFrom('item').select('id').where('id', '>=', 5000).orderBy('id').execute()).map((r) => r.id);
+    await sdb.db.deleteFrom('item').where('id', '>=', 5000).execute();
+    expect(rows).toEqual([...succeeded.map((n) => 5000 + n), ...succeeded.map((n) => 5100 + n)]);
+    expect(madeFor.sort()).toEqual(Array.from({ length: 20 }, (_, n) => `late${n}:1`).sort());
   });
 
   it('commits the units that succeed and leaves no row and no event of the ones that fail', async () => {

@@ -6,7 +6,7 @@ import { acrossTenants, runWithContext, withDeadline, type RequestContext } from
 import { savepoint, statement, tablesOf } from '../db/index.js';
 import { behaviourLog } from '../log/index.js';
 import { annotate, SpanKind, startSpan } from '../trace/index.js';
-import type { Tx, UnitOfWork } from '../transaction/index.js';
+import { lastWrites, type Tx, type UnitOfWork } from '../transaction/index.js';
 import type { LogPositions, Subscription } from './bus.js';
 import type { EventDefinition, EventEnvelope } from './envelope.js';
 import type { EventTables } from './tables.js';
@@ -210,7 +210,10 @@ export class Consumer<DB extends EventTables> implements Subscription {
       };
       try {
         await this.uow.run(
-          async (tx) => {
+          async (unitTx) => {
+            // Writes left for the end of the unit are made before it records its events, so a failing one is an event's failure (see GuardedRetry).
+            const unitLast = lastWrites();
+            const tx: Tx<DB> = guarded ? unitTx : { ...unitTx, beforeCommit: unitLast.add };
             const started = performance.now();
             events: for (const [i, envelope] of rest.entries()) {
               if (i > 0 && performance.now() - started > BATCH_BUDGET_MS) {
@@ -241,6 +244,11 @@ export class Consumer<DB extends EventTables> implements Subscription {
                 stoppedAt = i;
                 break events;
               }
+            }
+            try {
+              await unitLast.run();
+            } catch (error) {
+              throw new GuardedRetry(error);
             }
             if (toRecord.length && (await this.recordProcessed(tx, toRecord)) < toRecord.length) {
               // One was handled before (a redelivery): undo the unit and sort it out event by event.
@@ -302,17 +310,20 @@ export class Consumer<DB extends EventTables> implements Subscription {
   ): Promise<boolean> {
     const emitted: Parameters<Tx<DB>['emit']>[] = [];
     const effects: (() => void)[] = [];
+    const last = lastWrites();
     // Held back until the handler succeeds: a handler rolled back to its savepoint emits nothing, and causes no effect.
     const eventTx: Tx<DB> = {
       db: tx.db,
       emit: (...args) => void emitted.push(args),
       emitAll: (events) => void emitted.push(...events),
       afterCommit: (effect) => void effects.push(effect),
+      beforeCommit: last.add,
     };
     try {
       outcome.fresh = await eventSavepoint.run(tx.db, () =>
         runWithContext(ctx, async () => {
           const applied = await this.apply(handler, envelope, eventTx, place);
+          await last.run();
           tx.emitAll(emitted);
           for (const effect of effects) tx.afterCommit(effect);
           return applied;

@@ -25,6 +25,13 @@ export interface Tx<DB> {
    * nor race ahead of the commit it depends on. The effect handles its own failures.
    */
   afterCommit(effect: () => void): void;
+  /**
+   * Runs `write` when the work is done, just before its events are written and it commits (for one
+   * event of a consumer batch handled alone, at the end of that event): for a write best made last,
+   * such as an update of a row every unit updates, whose lock is then held only until the commit.
+   * If it throws, the work fails as if its own code had.
+   */
+  beforeCommit(write: () => Promise<void>): void;
 }
 
 /** What a unit leaves to do once it is durable. */
@@ -34,6 +41,21 @@ interface Pending {
 }
 
 const pendingWork = (): Pending => ({ events: [], effects: [] });
+
+/** Writes left for the end of some work (Tx.beforeCommit), and the function that makes them, in the order asked. */
+export function lastWrites(): { add(write: () => Promise<void>): void; run(): Promise<void> } {
+  const writes: (() => Promise<void>)[] = [];
+  return {
+    add(write) {
+      // Made in the context it was asked in (its brand, its deadline), whatever runs the end of the work.
+      const ctx = currentContext();
+      writes.push(ctx ? () => runWithContext(ctx, write) : write);
+    },
+    async run() {
+      for (const write of writes.splice(0)) await write();
+    },
+  };
+}
 
 /** Runs each after-commit effect, none stopping the others. */
 function runEffects(effects: (() => void)[]): void {
@@ -137,7 +159,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     return createEnvelope(def, { source: service, key, tenant, data, traceparent: ctx?.traceparent });
   }
 
-  function txOn(db: Kysely<DB>, pending: Pending): Tx<DB> {
+  function txOn(db: Kysely<DB>, pending: Pending, last: ReturnType<typeof lastWrites>): Tx<DB> {
     return {
       db,
       emit(def, key, data, opts) {
@@ -149,6 +171,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
       afterCommit(effect) {
         pending.effects.push(effect);
       },
+      beforeCommit: last.add,
     };
   }
 
@@ -197,8 +220,10 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
 
   async function runAlone<T>(work: (tx: Tx<DB>) => Promise<T>, db: Kysely<DB>, span?: ActiveSpan): Promise<T> {
     const pending = pendingWork();
+    const last = lastWrites();
     const result = await db.transaction().execute(async (trx) => {
-      const value = await work(txOn(trx, pending));
+      const value = await work(txOn(trx, pending, last));
+      await last.run();
       await writeOutbox(trx, pending.events, span);
       return value;
     });
@@ -227,8 +252,14 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
   /** Runs one unit inside a savepoint of the group's transaction; its outcome is settled after the commit. */
   async function runInGroup(trx: Kysely<DB>, item: Queued<DB>, pending: Pending) {
     const own = pendingWork();
+    const last = lastWrites();
     try {
-      const run = () => insideUnit.run(service, () => item.work(txOn(trx, own))).then(async (value) => (await writeOutbox(trx, own.events, item.span), value));
+      const run = () =>
+        insideUnit.run(service, () => item.work(txOn(trx, own, last))).then(async (value) => {
+          await last.run();
+          await writeOutbox(trx, own.events, item.span);
+          return value;
+        });
       const value = await unitSavepoint.run(trx, () => (item.ctx ? runWithContext(item.ctx, run) : run()));
       pending.events.push(...own.events);
       pending.effects.push(...own.effects);
@@ -316,9 +347,9 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     queued: () => ({ request: requests.length, background: background.length }),
     readOnly() {
       const refuse = () => {
-        throw new Error('a read-only handler emitted an event or asked for an effect after commit');
+        throw new Error('a read-only handler emitted an event, asked for an effect after commit or left a write for the commit');
       };
-      return { db: sdb.db, emit: refuse, emitAll: refuse, afterCommit: refuse };
+      return { db: sdb.db, emit: refuse, emitAll: refuse, afterCommit: refuse, beforeCommit: refuse };
     },
   };
 }

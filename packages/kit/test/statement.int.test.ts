@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runWithContext, statement, TenantScopeError, type ServiceDatabase } from '../src/index.js';
+import { runWithContext, sql, statement, TenantScopeError, type ServiceDatabase } from '../src/index.js';
 import { as, brandDatabase, dialects, everyBrand, type BrandTables } from './brand-fixture.js';
 
 const prepare = <P extends Record<string, unknown>>() => statement<BrandTables, P>();
@@ -39,6 +39,18 @@ describe.each(dialects)('statements: compiled once, scoped like any query (%s)',
       { id: 1, name: 'acme tee' },
       { id: 2, name: 'acme cap' },
     ]);
+  });
+
+  // SQLite: every query is a prepared statement already (withStatementCache).
+  it.runIf(dialect === 'postgres')('on PostgreSQL, is prepared once per connection under a name; other queries are not', async () => {
+    const prepared = await sdb.db.transaction().execute(async (trx) => {
+      for (const id of [1, 2, 1]) await as('acme', () => byId.first(trx, { id }));
+      await as('acme', () => trx.selectFrom('item').select('name').where('price', '>', 10).execute());
+      return (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(trx)).rows;
+    });
+    expect(prepared.filter((p) => p.statement.startsWith('select * from "item"'))).toHaveLength(1);
+    expect(prepared[0]!.name).toMatch(/^omnishop_[0-9a-f]{20}$/);
+    expect(prepared.some((p) => p.statement.includes('"price" >'))).toBe(false);
   });
 
   it('inside a transaction, sees and rolls back with the transaction', async () => {

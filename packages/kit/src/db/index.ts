@@ -17,7 +17,7 @@ import {
   type UnknownRow,
 } from 'kysely';
 import { acrossTenants } from '../context/index.js';
-import { checkDeadline, registerSqliteConnection } from './statement.js';
+import { checkDeadline, preparedNameOf, registerSqliteConnection } from './statement.js';
 import { TenantScopePlugin } from './tenant-scope.js';
 import { openWalFile, type WalFile } from './wal-file.js';
 
@@ -115,11 +115,21 @@ function withStatementCache(file: WalFile['file'], max = 1000) {
   };
 }
 
+/** A PostgreSQL connection that runs each statement's text (see statement) as a named prepared statement. */
+class PreparingClient extends pg.Client {
+  // Kysely calls query(text, values); every other form is passed on as it came.
+  override query(config: unknown, values?: unknown, callback?: unknown) {
+    const name = typeof config === 'string' && Array.isArray(values) ? preparedNameOf(config) : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one override of pg's many overloads
+    return name ? super.query({ name, text: config as string, values: values as unknown[] }) : (super.query as any)(config, values, callback);
+  }
+}
+
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const tenantScope = new TenantScopePlugin();
     const open = (max: number) => {
-      const pool = new pg.Pool({ connectionString: opts.url, options: `-c search_path=${opts.service}`, max });
+      const pool = new pg.Pool({ Client: PreparingClient, connectionString: opts.url, options: `-c search_path=${opts.service}`, max });
       // Unhandled, a connection's error would crash the process: an idle one's reaches the pool, and one
       // in use (held by a transaction between its statements) emits it itself when the server goes
       // away. That work fails on its next statement instead, and the pool drops the connection.

@@ -57,7 +57,7 @@ export const dialects: Dialect[] = postgres ? ['sqlite', 'postgres'] : ['sqlite'
 export function brandDatabase(dialect: Dialect) {
   const dir = mkdtempSync(join(tmpdir(), 'omnishop-brands-'));
   const service = `brands_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const open = () => openDatabase<BrandTables>({ service, dataDir: dir, url: dialect === 'postgres' ? postgres : undefined });
+  const open = (more: { poolMax?: number } = {}) => openDatabase<BrandTables>({ service, dataDir: dir, url: dialect === 'postgres' ? postgres : undefined, ...more });
   let sdb: ServiceDatabase<BrandTables>;
   beforeAll(async () => {
     sdb = open();

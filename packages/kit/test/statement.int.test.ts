@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runWithContext, sql, statement, TenantScopeError, type ServiceDatabase } from '../src/index.js';
+import { isDatabaseUnavailable, runWithContext, sql, statement, TenantScopeError, type ServiceDatabase } from '../src/index.js';
 import { as, brandDatabase, dialects, everyBrand, type BrandTables } from './brand-fixture.js';
 
 const prepare = <P extends Record<string, unknown>>() => statement<BrandTables, P>();
@@ -51,6 +51,23 @@ describe.each(dialects)('statements: compiled once, scoped like any query (%s)',
     expect(prepared.filter((p) => p.statement.startsWith('select * from "item"'))).toHaveLength(1);
     expect(prepared[0]!.name).toMatch(/^omnishop_[0-9a-f]{20}$/);
     expect(prepared.some((p) => p.statement.includes('"price" >'))).toBe(false);
+  });
+
+  it.runIf(dialect === 'postgres')('on PostgreSQL, one prepared before its table changed columns fails once, as unavailable (503), then runs planned anew', async () => {
+    // One connection for requests (the other is background work's), so the second run meets the statement the first prepared.
+    const one = database.openAgain({ poolMax: 2 });
+    await one.tenantScope.learn(one.db as never, 'postgres');
+    const wholeNote = prepare<{ id: number }>()((db, p) => db.selectFrom('note').selectAll().where('id', '=', p.id));
+    try {
+      expect(await wholeNote.first(one.db, { id: 1 })).toEqual({ id: 1, text: 'shared' });
+      await sql`alter table note add column extra text`.execute(sdb.db); // another replica's migration
+      const outlived = await wholeNote.first(one.db, { id: 1 }).catch((error: unknown) => error);
+      expect(isDatabaseUnavailable(outlived)).toBe(true);
+      expect(await wholeNote.first(one.db, { id: 1 })).toEqual({ id: 1, text: 'shared', extra: null });
+    } finally {
+      await sql`alter table note drop column if exists extra`.execute(sdb.db);
+      await one.close();
+    }
   });
 
   it('inside a transaction, sees and rolls back with the transaction', async () => {

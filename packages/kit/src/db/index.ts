@@ -20,6 +20,7 @@ import { acrossTenants } from '../context/index.js';
 import { checkDeadline, preparedNameOf, registerSqliteConnection } from './statement.js';
 import { TenantScopePlugin } from './tenant-scope.js';
 import { openWalFile, type WalFile } from './wal-file.js';
+import { isStalePlan } from './unavailable.js';
 
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 export { savepoint, statement, type Statement } from './statement.js';
@@ -115,13 +116,25 @@ function withStatementCache(file: WalFile['file'], max = 1000) {
   };
 }
 
-/** A PostgreSQL connection that runs each statement's text (see statement) as a named prepared statement. */
+/**
+ * A PostgreSQL connection that runs each statement's text (see statement) as a named prepared
+ * statement. One prepared before a migration that changed its table's columns (another replica's,
+ * in a rolling upgrade) fails once (isDatabaseUnavailable: a 503, tried again); from then on this
+ * connection runs that text unnamed.
+ */
 class PreparingClient extends pg.Client {
+  private readonly outlived = new Set<string>();
+
   // Kysely calls query(text, values); every other form is passed on as it came.
   override query(config: unknown, values?: unknown, callback?: unknown) {
-    const name = typeof config === 'string' && Array.isArray(values) ? preparedNameOf(config) : undefined;
+    const text = typeof config === 'string' && Array.isArray(values) && !this.outlived.has(config) ? config : undefined;
+    const name = text && preparedNameOf(text);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one override of pg's many overloads
-    return name ? super.query({ name, text: config as string, values: values as unknown[] }) : (super.query as any)(config, values, callback);
+    if (!name) return (super.query as any)(config, values, callback);
+    return super.query({ name, text, values: values as unknown[] }).catch((error: unknown) => {
+      if (isStalePlan(error)) this.outlived.add(text);
+      throw error;
+    });
   }
 }
 

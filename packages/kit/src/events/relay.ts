@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { type Dialect } from '../db/index.js';
-import { statement } from '../db/statement.js';
+import { statement, type Dialect } from '../db/index.js';
 import { acrossTenants, outsideContext } from '../context/index.js';
 import type { Logger } from 'pino';
 import { annotate, SpanKind, startSpan, type ActiveSpan } from '../trace/index.js';

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { openWalFile, type WalFile } from '../db/index.js';
 import type { Bus, Subscription } from './bus.js';
 import type { EventEnvelope } from './envelope.js';
+import { LogTail, type TailRow } from './log-tail.js';
 
 /** How long the log keeps an event every group has handled, and how often it is pruned. */
 export interface LogRetention {
@@ -27,10 +28,6 @@ const CURSOR_SAVE_MS = 1000;
 /** Rows looked at, and deleted, per step of a prune: the log is read on the event loop, so a prune yields between steps. */
 const PRUNE_STEP = 2000;
 
-interface LogRow {
-  seq: number;
-  envelope: string;
-}
 
 /**
  * The embedded bus: a durable, append-only event log in a SQLite file, with
@@ -51,6 +48,8 @@ export class EmbeddedBus implements Bus {
   /** Each group's place while it is delivered to here: ahead of bus_cursor by up to CURSOR_SAVE_MS. */
   private readonly cursors = new Map<string, number>();
   private readonly loops: Promise<void>[] = [];
+  /** The newest rows of the log, read once for every group here; made at each start. */
+  private tail: LogTail | undefined;
   private stopping = false;
   /** This log's own name: consumers keep their place per log, so a log made anew is read from its start. */
   private readonly logId: string;
@@ -58,7 +57,13 @@ export class EmbeddedBus implements Bus {
   private neighboursToTell = false;
   private closed = false;
   /** Prepared once: preparing a statement per call cost more than running it. */
-  private readonly statements: { publish: (rows: [id: string, type: string, key: string, tenant: string, envelope: string][]) => void; saveCursor: SQLite.Statement; cursor: SQLite.Statement; head: SQLite.Statement };
+  private readonly statements: {
+    publish: (rows: [id: string, type: string, key: string, tenant: string, envelope: string][]) => void;
+    saveCursor: SQLite.Statement;
+    cursor: SQLite.Statement;
+    head: SQLite.Statement;
+    after: SQLite.Statement;
+  };
 
   constructor(
     dataDir: string,
@@ -84,7 +89,7 @@ export class EmbeddedBus implements Bus {
     this.logId = (this.file.prepare('select log_id from bus_meta').get() as { log_id: string }).log_id;
     this.wake.setMaxListeners(0);
     this.neighbours = new BroadcastChannel(`omnishop-bus:${resolve(dataDir)}`);
-    this.neighbours.onmessage = () => this.wake.emit('published');
+    this.neighbours.onmessage = () => this.published();
     this.neighbours.unref();
     const insert = this.file.prepare('insert into bus_log (id, type, key, tenant, envelope) values (?, ?, ?, ?, ?) on conflict (id) do nothing');
     this.statements = {
@@ -94,15 +99,22 @@ export class EmbeddedBus implements Bus {
       saveCursor: this.file.prepare('insert into bus_cursor (grp, seq) values (?, ?) on conflict (grp) do update set seq = excluded.seq'),
       cursor: this.file.prepare('select seq from bus_cursor where grp = ?'),
       head: this.file.prepare('select coalesce(max(seq), 0) as seq from bus_log'),
+      after: this.file.prepare('select seq, type, envelope from bus_log where seq > ? order by seq limit ?'),
     };
   }
 
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     // Serialised before the transaction: the log's write lock, which the service thread's bus waits for, is held for the inserts alone.
     this.statements.publish(envelopes.map((e) => [e.id, e.type, e.key, e.tenant, JSON.stringify(e)]));
-    this.wake.emit('published');
+    this.published();
     this.tellNeighbours();
     await this.wal.durable();
+  }
+
+  /** The log has grown (here, or in another thread): the tail reads it again, and idle groups wake. */
+  private published(): void {
+    this.tail?.grown();
+    this.wake.emit('published');
   }
 
   /**
@@ -124,6 +136,8 @@ export class EmbeddedBus implements Bus {
 
   async start(): Promise<void> {
     this.stopping = false;
+    const after = this.statements.after;
+    this.tail = new LogTail((seq, limit) => after.all(seq, limit) as TailRow[], (this.statements.head.get() as { seq: number }).seq);
     for (const sub of this.subscriptions) this.loops.push(this.deliver(sub));
     const retention = this.opts.retention;
     if (retention) {
@@ -183,7 +197,7 @@ export class EmbeddedBus implements Bus {
     let after = 0;
     let replayed = 0;
     for (;;) {
-      const rows = next.all(after, ...types, from.toISOString(), batchSize) as LogRow[];
+      const rows = next.all(after, ...types, from.toISOString(), batchSize) as { seq: number; envelope: string }[];
       if (!rows.length) return replayed;
       await handle(rows.map((row) => JSON.parse(row.envelope) as EventEnvelope));
       replayed += rows.length;
@@ -236,9 +250,19 @@ export class EmbeddedBus implements Bus {
 
   private async deliver(sub: Subscription): Promise<void> {
     const batchSize = this.opts.batchSize ?? 200;
-    const next = this.file.prepare(
-      `select seq, envelope from bus_log where seq > ? and seq <= ? and type in (${sub.types.map(() => '?').join(', ')}) order by seq limit ?`,
+    const types = new Set(sub.types);
+    // For a group behind the tail: its own read of the log, up to where the tail starts.
+    const before = this.file.prepare(
+      `select seq, type, envelope from bus_log where seq > ? and seq <= ? and type in (${sub.types.map(() => '?').join(', ')}) order by seq limit ?`,
     );
+    const tail = this.tail!;
+    const nextBatch = (after: number) => {
+      const served = tail.next(sub.group, after, types, batchSize);
+      if (served) return served;
+      const upTo = tail.start;
+      const rows = before.all(after, upTo, ...sub.types, batchSize) as TailRow[];
+      return rows.length ? { rows, scannedTo: rows.at(-1)!.seq } : tail.next(sub.group, upTo, types, batchSize)!;
+    };
     // How far the log was read and found nothing for this group. Kept in memory: a group that handles
     // rare events (AccessRevoked) would otherwise read the whole tail of the log again at every publish.
     let scannedTo = 0;
@@ -251,20 +275,18 @@ export class EmbeddedBus implements Bus {
     };
     while (!this.stopping) {
       try {
-        const from = Math.max(this.cursor(sub.group), scannedTo);
-        const head = (this.statements.head.get() as { seq: number }).seq;
-        const rows = next.all(from, head, ...sub.types, batchSize) as LogRow[];
-        if (rows.length === 0) {
-          scannedTo = head;
+        const batch = nextBatch(Math.max(this.cursor(sub.group), scannedTo));
+        scannedTo = batch.scannedTo;
+        if (batch.rows.length === 0) {
           save();
           await this.idle();
           continue;
         }
         await sub.handle(
-          rows.map((row) => JSON.parse(row.envelope) as EventEnvelope),
-          { log: this.logId, seqs: rows.map((row) => row.seq) },
+          batch.rows.map((row) => JSON.parse(row.envelope) as EventEnvelope),
+          { log: this.logId, seqs: batch.rows.map((row) => row.seq) },
         );
-        this.cursors.set(sub.group, rows[rows.length - 1]!.seq);
+        this.cursors.set(sub.group, batch.rows.at(-1)!.seq);
         save();
       } catch (error) {
         // The handler asked for redelivery (its database is down), or the log could not be read:
@@ -287,7 +309,11 @@ export class EmbeddedBus implements Bus {
         this.wake.off('published', done);
         resolve();
       };
-      const timer = setTimeout(done, this.opts.idleMs ?? 1000);
+      // Once in a while, read the log even unasked: another process may have written to it.
+      const timer = setTimeout(() => {
+        this.tail?.grown();
+        done();
+      }, this.opts.idleMs ?? 1000);
       this.wake.on('published', done);
     });
   }

@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts', 'bench/peers/test/*.int.test.ts', 'bench/double11/test/*.int.test.ts'],
-          exclude: ['packages/platform/test/distributed.int.test.ts', 'packages/platform/test/cluster.int.test.ts', 'packages/kit/test/jobs.int.test.ts', 'packages/kit/test/relay-replicas.int.test.ts'],
+          exclude: ['packages/platform/test/distributed.int.test.ts', 'packages/platform/test/cluster.int.test.ts', 'packages/kit/test/jobs.int.test.ts', 'packages/kit/test/relay-replicas.int.test.ts', 'packages/kit/test/postgres-client.int.test.ts'],
           ...integration,
         },
       },
@@ -49,6 +49,7 @@ export default defineConfig({
             'packages/kit/test/statement.int.test.ts',
             'packages/kit/test/jobs.int.test.ts',
             'packages/kit/test/relay-replicas.int.test.ts',
+            'packages/kit/test/postgres-client.int.test.ts',
           ],
           env: { OMNISHOP_TEST_POSTGRES: process.env.OMNISHOP_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test' },
           ...integration,

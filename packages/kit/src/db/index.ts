@@ -17,10 +17,10 @@ import {
   type UnknownRow,
 } from 'kysely';
 import { acrossTenants } from '../context/index.js';
-import { checkDeadline, preparedNameOf, registerSqliteConnection } from './statement.js';
+import { checkDeadline, registerSqliteConnection } from './statement.js';
+import { PostgresClient } from './postgres-client.js';
 import { TenantScopePlugin } from './tenant-scope.js';
 import { openWalFile, type WalFile } from './wal-file.js';
-import { isStalePlan } from './unavailable.js';
 
 export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 export { savepoint, statement, type Statement } from './statement.js';
@@ -116,33 +116,11 @@ function withStatementCache(file: WalFile['file'], max = 1000) {
   };
 }
 
-/**
- * A PostgreSQL connection that runs each statement's text (see statement) as a named prepared
- * statement. One prepared before a migration that changed its table's columns (another replica's,
- * in a rolling upgrade) fails once (isDatabaseUnavailable: a 503, tried again); from then on this
- * connection runs that text unnamed.
- */
-class PreparingClient extends pg.Client {
-  private readonly outlived = new Set<string>();
-
-  // Kysely calls query(text, values); every other form is passed on as it came.
-  override query(config: unknown, values?: unknown, callback?: unknown) {
-    const text = typeof config === 'string' && Array.isArray(values) && !this.outlived.has(config) ? config : undefined;
-    const name = text && preparedNameOf(text);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one override of pg's many overloads
-    if (!name) return (super.query as any)(config, values, callback);
-    return super.query({ name, text, values: values as unknown[] }).catch((error: unknown) => {
-      if (isStalePlan(error)) this.outlived.add(text);
-      throw error;
-    });
-  }
-}
-
 export function openDatabase<DB>(opts: DatabaseOptions): ServiceDatabase<DB> {
   if (opts.url && /^postgres(ql)?:\/\//.test(opts.url)) {
     const tenantScope = new TenantScopePlugin();
     const open = (max: number) => {
-      const pool = new pg.Pool({ Client: PreparingClient, connectionString: opts.url, options: `-c search_path=${opts.service}`, max });
+      const pool = new pg.Pool({ Client: PostgresClient, connectionString: opts.url, options: `-c search_path=${opts.service}`, max });
       // Unhandled, a connection's error would crash the process: an idle one's reaches the pool, and one
       // in use (held by a transaction between its statements) emits it itself when the server goes
       // away. That work fails on its next statement instead, and the pool drops the connection.

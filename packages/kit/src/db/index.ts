@@ -26,6 +26,7 @@ export { TENANT_COLUMN, TenantScopeError } from './tenant-scope.js';
 export { savepoint, statement, type Statement } from './statement.js';
 export { openWalFile, type WalFile } from './wal-file.js';
 export { newId } from './ids.js';
+export { lastInTransaction } from './postgres-client.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 
 export type Dialect = 'sqlite' | 'postgres';

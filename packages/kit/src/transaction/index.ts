@@ -3,7 +3,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { acrossTenants, currentContext, outsideContext, runWithContext } from '../context/index.js';
 import { Problem } from '../errors/index.js';
-import { savepoint, statement, TenantScopeError, type ServiceDatabase } from '../db/index.js';
+import { lastInTransaction, savepoint, statement, TenantScopeError, type ServiceDatabase } from '../db/index.js';
 import { createEnvelope, type EventDefinition, type EventEnvelope } from '../events/envelope.js';
 import type { EventTables } from '../events/tables.js';
 import type { Relay } from '../events/relay.js';
@@ -175,7 +175,8 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     };
   }
 
-  async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[], unit?: ActiveSpan): Promise<void> {
+  /** `lastOne`: nothing follows in the transaction, so on PostgreSQL its commit goes with the one statement here. */
+  async function writeOutbox(db: Kysely<DB>, pending: EventEnvelope[], unit?: ActiveSpan, lastOne = false): Promise<void> {
     if (!pending.length) return;
     const span = childSpan('outbox write', undefined, unit?.traceparent);
     if (span) annotate(span.span, { 'omnishop.service': service, 'omnishop.events': pending.length, 'omnishop.event.types': [...new Set(pending.map((e) => e.type))].join(',') });
@@ -186,8 +187,13 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
         const rows = pending.map((e) => ({ id: e.id, type: e.type, key: e.key, tenant: e.tenant, envelope: JSON.stringify(e), created_at: at }));
         // PostgreSQL: one statement, not a round trip per event; SQLite: the prepared statement, which has no round trip to save.
         // Every service's database has the kit's tables (the prepared statement assumes as much).
-        if (sdb.dialect === 'postgres' && rows.length > 1) await (db as unknown as Kysely<EventTables>).insertInto('outbox').values(rows).execute();
-        else for (const row of rows) await insertOutbox.run(db, { ...row, at });
+        if (sdb.dialect === 'postgres') {
+          const insert = async () => {
+            if (rows.length > 1) await (db as unknown as Kysely<EventTables>).insertInto('outbox').values(rows).execute();
+            else await insertOutbox.run(db, { ...rows[0]!, at });
+          };
+          await (lastOne ? lastInTransaction(insert) : insert());
+        } else for (const row of rows) await insertOutbox.run(db, { ...row, at });
       });
     } finally {
       span?.end();
@@ -224,7 +230,7 @@ export function unitOfWork<DB>(service: string, sdb: ServiceDatabase<DB>, relay:
     const result = await db.transaction().execute(async (trx) => {
       const value = await work(txOn(trx, pending, last));
       await last.run();
-      await writeOutbox(trx, pending.events, span);
+      await writeOutbox(trx, pending.events, span, true);
       return value;
     });
     await sdb.durable();

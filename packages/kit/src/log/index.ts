@@ -94,7 +94,7 @@ export function chooseLogFormat(setting: 'auto' | LogFormat, where: { tty: boole
 }
 
 /** How many bytes of log lines are gathered before a write, and how long at most a line waits for one (a SIGKILL loses that much). */
-const LOG_CHUNK = 8192;
+const LOG_CHUNK = 65536;
 const LOG_FLUSH_MS = 100;
 
 /**
@@ -111,7 +111,9 @@ export function logStream(to: string | number): { destination: DestinationStream
   if (typeof to === 'string') mkdirSync(dirname(to), { recursive: true });
   // A write per LOG_CHUNK bytes, or every LOG_FLUSH_MS, rather than one per line as soon as none is in flight: each
   // write is a job for libuv's thread pool, and a line per request and event made them 5 % of a busy service's CPU.
-  const stream = new SonicBoom({ fd: typeof to === 'number' ? to : openSync(to, 'a'), sync: false, contentMode: 'buffer', minLength: LOG_CHUNK, periodicFlush: LOG_FLUSH_MS });
+  // 64 KiB rather than 8: handing a write to the pool cost a busy pipeline about 2 µs of its 45 a request at 8 KiB.
+  // sonic-boom wants its largest write above the chunk.
+  const stream = new SonicBoom({ fd: typeof to === 'number' ? to : openSync(to, 'a'), sync: false, contentMode: 'buffer', minLength: LOG_CHUNK, maxWrite: 2 * LOG_CHUNK, periodicFlush: LOG_FLUSH_MS });
   let open = true;
   // A reader gone away (a closed pipe) ends the log, not the process, as with pino's own stream.
   stream.on('error', (error: NodeJS.ErrnoException) => {
